@@ -1,0 +1,52 @@
+import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { AuthController } from './auth/auth.controller.js';
+import { AuthService } from './auth/auth.service.js';
+import { BearerAuthGuard } from './auth/bearer-auth.guard.js';
+import { AUTH_CONFIG, type AuthConfig } from './config/auth-config.js';
+import { DATABASE, type Database } from './database/database.js';
+import { HttpErrorFilter } from './errors/http-error.filter.js';
+import { HealthController } from './health/health.controller.js';
+import { KafkaRevocationPublisher } from './kafka/kafka-revocation.publisher.js';
+import { REVOCATION_PUBLISHER } from './kafka/revocation-publisher.js';
+import { JwksController } from './keys/jwks.controller.js';
+import { SigningKeys } from './keys/signing-keys.js';
+import { TokenIssuer } from './keys/token-issuer.js';
+import { OutboxRelay } from './revocation/outbox.relay.js';
+import { RevocationRecorder } from './revocation/revocation-recorder.js';
+import { SessionsRepository } from './sessions/sessions.repository.js';
+import { PasswordHasher } from './users/password-hasher.js';
+import { UsersRepository } from './users/users.repository.js';
+
+@Module({})
+export class AuthAppModule implements OnApplicationShutdown {
+  constructor(@Inject(DATABASE) private readonly database: Database) {}
+
+  /** Runs after the providers' shutdown hooks (the outbox relay), so the database closes last. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.database.close();
+  }
+
+  /** The whole service, for a validated config and an opened, migrated database. */
+  static forRoot(config: AuthConfig, database: Database): DynamicModule {
+    return {
+      module: AuthAppModule,
+      controllers: [AuthController, JwksController, HealthController],
+      providers: [
+        { provide: AUTH_CONFIG, useValue: config },
+        { provide: DATABASE, useValue: database },
+        { provide: REVOCATION_PUBLISHER, useClass: KafkaRevocationPublisher },
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+        PasswordHasher,
+        UsersRepository,
+        SessionsRepository,
+        SigningKeys,
+        TokenIssuer,
+        RevocationRecorder,
+        OutboxRelay,
+        AuthService,
+        BearerAuthGuard,
+      ],
+    };
+  }
+}

@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Principal } from '@tokenfence/revocation-guard';
+import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
+import { DATABASE, type Database } from '../database/database.js';
+import { AuthError } from '../errors/auth-error.js';
+import { hashRefreshToken, TokenIssuer, type IssuedTokens } from '../keys/token-issuer.js';
+import { OutboxRelay } from '../revocation/outbox.relay.js';
+import { RevocationRecorder } from '../revocation/revocation-recorder.js';
+import { SessionsRepository } from '../sessions/sessions.repository.js';
+import { PasswordHasher } from '../users/password-hasher.js';
+import { UsersRepository } from '../users/users.repository.js';
+import type { ClientInfo } from './client-info.js';
+
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+type RefreshOutcome =
+  | { readonly kind: 'rotated'; readonly tokens: IssuedTokens }
+  | { readonly kind: 'reused' }
+  | { readonly kind: 'invalid' };
+
+@Injectable()
+export class AuthService {
+  constructor(
+    @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+    @Inject(DATABASE) private readonly db: Database,
+    private readonly users: UsersRepository,
+    private readonly sessions: SessionsRepository,
+    private readonly issuer: TokenIssuer,
+    private readonly recorder: RevocationRecorder,
+    private readonly relay: OutboxRelay,
+    private readonly hasher: PasswordHasher,
+  ) {}
+
+  async register(username: string, password: string): Promise<{ id: string }> {
+    const id = randomUUID();
+    const passwordHash = await this.hasher.hash(password);
+    const inserted = await this.users.insert({
+      id,
+      username,
+      passwordHash,
+      scope: this.config.defaultScope,
+    });
+    if (!inserted) throw new AuthError('USERNAME_TAKEN', 'This username is already taken.');
+    return { id };
+  }
+
+  async login(username: string, password: string, client: ClientInfo): Promise<IssuedTokens> {
+    const user = await this.users.findByUsername(username);
+    const ok = await this.hasher.verify(user?.passwordHash, password);
+    if (!user || !ok) {
+      throw new AuthError('INVALID_CREDENTIALS', 'The username or password is incorrect.');
+    }
+    const sessionId = randomUUID();
+    const refresh = this.issuer.newRefreshToken();
+    const sessionExpiresAt = new Date(Date.now() + this.config.refreshTokenTtlSeconds * 1000);
+    await this.db.transaction(async (tx) => {
+      await this.sessions.insert(tx, {
+        id: sessionId,
+        userId: user.id,
+        expiresAt: sessionExpiresAt,
+        userAgent: client.userAgent,
+        ip: client.ip,
+      });
+      await this.sessions.insertRefreshToken(tx, refresh.hash, sessionId, refresh.expiresAt);
+    });
+    return this.issuer.pair(
+      {
+        userId: user.id,
+        sessionId,
+        scope: user.scope,
+        tokensRevokedBefore: user.tokensRevokedBefore,
+        authTime: nowSeconds(),
+      },
+      refresh.token,
+    );
+  }
+
+  /**
+   * Spends a refresh token for a new pair. A token spent twice was stolen or replayed: the whole
+   * session is revoked and broadcast, and the caller gets 401.
+   */
+  async refresh(refreshToken: string): Promise<IssuedTokens> {
+    const tokenHash = hashRefreshToken(refreshToken);
+    const outcome = await this.db.transaction<RefreshOutcome>(async (tx) => {
+      const state = await this.sessions.lockRefreshToken(tx, tokenHash);
+      if (!state) return { kind: 'invalid' };
+      if (state.used) {
+        if (await this.sessions.revoke(tx, state.userId, state.sessionId, 'refresh-reuse')) {
+          await this.recorder.record(tx, state.userId, { scope: 'session', sid: state.sessionId }, 'refresh-reuse');
+        }
+        return { kind: 'reused' };
+      }
+      if (state.tokenExpired || !state.sessionLive) return { kind: 'invalid' };
+      const user = await this.users.findById(state.userId, tx);
+      if (!user) return { kind: 'invalid' };
+      const next = this.issuer.newRefreshToken();
+      await this.sessions.markRefreshTokenUsed(tx, tokenHash);
+      await this.sessions.insertRefreshToken(tx, next.hash, state.sessionId, next.expiresAt);
+      await this.sessions.touch(tx, state.sessionId);
+      const tokens = await this.issuer.pair(
+        {
+          userId: user.id,
+          sessionId: state.sessionId,
+          scope: user.scope,
+          tokensRevokedBefore: user.tokensRevokedBefore,
+          authTime: state.authTime,
+        },
+        next.token,
+      );
+      return { kind: 'rotated', tokens };
+    });
+    switch (outcome.kind) {
+      case 'rotated':
+        return outcome.tokens;
+      case 'reused':
+        this.relay.wake();
+        throw new AuthError(
+          'REFRESH_TOKEN_REUSED',
+          'This refresh token was already used; the session has been revoked.',
+        );
+      case 'invalid':
+        throw new AuthError('INVALID_REFRESH_TOKEN', 'The refresh token is invalid or expired.');
+    }
+  }
+
+  /** Revokes the caller's session: every access token of it, everywhere, and its refresh token. */
+  async logout(principal: Principal): Promise<void> {
+    const revoked = await this.db.transaction(async (tx) => {
+      if (!(await this.sessions.revoke(tx, principal.sub, principal.sid, 'logout'))) return false;
+      await this.recorder.record(tx, principal.sub, { scope: 'session', sid: principal.sid }, 'logout');
+      return true;
+    });
+    if (revoked) this.relay.wake();
+  }
+
+  /** Revokes every session of the caller's user, and every access token issued up to now. */
+  async logoutAll(principal: Principal): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.sessions.revokeAllOfUser(tx, principal.sub, 'logout-all');
+      const cutoff = await this.users.raiseCutoff(tx, principal.sub, nowSeconds());
+      await this.recorder.record(tx, principal.sub, { scope: 'user', cutoff }, 'logout-all');
+    });
+    this.relay.wake();
+  }
+}

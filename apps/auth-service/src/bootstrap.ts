@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { Logger, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import express from 'express';
+import { AuthAppModule } from './app.module.js';
+import type { AuthConfig } from './config/auth-config.js';
+import { openDatabase } from './database/open-database.js';
+import { bodyErrorHandler } from './http/body-errors.js';
+import { strictValidationPipe } from './http/validation.pipe.js';
+
+/** Builds the auth service (database opened and migrated) without listening yet. */
+export async function createAuthApp(
+  config: AuthConfig,
+  options: { logger?: false | ('log' | 'error' | 'warn' | 'debug')[] } = {},
+): Promise<INestApplication> {
+  const database = await openDatabase(config);
+  const app = await NestFactory.create<NestExpressApplication>(
+    AuthAppModule.forRoot(config, database),
+    { bodyParser: false, ...(options.logger !== undefined ? { logger: options.logger } : {}) },
+  );
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(
+    express.json({ limit: config.bodyLimitBytes, strict: true }),
+    express.urlencoded({ extended: false, limit: config.bodyLimitBytes }),
+    bodyErrorHandler,
+  );
+  app.useGlobalPipes(strictValidationPipe());
+  return app;
+}
+
+/** Starts listening and logs where. */
+export async function listen(app: INestApplication, config: AuthConfig): Promise<void> {
+  await app.listen(config.port, config.host);
+  new Logger('AuthService').log(`listening on ${await app.getUrl()} (issuer ${config.issuer})`);
+}

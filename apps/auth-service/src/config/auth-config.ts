@@ -1,0 +1,98 @@
+import { DEFAULT_REVOCATION_TOPIC } from '@tokenfence/contract';
+
+export type SigningAlgorithm = 'ES256' | 'EdDSA' | 'RS256';
+
+/** The auth service's whole configuration, validated once at start-up. */
+export interface AuthConfig {
+  readonly host: string;
+  readonly port: number;
+  /** `iss` of every token: the public base URL, no trailing slash. */
+  readonly issuer: string;
+  readonly audience: string;
+  readonly signingAlgorithm: SigningAlgorithm;
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
+  /** Scopes a newly registered user gets. */
+  readonly defaultScope: string;
+  /** A real PostgreSQL server when set; otherwise the embedded database in `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  /** Embedded database directory; `memory://` keeps it in memory (tests only). */
+  readonly dataDir: string;
+  readonly kafkaBrokers: string[];
+  readonly revocationTopic: string;
+  readonly topicPartitions: number;
+  /** Topic retention beyond the longest access-token lifetime. */
+  readonly topicRetentionMarginSeconds: number;
+  readonly bodyLimitBytes: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+function fail(name: string, expected: string): never {
+  throw new TypeError(`auth-service: environment variable ${name} must be ${expected}`);
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    fail(name, `an integer between ${min} and ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+function url(name: string, raw: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    fail(name, `an absolute URL (got "${raw}")`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') fail(name, 'an http(s) URL');
+  return raw.replace(/\/+$/, '');
+}
+
+/** Reads and validates the environment; throws a TypeError naming the variable to fix. */
+export function loadAuthConfig(env: Env = process.env): AuthConfig {
+  const host = env.HOST || '127.0.0.1';
+  const port = int(env, 'PORT', 3000, 0, 65535);
+  const brokers = (env.KAFKA_BROKERS ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b !== '');
+  if (brokers.length === 0) fail('KAFKA_BROKERS', 'a comma-separated list such as 127.0.0.1:9092');
+  const algorithm = env.JWT_ALG || 'ES256';
+  if (algorithm !== 'ES256' && algorithm !== 'EdDSA' && algorithm !== 'RS256') {
+    fail('JWT_ALG', 'one of ES256, EdDSA, RS256');
+  }
+  const accessTokenTtlSeconds = int(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 10, 86_400);
+  const refreshTokenTtlSeconds = int(env, 'REFRESH_TOKEN_TTL_SECONDS', 14 * 86_400, 60, 365 * 86_400);
+  if (refreshTokenTtlSeconds < accessTokenTtlSeconds) {
+    fail('REFRESH_TOKEN_TTL_SECONDS', 'at least ACCESS_TOKEN_TTL_SECONDS');
+  }
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    fail('DATABASE_URL', 'a postgres:// URL');
+  }
+  return {
+    host,
+    port,
+    issuer: url('AUTH_ISSUER', env.AUTH_ISSUER || `http://127.0.0.1:${port}`),
+    audience: env.AUTH_AUDIENCE || 'tokenfence-services',
+    signingAlgorithm: algorithm,
+    accessTokenTtlSeconds,
+    refreshTokenTtlSeconds,
+    defaultScope: env.DEFAULT_SCOPE ?? 'profile orders:read game:play',
+    databaseUrl,
+    dataDir: env.DATA_DIR || 'data/auth-service',
+    kafkaBrokers: brokers,
+    revocationTopic: env.REVOCATION_TOPIC || DEFAULT_REVOCATION_TOPIC,
+    topicPartitions: int(env, 'REVOCATION_TOPIC_PARTITIONS', 3, 1, 1000),
+    topicRetentionMarginSeconds: int(env, 'REVOCATION_RETENTION_MARGIN_SECONDS', 3600, 0, 30 * 86_400),
+    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 16 * 1024, 1024, 1024 * 1024),
+  };
+}
+
+/** Injection token of {@link AuthConfig}. */
+export const AUTH_CONFIG = Symbol('AUTH_CONFIG');

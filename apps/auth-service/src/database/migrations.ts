@@ -1,0 +1,89 @@
+import type { Database } from './database.js';
+
+interface Migration {
+  readonly version: number;
+  readonly statements: readonly string[];
+}
+
+/** Ordered schema changes. Never edit a released one: append a new version. */
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    statements: [
+      `CREATE TABLE users (
+         id uuid PRIMARY KEY,
+         username text NOT NULL UNIQUE,
+         password_hash text NOT NULL,
+         scope text NOT NULL,
+         tokens_revoked_before bigint NOT NULL DEFAULT 0,
+         created_at timestamptz NOT NULL DEFAULT now()
+       )`,
+      `CREATE TABLE sessions (
+         id uuid PRIMARY KEY,
+         user_id uuid NOT NULL REFERENCES users (id),
+         created_at timestamptz NOT NULL DEFAULT now(),
+         last_used_at timestamptz NOT NULL DEFAULT now(),
+         expires_at timestamptz NOT NULL,
+         revoked_at timestamptz,
+         revoke_reason text,
+         user_agent text,
+         ip text
+       )`,
+      `CREATE INDEX sessions_live_by_user ON sessions (user_id) WHERE revoked_at IS NULL`,
+      `CREATE TABLE refresh_tokens (
+         token_hash text PRIMARY KEY,
+         session_id uuid NOT NULL REFERENCES sessions (id),
+         created_at timestamptz NOT NULL DEFAULT now(),
+         expires_at timestamptz NOT NULL,
+         used_at timestamptz
+       )`,
+      `CREATE INDEX refresh_tokens_by_session ON refresh_tokens (session_id)`,
+      `CREATE TABLE signing_keys (
+         kid text PRIMARY KEY,
+         alg text NOT NULL,
+         public_jwk jsonb NOT NULL,
+         private_jwk jsonb NOT NULL,
+         created_at timestamptz NOT NULL DEFAULT now(),
+         retired_at timestamptz
+       )`,
+      `CREATE TABLE revocations (
+         id uuid PRIMARY KEY,
+         scope text NOT NULL,
+         user_id uuid NOT NULL,
+         session_id uuid,
+         jti text,
+         cutoff bigint,
+         reason text NOT NULL,
+         revoked_at timestamptz NOT NULL,
+         expires_at bigint NOT NULL
+       )`,
+      `CREATE TABLE outbox (
+         seq bigserial PRIMARY KEY,
+         event_id uuid NOT NULL,
+         message_key text NOT NULL,
+         payload text NOT NULL,
+         created_at timestamptz NOT NULL DEFAULT now()
+       )`,
+    ],
+  },
+];
+
+/** Brings the schema up to date. Safe to run from several instances at once. */
+export async function migrate(db: Database): Promise<number> {
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(7283401)');
+    await tx.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const rows = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const applied = new Set(rows.map((r) => Number(r.version)));
+    let count = 0;
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      for (const sql of migration.statements) await tx.query(sql);
+      await tx.query('INSERT INTO schema_migrations (version) VALUES ($1)', [migration.version]);
+      count++;
+    }
+    return count;
+  });
+}

@@ -1,0 +1,44 @@
+import pg from 'pg';
+import type { Database, Queryable } from './database.js';
+
+/** A PostgreSQL server through a connection pool. */
+export class PostgresDatabase implements Database {
+  readonly kind = 'postgres';
+
+  private constructor(private readonly pool: pg.Pool) {}
+
+  static async open(connectionString: string): Promise<PostgresDatabase> {
+    const pool = new pg.Pool({ connectionString, max: 10 });
+    pool.on('error', () => undefined); // an idle client's error is surfaced by the next query
+    const client = await pool.connect(); // fail fast when the server is unreachable
+    client.release();
+    return new PostgresDatabase(pool);
+  }
+
+  async query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+    const result = await this.pool.query(sql, [...params]);
+    return result.rows as Row[];
+  }
+
+  async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work({
+        query: async <Row>(sql: string, params: readonly unknown[] = []) =>
+          (await client.query(sql, [...params])).rows as Row[],
+      });
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

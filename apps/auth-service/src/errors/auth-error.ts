@@ -1,0 +1,44 @@
+/** Every error code the auth service answers with, and its HTTP status. */
+const STATUS = {
+  VALIDATION_FAILED: 400,
+  MALFORMED_JSON: 400,
+  INVALID_CREDENTIALS: 401,
+  INVALID_REFRESH_TOKEN: 401,
+  REFRESH_TOKEN_REUSED: 401,
+  TOKEN_MISSING: 401,
+  TOKEN_MALFORMED: 401,
+  TOKEN_SIGNATURE_INVALID: 401,
+  TOKEN_EXPIRED: 401,
+  TOKEN_CLAIMS_INVALID: 401,
+  TOKEN_REVOKED: 401,
+  NOT_FOUND: 404,
+  USERNAME_TAKEN: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  NOT_READY: 503,
+  INTERNAL_ERROR: 500,
+} as const;
+
+export type AuthErrorCode = keyof typeof STATUS;
+
+export interface FieldError {
+  readonly field: string;
+  readonly message: string;
+}
+
+/** A refusal with a stable code; mapped to HTTP in one place ({@link HttpErrorFilter}). */
+export class AuthError extends Error {
+  override readonly name = 'AuthError';
+
+  constructor(
+    readonly code: AuthErrorCode,
+    message: string,
+    readonly fields?: readonly FieldError[],
+  ) {
+    super(message);
+  }
+
+  get status(): number {
+    return STATUS[this.code];
+  }
+}

@@ -1,0 +1,57 @@
+import {
+  Catch,
+  HttpException,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import { AuthError, type AuthErrorCode } from './auth-error.js';
+
+interface ErrorBody {
+  code: string;
+  message: string;
+  fields?: readonly { field: string; message: string }[];
+}
+
+const CODE_BY_STATUS: Record<number, AuthErrorCode> = {
+  400: 'VALIDATION_FAILED',
+  401: 'TOKEN_MISSING',
+  404: 'NOT_FOUND',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+/** Every error leaves as `{ code, message, fields? }`; unknown errors become a logged 500. */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpErrorFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const [status, body] = this.toBody(exception);
+    if (status === 401 && !response.hasHeader('WWW-Authenticate')) {
+      response.setHeader('WWW-Authenticate', 'Bearer');
+    }
+    response.status(status).json(body);
+  }
+
+  private toBody(exception: unknown): [number, ErrorBody] {
+    if (exception instanceof AuthError) {
+      const body: ErrorBody = { code: exception.code, message: exception.message };
+      if (exception.fields) body.fields = exception.fields;
+      return [exception.status, body];
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      if (typeof response === 'object' && response !== null && 'code' in response) {
+        return [status, response as ErrorBody];
+      }
+      const code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'VALIDATION_FAILED');
+      return [status, { code, message: exception.message }];
+    }
+    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : 'unknown error');
+    return [500, { code: 'INTERNAL_ERROR', message: 'Internal error.' }];
+  }
+}

@@ -1,0 +1,78 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { SignJWT } from 'jose';
+import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
+import { SigningKeys } from './signing-keys.js';
+
+export interface AccessTokenSubject {
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly scope: string;
+  /** The user's cutoff: the token's `iat` must be later, or it would be born revoked. */
+  readonly tokensRevokedBefore: number;
+  /** When the user authenticated (seconds), for `auth_time`. */
+  readonly authTime: number;
+}
+
+export interface IssuedTokens {
+  readonly access_token: string;
+  readonly refresh_token: string;
+  readonly token_type: 'Bearer';
+  readonly expires_in: number;
+}
+
+/** Client id of the service's own first-party clients, until clients are configurable. */
+export const FIRST_PARTY_CLIENT_ID = 'tokenfence-first-party';
+
+/** Hash under which a refresh token is stored: the token itself is never kept. */
+export function hashRefreshToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+/** Signs RFC 9068 access tokens and mints opaque refresh tokens. */
+@Injectable()
+export class TokenIssuer {
+  constructor(
+    @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+    private readonly keys: SigningKeys,
+  ) {}
+
+  newRefreshToken(): { token: string; hash: string; expiresAt: Date } {
+    const token = `rt_${randomBytes(32).toString('base64url')}`;
+    return {
+      token,
+      hash: hashRefreshToken(token),
+      expiresAt: new Date(Date.now() + this.config.refreshTokenTtlSeconds * 1000),
+    };
+  }
+
+  async accessToken(subject: AccessTokenSubject): Promise<string> {
+    const key = this.keys.signingKey();
+    // A cutoff covers `iat <= cutoff`, so a token issued in the cutoff's own second is dated
+    // one second later: it must keep working (at most 1 s ahead of the clock).
+    const iat = Math.max(Math.floor(Date.now() / 1000), subject.tokensRevokedBefore + 1);
+    return new SignJWT({
+      scope: subject.scope,
+      sid: subject.sessionId,
+      client_id: FIRST_PARTY_CLIENT_ID,
+      auth_time: subject.authTime,
+    })
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
+      .setIssuer(this.config.issuer)
+      .setAudience(this.config.audience)
+      .setSubject(subject.userId)
+      .setJti(randomUUID())
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + this.config.accessTokenTtlSeconds)
+      .sign(key.privateKey);
+  }
+
+  async pair(subject: AccessTokenSubject, refreshToken: string): Promise<IssuedTokens> {
+    return {
+      access_token: await this.accessToken(subject),
+      refresh_token: refreshToken,
+      token_type: 'Bearer',
+      expires_in: this.config.accessTokenTtlSeconds,
+    };
+  }
+}

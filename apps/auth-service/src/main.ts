@@ -1,0 +1,13 @@
+import { Logger } from '@nestjs/common';
+import { createAuthApp, listen } from './bootstrap.js';
+import { loadAuthConfig } from './config/auth-config.js';
+
+try {
+  const config = loadAuthConfig();
+  const app = await createAuthApp(config);
+  app.enableShutdownHooks(['SIGINT', 'SIGTERM']);
+  await listen(app, config);
+} catch (err) {
+  new Logger('AuthService').error(err instanceof Error ? err.message : String(err));
+  process.exit(1);
+}

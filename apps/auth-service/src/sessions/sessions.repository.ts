@@ -1,0 +1,133 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DATABASE, type Database, type Queryable } from '../database/database.js';
+
+export interface NewSession {
+  readonly id: string;
+  readonly userId: string;
+  readonly expiresAt: Date;
+  readonly userAgent: string | undefined;
+  readonly ip: string | undefined;
+}
+
+/** A refresh token looked up for rotation, with what decides whether it may be spent. */
+export interface RefreshTokenState {
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly used: boolean;
+  readonly tokenExpired: boolean;
+  readonly sessionLive: boolean;
+  /** When the session's user logged in, in seconds: the tokens' `auth_time`. */
+  readonly authTime: number;
+}
+
+/** The live state of a session, as bearer routes of the auth service check it. */
+export interface SessionState {
+  readonly userId: string;
+  readonly revoked: boolean;
+  readonly tokensRevokedBefore: number;
+}
+
+@Injectable()
+export class SessionsRepository {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  async insert(tx: Queryable, session: NewSession): Promise<void> {
+    await tx.query(
+      `INSERT INTO sessions (id, user_id, expires_at, user_agent, ip) VALUES ($1, $2, $3, $4, $5)`,
+      [session.id, session.userId, session.expiresAt, session.userAgent ?? null, session.ip ?? null],
+    );
+  }
+
+  async insertRefreshToken(
+    tx: Queryable,
+    tokenHash: string,
+    sessionId: string,
+    expiresAt: Date,
+  ): Promise<void> {
+    await tx.query(
+      'INSERT INTO refresh_tokens (token_hash, session_id, expires_at) VALUES ($1, $2, $3)',
+      [tokenHash, sessionId, expiresAt],
+    );
+  }
+
+  /** Locks the refresh token row for the rest of the transaction. */
+  async lockRefreshToken(tx: Queryable, tokenHash: string): Promise<RefreshTokenState | undefined> {
+    const rows = await tx.query<{
+      session_id: string;
+      user_id: string;
+      used: boolean;
+      token_expired: boolean;
+      session_live: boolean;
+      auth_time: string | number;
+    }>(
+      `SELECT rt.session_id, s.user_id,
+              rt.used_at IS NOT NULL AS used,
+              rt.expires_at <= now() AS token_expired,
+              (s.revoked_at IS NULL AND s.expires_at > now()) AS session_live,
+              floor(extract(epoch FROM s.created_at))::bigint AS auth_time
+         FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id
+        WHERE rt.token_hash = $1
+        FOR UPDATE OF rt`,
+      [tokenHash],
+    );
+    const row = rows[0];
+    return (
+      row && {
+        sessionId: row.session_id,
+        userId: row.user_id,
+        used: row.used,
+        tokenExpired: row.token_expired,
+        sessionLive: row.session_live,
+        authTime: Number(row.auth_time),
+      }
+    );
+  }
+
+  async markRefreshTokenUsed(tx: Queryable, tokenHash: string): Promise<void> {
+    await tx.query('UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1', [tokenHash]);
+  }
+
+  async touch(tx: Queryable, sessionId: string): Promise<void> {
+    await tx.query('UPDATE sessions SET last_used_at = now() WHERE id = $1', [sessionId]);
+  }
+
+  /** Revokes one session of a user; false when it was not live (or not theirs). */
+  async revoke(tx: Queryable, userId: string, sessionId: string, reason: string): Promise<boolean> {
+    const rows = await tx.query(
+      `UPDATE sessions SET revoked_at = now(), revoke_reason = $3
+        WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING id`,
+      [sessionId, userId, reason],
+    );
+    return rows.length === 1;
+  }
+
+  /** Revokes every live session of a user; returns how many. */
+  async revokeAllOfUser(tx: Queryable, userId: string, reason: string): Promise<number> {
+    const rows = await tx.query(
+      `UPDATE sessions SET revoked_at = now(), revoke_reason = $2
+        WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`,
+      [userId, reason],
+    );
+    return rows.length;
+  }
+
+  async state(sessionId: string): Promise<SessionState | undefined> {
+    const rows = await this.db.query<{
+      user_id: string;
+      revoked: boolean;
+      tokens_revoked_before: string | number;
+    }>(
+      `SELECT s.user_id, s.revoked_at IS NOT NULL AS revoked, u.tokens_revoked_before
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1`,
+      [sessionId],
+    );
+    const row = rows[0];
+    return (
+      row && {
+        userId: row.user_id,
+        revoked: row.revoked,
+        tokensRevokedBefore: Number(row.tokens_revoked_before),
+      }
+    );
+  }
+}

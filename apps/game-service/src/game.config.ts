@@ -1,0 +1,36 @@
+import type { RevocationGuardModuleOptions } from '@tokenfence/revocation-guard';
+
+export interface GameConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly guard: RevocationGuardModuleOptions;
+}
+
+/** Validated once at start-up: a missing broker list is a TypeError naming what to set. */
+export function loadGameConfig(env: Record<string, string | undefined> = process.env): GameConfig {
+  const brokers = env.KAFKA_BROKERS?.split(',').filter(Boolean) ?? [];
+  if (brokers.length === 0) throw new TypeError('game-service: set KAFKA_BROKERS, e.g. 127.0.0.1:9092');
+  const port = Number(env.PORT || 3002);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new TypeError('game-service: PORT must be an integer between 0 and 65535');
+  }
+  const issuer = env.AUTH_ISSUER || 'http://127.0.0.1:3000';
+  return {
+    host: env.HOST || '127.0.0.1',
+    port,
+    guard: {
+      issuer,
+      audience: env.AUTH_AUDIENCE || 'tokenfence-services',
+      jwksUrl: env.JWKS_URL || `${issuer}/.well-known/jwks.json`,
+      kafka: {
+        brokers,
+        topic: env.REVOCATION_TOPIC || 'auth.revocations',
+        clientId: 'game-service',
+        groupIdPrefix: 'game-service',
+      },
+    },
+  };
+}
+
+/** Injection token of {@link GameConfig}. */
+export const GAME_CONFIG = Symbol('GAME_CONFIG');

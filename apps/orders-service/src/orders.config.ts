@@ -1,0 +1,37 @@
+import type { RevocationGuardModuleOptions } from '@tokenfence/revocation-guard';
+
+export interface OrdersConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly guard: RevocationGuardModuleOptions;
+}
+
+function required(env: Record<string, string | undefined>, name: string, example: string): string {
+  const value = env[name];
+  if (!value) throw new TypeError(`orders-service: set ${name} (for example ${example})`);
+  return value;
+}
+
+/** Reads the environment once at start-up; the library itself never reads it. */
+export function loadOrdersConfig(env: Record<string, string | undefined> = process.env): OrdersConfig {
+  const issuer = env.AUTH_ISSUER || 'http://127.0.0.1:3000';
+  const port = Number(env.PORT || 3001);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new TypeError('orders-service: PORT must be an integer between 0 and 65535');
+  }
+  return {
+    host: env.HOST || '127.0.0.1',
+    port,
+    guard: {
+      issuer,
+      audience: env.AUTH_AUDIENCE || 'tokenfence-services',
+      jwksUrl: env.JWKS_URL || `${issuer}/.well-known/jwks.json`,
+      kafka: {
+        brokers: required(env, 'KAFKA_BROKERS', '127.0.0.1:9092').split(','),
+        clientId: 'orders-service',
+        groupIdPrefix: 'orders-service',
+        ...(env.REVOCATION_TOPIC ? { topic: env.REVOCATION_TOPIC } : {}),
+      },
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from '@jest/globals';
+import { EventError } from './event-error.js';
+import { encodeRevocationEvent, parseRevocationEvent } from './parse-revocation-event.js';
+import type { RevocationEvent } from './revocation-event.js';
+import { MAX_EVENT_BYTES } from './topic.js';
+
+const valid: RevocationEvent = {
+  v: 1,
+  id: '5f0c1f7e-9d7a-4a53-9b39-0f7b2c1d6e11',
+  sub: 'user-1',
+  revokedAtMs: 1_800_000_000_000,
+  expiresAt: 1_800_000_901,
+  reason: 'logout',
+  scope: 'session',
+  sid: 'sid-1',
+};
+
+function codeOf(input: string | Uint8Array): string | undefined {
+  try {
+    parseRevocationEvent(input);
+    return undefined;
+  } catch (err) {
+    expect(err).toBeInstanceOf(EventError);
+    return (err as EventError).code;
+  }
+}
+
+describe('parseRevocationEvent', () => {
+  it('round-trips every scope', () => {
+    const events: RevocationEvent[] = [
+      valid,
+      { ...valid, scope: 'token', jti: 'jti-1' } as RevocationEvent,
+      { ...valid, scope: 'user', cutoff: 1_800_000_000 } as RevocationEvent,
+    ];
+    for (const event of events) {
+      const parsed = parseRevocationEvent(encodeRevocationEvent(event));
+      expect(parsed).toMatchObject({ scope: event.scope, sub: 'user-1', expiresAt: event.expiresAt });
+    }
+  });
+
+  it('drops unknown fields instead of passing them on', () => {
+    const parsed = parseRevocationEvent(JSON.stringify({ ...valid, extra: 'x', jti: 'stray' }));
+    expect(parsed).not.toHaveProperty('extra');
+    expect(parsed).not.toHaveProperty('jti');
+  });
+
+  it.each([
+    ['not JSON', '{nope', 'EVENT_NOT_JSON'],
+    ['an array', '[]', 'EVENT_INVALID'],
+    ['null', 'null', 'EVENT_INVALID'],
+    ['a wrong version', JSON.stringify({ ...valid, v: 2 }), 'EVENT_INVALID'],
+    ['an unknown scope', JSON.stringify({ ...valid, scope: 'planet' }), 'EVENT_INVALID'],
+    ['a session without sid', JSON.stringify({ ...valid, sid: undefined }), 'EVENT_INVALID'],
+    ['a user cutoff as string', JSON.stringify({ ...valid, scope: 'user', cutoff: '1' }), 'EVENT_INVALID'],
+    ['a negative expiry', JSON.stringify({ ...valid, expiresAt: -1 }), 'EVENT_INVALID'],
+    ['a fractional expiry', JSON.stringify({ ...valid, expiresAt: 1.5 }), 'EVENT_INVALID'],
+    ['an empty id', JSON.stringify({ ...valid, id: '' }), 'EVENT_INVALID'],
+  ])('rejects %s', (_name, input, code) => {
+    expect(codeOf(input)).toBe(code);
+  });
+
+  it('rejects an oversized message before parsing it', () => {
+    const big = JSON.stringify({ ...valid, reason: 'x'.repeat(MAX_EVENT_BYTES) });
+    expect(codeOf(Buffer.from(big))).toBe('EVENT_TOO_LARGE');
+  });
+});

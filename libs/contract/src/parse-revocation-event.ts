@@ -1,0 +1,70 @@
+import { EventError } from './event-error.js';
+import { MAX_EVENT_BYTES } from './topic.js';
+import { REVOCATION_EVENT_VERSION, type RevocationEvent } from './revocation-event.js';
+
+const MAX_ID_LENGTH = 256;
+
+type Json = Record<string, unknown>;
+
+function requireString(o: Json, key: string): string {
+  const value = o[key];
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH) {
+    throw new EventError('EVENT_INVALID', `field "${key}" must be a non-empty string`);
+  }
+  return value;
+}
+
+function requireInteger(o: Json, key: string): number {
+  const value = o[key];
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new EventError('EVENT_INVALID', `field "${key}" must be a non-negative integer`);
+  }
+  return value;
+}
+
+/**
+ * Decodes and validates one revocation event. Throws {@link EventError} with a stable code for
+ * anything that is not a well-formed version-1 event; never returns a partially valid event.
+ */
+export function parseRevocationEvent(data: Uint8Array | string): RevocationEvent {
+  const size = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+  if (size > MAX_EVENT_BYTES) {
+    throw new EventError('EVENT_TOO_LARGE', `event is ${size} bytes, limit ${MAX_EVENT_BYTES}`);
+  }
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(typeof data === 'string' ? data : Buffer.from(data).toString('utf8'));
+  } catch {
+    throw new EventError('EVENT_NOT_JSON', 'event is not valid JSON');
+  }
+  if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) {
+    throw new EventError('EVENT_INVALID', 'event must be a JSON object');
+  }
+  const o = decoded as Json;
+  if (o.v !== REVOCATION_EVENT_VERSION) {
+    throw new EventError('EVENT_INVALID', `unsupported event version ${String(o.v)}`);
+  }
+  const base = {
+    v: REVOCATION_EVENT_VERSION,
+    id: requireString(o, 'id'),
+    sub: requireString(o, 'sub'),
+    revokedAtMs: requireInteger(o, 'revokedAtMs'),
+    expiresAt: requireInteger(o, 'expiresAt'),
+    reason: requireString(o, 'reason'),
+  } as const;
+  switch (o.scope) {
+    case 'token':
+      return { ...base, scope: 'token', jti: requireString(o, 'jti') };
+    case 'session':
+      return { ...base, scope: 'session', sid: requireString(o, 'sid') };
+    case 'user':
+      return { ...base, scope: 'user', cutoff: requireInteger(o, 'cutoff') };
+    default:
+      throw new EventError('EVENT_INVALID', `unknown scope ${JSON.stringify(o.scope)}`);
+  }
+}
+
+/** Encodes an event for the topic. */
+export function encodeRevocationEvent(event: RevocationEvent): Buffer {
+  return Buffer.from(JSON.stringify(event), 'utf8');
+}

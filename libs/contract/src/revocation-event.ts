@@ -1,0 +1,55 @@
+/**
+ * The revocation event contract, version 1. The auth service writes these events; every guard
+ * instance reads them. Time fields follow JWT conventions: seconds since the epoch, except
+ * `revokedAtMs`, which is milliseconds so that propagation can be measured.
+ */
+export const REVOCATION_EVENT_VERSION = 1;
+
+/** What a revocation applies to. */
+export type RevocationScope = 'token' | 'session' | 'user';
+
+/** Why a revocation happened. Free to extend; consumers must not reject unknown reasons. */
+export type RevocationReason =
+  | 'logout'
+  | 'logout-all'
+  | 'refresh-reuse'
+  | 'password-change'
+  | 'admin'
+  | (string & {});
+
+interface RevocationEventBase {
+  /** Schema version. */
+  readonly v: typeof REVOCATION_EVENT_VERSION;
+  /** Unique event id (UUID); duplicates of one event carry the same id. */
+  readonly id: string;
+  /** The user (`sub`) the revoked tokens belong to; also the Kafka message key. */
+  readonly sub: string;
+  /** When the auth service committed the revocation, in milliseconds since the epoch. */
+  readonly revokedAtMs: number;
+  /**
+   * Seconds since the epoch after which no token this event can affect is still valid (the last
+   * such token's `exp`). A consumer may forget the event after this instant plus its clock tolerance.
+   */
+  readonly expiresAt: number;
+  readonly reason: RevocationReason;
+}
+
+/** One access token, by its `jti`. */
+export interface TokenRevokedEvent extends RevocationEventBase {
+  readonly scope: 'token';
+  readonly jti: string;
+}
+
+/** Every access token of one session, by its `sid`. */
+export interface SessionRevokedEvent extends RevocationEventBase {
+  readonly scope: 'session';
+  readonly sid: string;
+}
+
+/** Every access token of `sub` whose `iat` is at or before `cutoff` (seconds since the epoch). */
+export interface UserTokensRevokedEvent extends RevocationEventBase {
+  readonly scope: 'user';
+  readonly cutoff: number;
+}
+
+export type RevocationEvent = TokenRevokedEvent | SessionRevokedEvent | UserTokensRevokedEvent;

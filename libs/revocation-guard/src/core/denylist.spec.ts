@@ -1,0 +1,118 @@
+import { describe, expect, it } from '@jest/globals';
+import type { RevocationEvent } from '@tokenfence/contract';
+import type { Clock } from './clock.js';
+import { Denylist } from './denylist.js';
+
+const T0 = 1_800_000_000; // seconds
+
+class ManualClock implements Clock {
+  constructor(public seconds: number) {}
+  nowMs(): number {
+    return this.seconds * 1000;
+  }
+}
+
+const base = { v: 1 as const, sub: 'user-1', revokedAtMs: T0 * 1000, reason: 'logout' };
+const session = (sid: string, expiresAt: number, id = `e-${sid}-${expiresAt}`): RevocationEvent => ({
+  ...base,
+  id,
+  scope: 'session',
+  sid,
+  expiresAt,
+});
+const token = (jti: string, expiresAt: number): RevocationEvent => ({
+  ...base,
+  id: `e-${jti}`,
+  scope: 'token',
+  jti,
+  expiresAt,
+});
+const user = (sub: string, cutoff: number, expiresAt: number): RevocationEvent => ({
+  ...base,
+  id: `e-${sub}-${cutoff}`,
+  sub,
+  scope: 'user',
+  cutoff,
+  expiresAt,
+});
+const claims = (over: Partial<{ sub: string; sid: string; jti: string; iat: number }> = {}) => ({
+  sub: 'user-1',
+  sid: 'sid-1',
+  jti: 'jti-1',
+  iat: T0 - 10,
+  ...over,
+});
+
+describe('Denylist', () => {
+  it('revokes by jti, sid and user cutoff, and nothing else', () => {
+    const list = new Denylist(5, new ManualClock(T0));
+    list.apply(token('jti-1', T0 + 900));
+    list.apply(session('sid-2', T0 + 900));
+    list.apply(user('user-3', T0, T0 + 900));
+
+    expect(list.check(claims())).toBe('token');
+    expect(list.check(claims({ jti: 'other', sid: 'sid-2' }))).toBe('session');
+    expect(list.check(claims({ jti: 'other', sub: 'user-3', iat: T0 }))).toBe('user');
+    expect(list.check(claims({ jti: 'other', sid: 'sid-9' }))).toBeUndefined();
+  });
+
+  it('keeps a token issued after the cutoff, even in the next second only', () => {
+    const list = new Denylist(5, new ManualClock(T0));
+    list.apply(user('user-1', T0, T0 + 900));
+    expect(list.check(claims({ jti: 'x', iat: T0 }))).toBe('user');
+    expect(list.check(claims({ jti: 'x', iat: T0 + 1 }))).toBeUndefined();
+  });
+
+  it('gives the same result whatever the order and number of deliveries', () => {
+    const events = [
+      user('user-1', T0 - 100, T0 + 800),
+      user('user-1', T0, T0 + 900),
+      session('sid-1', T0 + 900),
+      session('sid-1', T0 + 700),
+      token('jti-7', T0 + 900),
+    ];
+    const probe = (list: Denylist) =>
+      [T0 - 200, T0 - 100, T0 - 50, T0, T0 + 1].map((iat) =>
+        list.check(claims({ jti: 'none', sid: 'none', iat })),
+      );
+    const forward = new Denylist(5, new ManualClock(T0));
+    events.forEach((e) => forward.apply(e));
+    const backwardTwice = new Denylist(5, new ManualClock(T0));
+    [...events, ...events].reverse().forEach((e) => backwardTwice.apply(e));
+
+    expect(probe(backwardTwice)).toEqual(probe(forward));
+    expect(backwardTwice.size()).toEqual(forward.size());
+    expect(probe(forward)).toEqual(['user', 'user', 'user', 'user', undefined]);
+  });
+
+  it('keeps an entry until its expiry plus the clock tolerance, and drops it after', () => {
+    const clock = new ManualClock(T0);
+    const list = new Denylist(5, clock);
+    list.apply(session('sid-1', T0 + 900));
+
+    clock.seconds = T0 + 905;
+    expect(list.prune()).toBe(0);
+    expect(list.check(claims({ jti: 'x' }))).toBe('session');
+
+    clock.seconds = T0 + 906;
+    expect(list.prune()).toBe(1);
+    expect(list.size()).toEqual({ token: 0, session: 0, user: 0 });
+  });
+
+  it('keeps the latest expiry when duplicates disagree', () => {
+    const clock = new ManualClock(T0);
+    const list = new Denylist(0, clock);
+    list.apply(session('sid-1', T0 + 900));
+    list.apply(session('sid-1', T0 + 100));
+    clock.seconds = T0 + 500;
+    list.prune();
+    expect(list.check(claims({ jti: 'x' }))).toBe('session');
+  });
+
+  it('ignores an event that can no longer matter', () => {
+    const list = new Denylist(5, new ManualClock(T0));
+    expect(list.apply(session('sid-1', T0 - 6))).toBe(false);
+    expect(list.apply(session('sid-2', T0 - 5))).toBe(true);
+    expect(list.size().session).toBe(1);
+  });
+});

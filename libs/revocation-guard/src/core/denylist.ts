@@ -1,0 +1,95 @@
+import type { RevocationEvent, RevocationScope } from '@tokenfence/contract';
+import { systemClock, type Clock } from './clock.js';
+
+/** The claims of a verified access token that a revocation can match. */
+export interface RevocableClaims {
+  readonly sub: string;
+  readonly sid: string;
+  readonly jti: string;
+  readonly iat: number;
+}
+
+interface UserCutoff {
+  cutoff: number;
+  expiresAt: number;
+}
+
+export interface DenylistSize {
+  readonly token: number;
+  readonly session: number;
+  readonly user: number;
+}
+
+/**
+ * The in-memory set of revocations that can still matter. Applying events is idempotent and
+ * order-independent (union of ids, latest cutoff and latest expiry win), and an entry is kept until
+ * every token it can affect has expired plus the clock tolerance, never less.
+ */
+export class Denylist {
+  private readonly tokens = new Map<string, number>();
+  private readonly sessions = new Map<string, number>();
+  private readonly users = new Map<string, UserCutoff>();
+
+  constructor(
+    private readonly clockToleranceSeconds: number,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  /** Applies one event. Returns false when the event can no longer matter and was ignored. */
+  apply(event: RevocationEvent): boolean {
+    if (!this.matters(event.expiresAt)) return false;
+    switch (event.scope) {
+      case 'token':
+        this.tokens.set(event.jti, Math.max(event.expiresAt, this.tokens.get(event.jti) ?? 0));
+        return true;
+      case 'session':
+        this.sessions.set(event.sid, Math.max(event.expiresAt, this.sessions.get(event.sid) ?? 0));
+        return true;
+      case 'user': {
+        const current = this.users.get(event.sub);
+        this.users.set(event.sub, {
+          cutoff: Math.max(event.cutoff, current?.cutoff ?? 0),
+          expiresAt: Math.max(event.expiresAt, current?.expiresAt ?? 0),
+        });
+        return true;
+      }
+    }
+  }
+
+  /** The scope under which these claims are revoked, or undefined when they are not. */
+  check(claims: RevocableClaims): RevocationScope | undefined {
+    if (this.tokens.has(claims.jti)) return 'token';
+    if (this.sessions.has(claims.sid)) return 'session';
+    const user = this.users.get(claims.sub);
+    if (user !== undefined && claims.iat <= user.cutoff) return 'user';
+    return undefined;
+  }
+
+  /** Drops every entry that can no longer affect a valid token. Returns how many were dropped. */
+  prune(): number {
+    let dropped = 0;
+    for (const map of [this.tokens, this.sessions]) {
+      for (const [key, expiresAt] of map) {
+        if (!this.matters(expiresAt)) {
+          map.delete(key);
+          dropped++;
+        }
+      }
+    }
+    for (const [key, entry] of this.users) {
+      if (!this.matters(entry.expiresAt)) {
+        this.users.delete(key);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
+  size(): DenylistSize {
+    return { token: this.tokens.size, session: this.sessions.size, user: this.users.size };
+  }
+
+  private matters(expiresAt: number): boolean {
+    return (expiresAt + this.clockToleranceSeconds) * 1000 >= this.clock.nowMs();
+  }
+}

@@ -1,0 +1,35 @@
+/** Stable codes for every way the guard can refuse a request. */
+export type GuardErrorCode =
+  | 'TOKEN_MISSING'
+  | 'TOKEN_MALFORMED'
+  | 'TOKEN_SIGNATURE_INVALID'
+  | 'TOKEN_EXPIRED'
+  | 'TOKEN_CLAIMS_INVALID'
+  | 'TOKEN_REVOKED'
+  | 'REVOCATION_STATE_NOT_READY'
+  | 'SIGNING_KEYS_UNAVAILABLE';
+
+const STATUS: Record<GuardErrorCode, 401 | 503> = {
+  TOKEN_MISSING: 401,
+  TOKEN_MALFORMED: 401,
+  TOKEN_SIGNATURE_INVALID: 401,
+  TOKEN_EXPIRED: 401,
+  TOKEN_CLAIMS_INVALID: 401,
+  TOKEN_REVOKED: 401,
+  REVOCATION_STATE_NOT_READY: 503,
+  SIGNING_KEYS_UNAVAILABLE: 503,
+};
+
+/** Why a request was refused. The message never contains the token. */
+export class GuardError extends Error {
+  override readonly name = 'GuardError';
+  readonly status: 401 | 503;
+
+  constructor(
+    readonly code: GuardErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.status = STATUS[code];
+  }
+}

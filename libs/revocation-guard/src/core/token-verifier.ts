@@ -1,0 +1,139 @@
+import {
+  errors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  type JWTVerifyOptions,
+} from 'jose';
+import { GuardError } from './guard-error.js';
+import type { Principal } from './principal.js';
+import type { Clock } from './clock.js';
+
+/** Asymmetric algorithms the verifier accepts; HMAC and `none` are never allowed. */
+export const SUPPORTED_ALGORITHMS = [
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+] as const;
+export type SupportedAlgorithm = (typeof SUPPORTED_ALGORITHMS)[number];
+
+export interface TokenVerifierOptions {
+  readonly issuer: string;
+  readonly audience: string | readonly string[];
+  readonly algorithms: readonly SupportedAlgorithm[];
+  readonly clockToleranceSeconds: number;
+  /** Where keys come from: jose's `createRemoteJWKSet(...)` or `createLocalJWKSet(...)`. */
+  readonly keys: JWTVerifyGetKey;
+  /** Longest accepted compact token, in characters. */
+  readonly maxTokenLength?: number;
+  readonly clock?: Clock;
+}
+
+const DEFAULT_MAX_TOKEN_LENGTH = 8192;
+
+/** Marks a failure of the key source (JWKS unreachable, bad JWKS), as opposed to a bad token. */
+class KeySourceFailure extends Error {}
+
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/**
+ * Verifies RFC 9068 access tokens locally: signature, pinned algorithms, issuer, audience,
+ * `typ: at+jwt`, expiry with a clock tolerance, and the claims revocation needs.
+ */
+export class TokenVerifier {
+  private readonly verifyOptions: JWTVerifyOptions;
+  private readonly maxTokenLength: number;
+  private readonly keys: JWTVerifyGetKey;
+
+  constructor(private readonly options: TokenVerifierOptions) {
+    const source = options.keys;
+    this.keys = async (header, token) => {
+      try {
+        return await source(header, token);
+      } catch (err) {
+        if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) {
+          throw err;
+        }
+        if (err instanceof errors.JOSENotSupported || err instanceof errors.JOSEAlgNotAllowed) {
+          throw err;
+        }
+        throw new KeySourceFailure('key source failed', { cause: err });
+      }
+    };
+    this.maxTokenLength = options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
+    this.verifyOptions = {
+      issuer: options.issuer,
+      audience: [...(typeof options.audience === 'string' ? [options.audience] : options.audience)],
+      algorithms: [...options.algorithms],
+      typ: 'at+jwt',
+      clockTolerance: options.clockToleranceSeconds,
+      requiredClaims: ['iss', 'aud', 'sub', 'jti', 'sid', 'iat', 'exp'],
+    };
+  }
+
+  async verify(token: string): Promise<Principal> {
+    if (token.length > this.maxTokenLength || !COMPACT_JWS.test(token)) {
+      throw new GuardError('TOKEN_MALFORMED', 'The access token is not a compact JWS.');
+    }
+    let payload: JWTPayload;
+    try {
+      const clock = this.options.clock;
+      const options = clock
+        ? { ...this.verifyOptions, currentDate: new Date(clock.nowMs()) }
+        : this.verifyOptions;
+      ({ payload } = await jwtVerify(token, this.keys, options));
+    } catch (err) {
+      throw toGuardError(err);
+    }
+    return toPrincipal(payload);
+  }
+}
+
+function toPrincipal(payload: JWTPayload): Principal {
+  const { sub, jti, iat, exp } = payload;
+  const sid = payload.sid;
+  const scope = payload.scope ?? '';
+  if (typeof sid !== 'string' || sid === '' || typeof scope !== 'string' || !sub || !jti) {
+    throw new GuardError('TOKEN_CLAIMS_INVALID', 'The access token lacks a valid sub, sid or jti.');
+  }
+  return {
+    sub,
+    sid,
+    jti,
+    scope,
+    scopes: scope.split(' ').filter((s) => s !== ''),
+    iat: iat as number,
+    exp: exp as number,
+    claims: payload,
+  };
+}
+
+function toGuardError(err: unknown): GuardError {
+  if (err instanceof errors.JWTExpired) {
+    return new GuardError('TOKEN_EXPIRED', 'The access token has expired.');
+  }
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    return new GuardError('TOKEN_CLAIMS_INVALID', `The access token's "${err.claim}" claim is not accepted.`);
+  }
+  if (err instanceof errors.JWSSignatureVerificationFailed) {
+    return new GuardError('TOKEN_SIGNATURE_INVALID', 'The access token signature is invalid.');
+  }
+  if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) {
+    return new GuardError('TOKEN_SIGNATURE_INVALID', 'No trusted key matches the access token.');
+  }
+  if (err instanceof errors.JOSEAlgNotAllowed || err instanceof errors.JOSENotSupported) {
+    return new GuardError('TOKEN_SIGNATURE_INVALID', 'The access token algorithm is not accepted.');
+  }
+  if (err instanceof KeySourceFailure) {
+    return new GuardError('SIGNING_KEYS_UNAVAILABLE', 'The signing keys cannot be loaded.');
+  }
+  return new GuardError('TOKEN_MALFORMED', 'The access token is malformed.');
+}

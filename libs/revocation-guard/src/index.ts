@@ -1,0 +1,23 @@
+// Public API of @tokenfence/revocation-guard. Anything not exported here is internal.
+export { RevocationGuardModule } from './nest/revocation-guard.module.js';
+export {
+  REVOCATION_GUARD_OPTIONS,
+  type RevocationGuardModuleExtras,
+} from './nest/revocation-guard.module-definition.js';
+export type { RevocationGuardModuleOptions } from './nest/revocation-guard.options.js';
+export { RevocationGuard } from './nest/revocation.guard.js';
+export { Public, IS_PUBLIC_KEY } from './nest/public.decorator.js';
+export { RevocationReadiness, type ReadinessReport } from './nest/revocation-readiness.js';
+export { CurrentPrincipal } from './nest/current-principal.decorator.js';
+
+export { AccessTokenAuthenticator } from './core/access-token-authenticator.js';
+export { TokenVerifier, SUPPORTED_ALGORITHMS } from './core/token-verifier.js';
+export type { SupportedAlgorithm, TokenVerifierOptions } from './core/token-verifier.js';
+export { RevocationFeed, type FeedStats } from './core/revocation-feed.js';
+export { Denylist, type DenylistSize, type RevocableClaims } from './core/denylist.js';
+export { GuardError, type GuardErrorCode } from './core/guard-error.js';
+export type { Principal } from './core/principal.js';
+export type { Clock } from './core/clock.js';
+export type { GuardLogger } from './core/logger.js';
+export type { EventPosition, EventSink, RevocationEventSource } from './core/event-source.js';
+export { KafkaEventSource, type KafkaEventSourceOptions } from './kafka/kafka-event-source.js';

@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import kafkajs, { type Consumer, type EachBatchPayload, type KafkaConfig } from 'kafkajs';
+import type { EventSink, RevocationEventSource } from '../core/event-source.js';
+import type { GuardLogger } from '../core/logger.js';
+import { kafkaLogCreator } from './kafka-log.js';
+
+const { Kafka, logLevel } = kafkajs;
+
+export interface KafkaEventSourceOptions {
+  readonly brokers: readonly string[];
+  readonly topic: string;
+  readonly clientId: string;
+  /** Each instance joins its own group `<prefix>-<uuid>`, so every instance gets every event. */
+  readonly groupIdPrefix: string;
+  readonly logger: GuardLogger;
+  /** Extra kafkajs client settings (ssl, sasl, timeouts). */
+  readonly kafka?: Omit<KafkaConfig, 'brokers' | 'clientId' | 'logCreator'>;
+}
+
+const RETRY_MIN_MS = 250;
+const RETRY_MAX_MS = 5_000;
+
+/**
+ * Reads the revocation topic from the start of its retained window, as a consumer group of its
+ * own (broadcast: no instance shares a group), and reports when it has caught up with the end
+ * offsets the topic had when it connected. Offsets are never committed.
+ */
+export class KafkaEventSource implements RevocationEventSource {
+  private readonly kafka: InstanceType<typeof Kafka>;
+  private consumer: Consumer | undefined;
+  private stopped = false;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly options: KafkaEventSourceOptions) {
+    this.kafka = new Kafka({
+      ...options.kafka,
+      clientId: options.clientId,
+      brokers: [...options.brokers],
+      logLevel: logLevel.WARN,
+      logCreator: kafkaLogCreator(options.logger),
+    });
+  }
+
+  start(sink: EventSink): Promise<void> {
+    this.stopped = false;
+    this.running = this.connectWithRetry(sink);
+    return Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.running;
+    await this.consumer?.disconnect();
+    this.consumer = undefined;
+  }
+
+  private async connectWithRetry(sink: EventSink): Promise<void> {
+    let delayMs = RETRY_MIN_MS;
+    while (!this.stopped) {
+      try {
+        await this.connect(sink);
+        return;
+      } catch (err) {
+        await this.consumer?.disconnect().catch(() => undefined);
+        this.consumer = undefined;
+        this.options.logger.warn(
+          `cannot read topic "${this.options.topic}" yet (${(err as Error).message}); retrying in ${delayMs} ms`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        delayMs = Math.min(delayMs * 2, RETRY_MAX_MS);
+      }
+    }
+  }
+
+  private async connect(sink: EventSink): Promise<void> {
+    const { topic } = this.options;
+    const targets = await this.fetchEndOffsets();
+    const positions = new Map<number, bigint>([...targets].map(([p, t]) => [p, t.low]));
+    let caughtUp = false;
+    const checkCaughtUp = (): void => {
+      if (caughtUp) return;
+      for (const [partition, target] of targets) {
+        if ((positions.get(partition) ?? 0n) < target.high) return;
+      }
+      caughtUp = true;
+      sink.onCaughtUp();
+    };
+
+    const consumer = this.kafka.consumer({
+      groupId: `${this.options.groupIdPrefix}-${randomUUID()}`,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 1_000,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.options.logger.warn(
+        `consumer crashed (${payload.error.message}); ${payload.restart ? 'kafkajs restarts it' : 'reconnecting'}`,
+      );
+      if (!payload.restart && !this.stopped) {
+        this.running = this.connectWithRetry(sink);
+      }
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }: EachBatchPayload) => {
+        for (const message of batch.messages) {
+          sink.onMessage(message.value, { partition: batch.partition, offset: message.offset });
+        }
+        if (batch.messages.length > 0) {
+          const next = BigInt(batch.lastOffset()) + 1n;
+          if (next > (positions.get(batch.partition) ?? 0n)) positions.set(batch.partition, next);
+        }
+        checkCaughtUp();
+        return Promise.resolve();
+      },
+    });
+    checkCaughtUp();
+  }
+
+  private async fetchEndOffsets(): Promise<Map<number, { low: bigint; high: bigint }>> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(this.options.topic);
+      return new Map(
+        offsets.map((o) => [o.partition, { low: BigInt(o.low), high: BigInt(o.high) }]),
+      );
+    } finally {
+      await admin.disconnect();
+    }
+  }
+}

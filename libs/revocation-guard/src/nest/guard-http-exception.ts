@@ -1,0 +1,16 @@
+import { HttpException } from '@nestjs/common';
+import type { GuardError } from '../core/guard-error.js';
+
+/** The one place a {@link GuardError} becomes an HTTP answer: `{ code, message }`. */
+export function toHttpException(error: GuardError): HttpException {
+  return new HttpException({ code: error.code, message: error.message }, error.status, {
+    cause: error,
+  });
+}
+
+/** RFC 6750 challenge for a 401. */
+export function bearerChallenge(error: GuardError): string {
+  return error.code === 'TOKEN_MISSING'
+    ? 'Bearer'
+    : `Bearer error="invalid_token", error_description="${error.code}"`;
+}

@@ -1,0 +1,52 @@
+import { DEFAULT_REVOCATION_TOPIC } from '@tokenfence/contract';
+import { SUPPORTED_ALGORITHMS, type SupportedAlgorithm } from '../core/token-verifier.js';
+import type { ResolvedGuardOptions, RevocationGuardModuleOptions } from './revocation-guard.options.js';
+
+const DEFAULT_ALGORITHMS: SupportedAlgorithm[] = ['ES256', 'EdDSA', 'RS256'];
+
+function fail(message: string): never {
+  throw new TypeError(`RevocationGuardModule: ${message}`);
+}
+
+/** Validates the module options once, at start-up, and fails fast with what to set. */
+export function resolveGuardOptions(options: RevocationGuardModuleOptions): ResolvedGuardOptions {
+  if (typeof options?.issuer !== 'string' || options.issuer === '') fail('set "issuer"');
+  const audience = typeof options.audience === 'string' ? [options.audience] : options.audience;
+  if (!Array.isArray(audience) || audience.length === 0 || audience.some((a) => !a)) {
+    fail('set "audience" to a non-empty string or array');
+  }
+  let jwksUrl: URL;
+  try {
+    jwksUrl = new URL(options.jwksUrl);
+  } catch {
+    fail('set "jwksUrl" to an absolute http(s) URL');
+  }
+  if (jwksUrl.protocol !== 'https:' && jwksUrl.protocol !== 'http:') {
+    fail('"jwksUrl" must be http or https');
+  }
+  const algorithms = options.algorithms ?? DEFAULT_ALGORITHMS;
+  const unsupported = algorithms.filter(
+    (a) => !(SUPPORTED_ALGORITHMS as readonly string[]).includes(a),
+  );
+  if (algorithms.length === 0 || unsupported.length > 0) {
+    fail(`"algorithms" must be asymmetric JWS algorithms; refused: ${unsupported.join(', ') || '(empty)'}`);
+  }
+  const clockToleranceSeconds = options.clockToleranceSeconds ?? 5;
+  if (!Number.isFinite(clockToleranceSeconds) || clockToleranceSeconds < 0) {
+    fail('"clockToleranceSeconds" must be a non-negative number');
+  }
+  if (options.eventSource === undefined) {
+    const brokers = options.kafka?.brokers;
+    if (!Array.isArray(brokers) || brokers.length === 0 || brokers.some((b) => !b)) {
+      fail('set "kafka.brokers", e.g. ["127.0.0.1:9092"]');
+    }
+  }
+  return {
+    issuer: options.issuer,
+    audience,
+    jwksUrl,
+    algorithms,
+    clockToleranceSeconds,
+    topic: options.kafka?.topic ?? DEFAULT_REVOCATION_TOPIC,
+  };
+}

@@ -1,0 +1,29 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import type { RevocationGuardModuleOptions } from './revocation-guard.options.js';
+import { RevocationGuard } from './revocation.guard.js';
+
+/** Module-level switches, given beside the options: `forRoot({ ...options, globalGuard: false })`. */
+export interface RevocationGuardModuleExtras {
+  /** Register the module globally. Default true. */
+  isGlobal: boolean;
+  /** Install {@link RevocationGuard} for every route (deny by default). Default true. */
+  globalGuard: boolean;
+}
+
+export const {
+  ConfigurableModuleClass: RevocationGuardConfigurableModule,
+  MODULE_OPTIONS_TOKEN: REVOCATION_GUARD_OPTIONS,
+} = new ConfigurableModuleBuilder<RevocationGuardModuleOptions>()
+  .setClassMethodName('forRoot')
+  .setExtras<RevocationGuardModuleExtras>(
+    { isGlobal: true, globalGuard: true },
+    (definition, extras) => ({
+      ...definition,
+      global: extras.isGlobal,
+      providers: extras.globalGuard
+        ? [...(definition.providers ?? []), { provide: APP_GUARD, useExisting: RevocationGuard }]
+        : definition.providers,
+    }),
+  )
+  .build();

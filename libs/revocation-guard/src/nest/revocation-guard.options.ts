@@ -1,0 +1,41 @@
+import type { KafkaConfig } from 'kafkajs';
+import type { Clock } from '../core/clock.js';
+import type { RevocationEventSource } from '../core/event-source.js';
+import type { SupportedAlgorithm } from '../core/token-verifier.js';
+
+/** Options of {@link RevocationGuardModule}. Libraries never read the environment: pass these. */
+export interface RevocationGuardModuleOptions {
+  /** Expected `iss`, exactly (the auth service's public base URL). */
+  issuer: string;
+  /** Accepted `aud` value(s); a token must carry at least one. */
+  audience: string | string[];
+  /** The auth service's JWKS, e.g. `http://127.0.0.1:3000/.well-known/jwks.json`. */
+  jwksUrl: string;
+  /** Accepted signature algorithms. Default `['ES256', 'EdDSA', 'RS256']`; HMAC and none are refused. */
+  algorithms?: SupportedAlgorithm[];
+  /** Allowed clock skew for `exp`/`iat`, and extra lifetime of denylist entries. Default 5. */
+  clockToleranceSeconds?: number;
+  kafka: {
+    brokers: string[];
+    /** Default `auth.revocations`. */
+    topic?: string;
+    /** Default `revocation-guard`. */
+    clientId?: string;
+    /** Each instance uses its own consumer group `<prefix>-<uuid>`. Default `revocation-guard`. */
+    groupIdPrefix?: string;
+    /** Extra kafkajs client settings (ssl, sasl, timeouts). */
+    client?: Omit<KafkaConfig, 'brokers' | 'clientId' | 'logCreator'>;
+  };
+  /** Replaces the Kafka source (another broker, or a test double). */
+  eventSource?: RevocationEventSource;
+  clock?: Clock;
+}
+
+export interface ResolvedGuardOptions {
+  readonly issuer: string;
+  readonly audience: string[];
+  readonly jwksUrl: URL;
+  readonly algorithms: SupportedAlgorithm[];
+  readonly clockToleranceSeconds: number;
+  readonly topic: string;
+}

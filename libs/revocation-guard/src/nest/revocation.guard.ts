@@ -1,0 +1,56 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AccessTokenAuthenticator } from '../core/access-token-authenticator.js';
+import { GuardError } from '../core/guard-error.js';
+import type { Principal } from '../core/principal.js';
+import { bearerChallenge, toHttpException } from './guard-http-exception.js';
+import { IS_PUBLIC_KEY } from './public.decorator.js';
+
+interface HttpRequest {
+  headers: Record<string, string | string[] | undefined>;
+  user?: Principal;
+}
+interface HttpResponse {
+  setHeader?(name: string, value: string): unknown;
+  header?(name: string, value: string): unknown;
+}
+
+/**
+ * Global guard: every route needs a valid, unrevoked access token unless marked `@Public()`.
+ * It only reads metadata and delegates to {@link AccessTokenAuthenticator}.
+ */
+@Injectable()
+export class RevocationGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly authenticator: AccessTokenAuthenticator,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (isPublic === true) return true;
+    if (context.getType() !== 'http') return false; // deny by default outside HTTP
+
+    const http = context.switchToHttp();
+    const request = http.getRequest<HttpRequest>();
+    const header = request.headers.authorization;
+    try {
+      request.user = await this.authenticator.authenticate(
+        Array.isArray(header) ? header[0] : header,
+      );
+      return true;
+    } catch (err) {
+      if (!(err instanceof GuardError)) throw err;
+      if (err.status === 401) {
+        const response = http.getResponse<HttpResponse>();
+        const challenge = bearerChallenge(err);
+        if (response.setHeader) response.setHeader('WWW-Authenticate', challenge);
+        else response.header?.('WWW-Authenticate', challenge);
+      }
+      throw toHttpException(err);
+    }
+  }
+}
