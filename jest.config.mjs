@@ -26,6 +26,7 @@ const common = {
 };
 
 export default {
+  testTimeout: 120_000,
   projects: [
     {
       ...common,
@@ -38,7 +39,6 @@ export default {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.mjs',
       globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
-      testTimeout: 120_000,
     },
   ],
 };

@@ -8,7 +8,11 @@ export default async function globalSetup() {
     return;
   }
   const started = Date.now();
-  const kafka = await startLocalKafka({ log: (line) => process.stderr.write(`${line}\n`) });
+  const kafka = await startLocalKafka({
+    port: 0,
+    controllerPort: 0,
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
   process.env.KAFKA_BROKERS = kafka.brokers;
   globalThis.__LOCAL_KAFKA__ = kafka;
   await writeFile(new URL('./.kafka-pid', import.meta.url), String(kafka.pid));

@@ -7,7 +7,7 @@ import { AuthAppModule } from './app.module.js';
 import type { AuthConfig } from './config/auth-config.js';
 import { openDatabase } from './database/open-database.js';
 import { bodyErrorHandler } from './http/body-errors.js';
-import { strictValidationPipe } from './http/validation.pipe.js';
+import { StrictValidationPipe } from './http/validation.pipe.js';
 
 /** Builds the auth service (database opened and migrated) without listening yet. */
 export async function createAuthApp(
@@ -26,7 +26,7 @@ export async function createAuthApp(
     express.urlencoded({ extended: false, limit: config.bodyLimitBytes }),
     bodyErrorHandler,
   );
-  app.useGlobalPipes(strictValidationPipe());
+  app.useGlobalPipes(new StrictValidationPipe());
   return app;
 }
 

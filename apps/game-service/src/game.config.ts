@@ -9,7 +9,8 @@ export interface GameConfig {
 /** Validated once at start-up: a missing broker list is a TypeError naming what to set. */
 export function loadGameConfig(env: Record<string, string | undefined> = process.env): GameConfig {
   const brokers = env.KAFKA_BROKERS?.split(',').filter(Boolean) ?? [];
-  if (brokers.length === 0) throw new TypeError('game-service: set KAFKA_BROKERS, e.g. 127.0.0.1:9092');
+  if (brokers.length === 0)
+    throw new TypeError('game-service: set KAFKA_BROKERS, e.g. 127.0.0.1:9092');
   const port = Number(env.PORT || 3002);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new TypeError('game-service: PORT must be an integer between 0 and 65535');

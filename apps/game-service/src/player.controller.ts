@@ -4,7 +4,12 @@ import { CurrentPrincipal, Public, type Principal } from '@tokenfence/revocation
 @Controller()
 export class PlayerController {
   @Get('me')
-  me(@CurrentPrincipal() player: Principal): { sub: string; sid: string; jti: string; scope: string } {
+  me(@CurrentPrincipal() player: Principal): {
+    sub: string;
+    sid: string;
+    jti: string;
+    scope: string;
+  } {
     return { sub: player.sub, sid: player.sid, jti: player.jti, scope: player.scope };
   }
 

@@ -8,5 +8,8 @@ export async function createOrdersApp(
   config: OrdersConfig,
   logger?: false | LogLevel[],
 ): Promise<INestApplication> {
-  return NestFactory.create(OrdersAppModule.forRoot(config), logger === undefined ? {} : { logger });
+  return NestFactory.create(
+    OrdersAppModule.forRoot(config),
+    logger === undefined ? {} : { logger },
+  );
 }

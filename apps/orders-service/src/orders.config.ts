@@ -13,7 +13,9 @@ function required(env: Record<string, string | undefined>, name: string, example
 }
 
 /** Reads the environment once at start-up; the library itself never reads it. */
-export function loadOrdersConfig(env: Record<string, string | undefined> = process.env): OrdersConfig {
+export function loadOrdersConfig(
+  env: Record<string, string | undefined> = process.env,
+): OrdersConfig {
   const issuer = env.AUTH_ISSUER || 'http://127.0.0.1:3000';
   const port = Number(env.PORT || 3001);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {

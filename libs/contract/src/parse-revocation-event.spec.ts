@@ -29,12 +29,16 @@ describe('parseRevocationEvent', () => {
   it('round-trips every scope', () => {
     const events: RevocationEvent[] = [
       valid,
-      { ...valid, scope: 'token', jti: 'jti-1' } as RevocationEvent,
-      { ...valid, scope: 'user', cutoff: 1_800_000_000 } as RevocationEvent,
+      { ...valid, scope: 'token', jti: 'jti-1' },
+      { ...valid, scope: 'user', cutoff: 1_800_000_000 },
     ];
     for (const event of events) {
       const parsed = parseRevocationEvent(encodeRevocationEvent(event));
-      expect(parsed).toMatchObject({ scope: event.scope, sub: 'user-1', expiresAt: event.expiresAt });
+      expect(parsed).toMatchObject({
+        scope: event.scope,
+        sub: 'user-1',
+        expiresAt: event.expiresAt,
+      });
     }
   });
 
@@ -51,7 +55,11 @@ describe('parseRevocationEvent', () => {
     ['a wrong version', JSON.stringify({ ...valid, v: 2 }), 'EVENT_INVALID'],
     ['an unknown scope', JSON.stringify({ ...valid, scope: 'planet' }), 'EVENT_INVALID'],
     ['a session without sid', JSON.stringify({ ...valid, sid: undefined }), 'EVENT_INVALID'],
-    ['a user cutoff as string', JSON.stringify({ ...valid, scope: 'user', cutoff: '1' }), 'EVENT_INVALID'],
+    [
+      'a user cutoff as string',
+      JSON.stringify({ ...valid, scope: 'user', cutoff: '1' }),
+      'EVENT_INVALID',
+    ],
     ['a negative expiry', JSON.stringify({ ...valid, expiresAt: -1 }), 'EVENT_INVALID'],
     ['a fractional expiry', JSON.stringify({ ...valid, expiresAt: 1.5 }), 'EVENT_INVALID'],
     ['an empty id', JSON.stringify({ ...valid, id: '' }), 'EVENT_INVALID'],

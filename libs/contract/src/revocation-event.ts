@@ -10,12 +10,7 @@ export type RevocationScope = 'token' | 'session' | 'user';
 
 /** Why a revocation happened. Free to extend; consumers must not reject unknown reasons. */
 export type RevocationReason =
-  | 'logout'
-  | 'logout-all'
-  | 'refresh-reuse'
-  | 'password-change'
-  | 'admin'
-  | (string & {});
+  'logout' | 'logout-all' | 'refresh-reuse' | 'password-change' | 'admin' | (string & {});
 
 interface RevocationEventBase {
   /** Schema version. */

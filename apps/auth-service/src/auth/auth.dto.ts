@@ -3,7 +3,9 @@ import { IsString, Length, Matches } from 'class-validator';
 export class RegisterDto {
   @IsString()
   @Length(3, 64)
-  @Matches(/^[A-Za-z0-9._@-]+$/, { message: 'username may contain letters, digits and . _ @ - only' })
+  @Matches(/^[A-Za-z0-9._@-]+$/, {
+    message: 'username may contain letters, digits and . _ @ - only',
+  })
   username!: string;
 
   @IsString()

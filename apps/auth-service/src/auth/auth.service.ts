@@ -87,7 +87,12 @@ export class AuthService {
       if (!state) return { kind: 'invalid' };
       if (state.used) {
         if (await this.sessions.revoke(tx, state.userId, state.sessionId, 'refresh-reuse')) {
-          await this.recorder.record(tx, state.userId, { scope: 'session', sid: state.sessionId }, 'refresh-reuse');
+          await this.recorder.record(
+            tx,
+            state.userId,
+            { scope: 'session', sid: state.sessionId },
+            'refresh-reuse',
+          );
         }
         return { kind: 'reused' };
       }
@@ -128,7 +133,12 @@ export class AuthService {
   async logout(principal: Principal): Promise<void> {
     const revoked = await this.db.transaction(async (tx) => {
       if (!(await this.sessions.revoke(tx, principal.sub, principal.sid, 'logout'))) return false;
-      await this.recorder.record(tx, principal.sub, { scope: 'session', sid: principal.sid }, 'logout');
+      await this.recorder.record(
+        tx,
+        principal.sub,
+        { scope: 'session', sid: principal.sid },
+        'logout',
+      );
       return true;
     });
     if (revoked) this.relay.wake();

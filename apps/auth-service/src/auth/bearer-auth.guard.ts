@@ -29,7 +29,8 @@ export class BearerAuthGuard implements CanActivate {
   }
 
   private async authenticate(header: string | undefined): Promise<Principal> {
-    if (!header) throw new AuthError('TOKEN_MISSING', 'An Authorization: Bearer access token is required.');
+    if (!header)
+      throw new AuthError('TOKEN_MISSING', 'An Authorization: Bearer access token is required.');
     const token = BEARER.exec(header)?.[1];
     if (!token) {
       throw new AuthError('TOKEN_MALFORMED', 'The Authorization header must be "Bearer <token>".');

@@ -67,7 +67,13 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
     fail('JWT_ALG', 'one of ES256, EdDSA, RS256');
   }
   const accessTokenTtlSeconds = int(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 10, 86_400);
-  const refreshTokenTtlSeconds = int(env, 'REFRESH_TOKEN_TTL_SECONDS', 14 * 86_400, 60, 365 * 86_400);
+  const refreshTokenTtlSeconds = int(
+    env,
+    'REFRESH_TOKEN_TTL_SECONDS',
+    14 * 86_400,
+    60,
+    365 * 86_400,
+  );
   if (refreshTokenTtlSeconds < accessTokenTtlSeconds) {
     fail('REFRESH_TOKEN_TTL_SECONDS', 'at least ACCESS_TOKEN_TTL_SECONDS');
   }
@@ -89,7 +95,13 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
     kafkaBrokers: brokers,
     revocationTopic: env.REVOCATION_TOPIC || DEFAULT_REVOCATION_TOPIC,
     topicPartitions: int(env, 'REVOCATION_TOPIC_PARTITIONS', 3, 1, 1000),
-    topicRetentionMarginSeconds: int(env, 'REVOCATION_RETENTION_MARGIN_SECONDS', 3600, 0, 30 * 86_400),
+    topicRetentionMarginSeconds: int(
+      env,
+      'REVOCATION_RETENTION_MARGIN_SECONDS',
+      3600,
+      0,
+      30 * 86_400,
+    ),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 16 * 1024, 1024, 1024 * 1024),
   };
 }

@@ -48,10 +48,13 @@ export class HttpErrorFilter implements ExceptionFilter {
       if (typeof response === 'object' && response !== null && 'code' in response) {
         return [status, response as ErrorBody];
       }
-      const code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'VALIDATION_FAILED');
+      const code =
+        CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'VALIDATION_FAILED');
       return [status, { code, message: exception.message }];
     }
-    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : 'unknown error');
+    this.logger.error(
+      exception instanceof Error ? (exception.stack ?? exception.message) : 'unknown error',
+    );
     return [500, { code: 'INTERNAL_ERROR', message: 'Internal error.' }];
   }
 }

@@ -17,12 +17,16 @@ export function bodyErrorHandler(
   next: NextFunction,
 ): void {
   if (res.headersSent) return next(err);
-  switch (err.type) {
+  switch (err.type ?? '') {
     case 'entity.parse.failed':
-      res.status(400).json({ code: 'MALFORMED_JSON', message: 'The request body is not valid JSON.' });
+      res
+        .status(400)
+        .json({ code: 'MALFORMED_JSON', message: 'The request body is not valid JSON.' });
       return;
     case 'entity.too.large':
-      res.status(413).json({ code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.' });
+      res
+        .status(413)
+        .json({ code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.' });
       return;
     case 'charset.unsupported':
     case 'encoding.unsupported':
@@ -32,7 +36,9 @@ export function bodyErrorHandler(
       return;
     default:
       if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
-        res.status(err.status).json({ code: 'VALIDATION_FAILED', message: 'The request body was refused.' });
+        res
+          .status(err.status)
+          .json({ code: 'VALIDATION_FAILED', message: 'The request body was refused.' });
         return;
       }
       next(err);

@@ -1,4 +1,4 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 import { AuthError, type FieldError } from '../errors/auth-error.js';
 
 function flatten(errors: readonly ValidationError[], prefix = ''): FieldError[] {
@@ -9,20 +9,31 @@ function flatten(errors: readonly ValidationError[], prefix = ''): FieldError[] 
   });
 }
 
-/** Strict body validation: unknown fields and wrong types are a 400 that lists the fields. */
-export function strictValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
-    stopAtFirstError: false,
-    exceptionFactory: (errors) => {
-      const fields = flatten(errors);
-      return new AuthError(
-        'VALIDATION_FAILED',
-        `Invalid request body: ${[...new Set(fields.map((f) => f.field))].join(', ') || 'body'}.`,
-        fields,
-      );
-    },
-  });
+/**
+ * Strict body validation: a body must be a JSON object, and unknown fields or wrong types are a
+ * 400 that lists the fields.
+ */
+export class StrictValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      exceptionFactory: (errors) => {
+        const fields = flatten(errors);
+        const names = [...new Set(fields.map((f) => f.field))].join(', ');
+        return new AuthError('VALIDATION_FAILED', `Invalid request body: ${names}.`, fields);
+      },
+    });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (
+      metadata.type === 'body' &&
+      (typeof value !== 'object' || value === null || Array.isArray(value))
+    ) {
+      throw new AuthError('VALIDATION_FAILED', 'The request body must be a JSON object.');
+    }
+    return super.transform(value, metadata);
+  }
 }

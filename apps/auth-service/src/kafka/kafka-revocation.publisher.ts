@@ -96,8 +96,14 @@ export class KafkaRevocationPublisher implements RevocationPublisher {
       includeSynonyms: false,
       resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic }],
     });
-    const current = described.resources[0]?.configEntries.find((e) => e.configName === 'retention.ms');
-    if (current && Number(current.configValue) >= 0 && Number(current.configValue) < Number(retentionMs)) {
+    const current = described.resources[0]?.configEntries.find(
+      (e) => e.configName === 'retention.ms',
+    );
+    if (
+      current &&
+      Number(current.configValue) >= 0 &&
+      Number(current.configValue) < Number(retentionMs)
+    ) {
       await admin.alterConfigs({
         validateOnly: false,
         resources: [

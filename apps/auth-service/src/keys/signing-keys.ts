@@ -56,7 +56,12 @@ export class SigningKeys implements OnModuleInit {
       alg: current.alg,
       privateKey: (await importJWK(asJwk(current.private_jwk), current.alg)) as CryptoKey,
     };
-    this.publicJwks = rows.map((r) => ({ ...asJwk(r.public_jwk), kid: r.kid, alg: r.alg, use: 'sig' }));
+    this.publicJwks = rows.map((r) => ({
+      ...asJwk(r.public_jwk),
+      kid: r.kid,
+      alg: r.alg,
+      use: 'sig',
+    }));
     this.localKeySet = createLocalJWKSet({ keys: this.publicJwks });
   }
 

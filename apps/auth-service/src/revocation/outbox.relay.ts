@@ -88,7 +88,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     if (rows.length === 0) return 0;
     await this.publisher.publish(rows.map((r) => ({ key: r.message_key, value: r.payload })));
     // Delete exactly what was sent: a row committed meanwhile with a lower seq stays queued.
-    await this.db.query('DELETE FROM outbox WHERE seq = ANY($1::bigint[])', [rows.map((r) => r.seq)]);
+    await this.db.query('DELETE FROM outbox WHERE seq = ANY($1::bigint[])', [
+      rows.map((r) => r.seq),
+    ]);
     this.published += rows.length;
     return rows.length;
   }

@@ -32,7 +32,8 @@ export class RevocationRecorder {
     const nowSeconds = Math.floor(revokedAtMs / 1000);
     // The last token this can affect was issued at most 1 s ahead (see TokenIssuer) and lives
     // one access-token lifetime; a user cutoff covers tokens issued up to the cutoff itself.
-    const lastIat = target.scope === 'user' ? Math.max(target.cutoff, nowSeconds + 1) : nowSeconds + 1;
+    const lastIat =
+      target.scope === 'user' ? Math.max(target.cutoff, nowSeconds + 1) : nowSeconds + 1;
     const event = {
       v: REVOCATION_EVENT_VERSION,
       id: randomUUID(),

@@ -34,7 +34,13 @@ export class SessionsRepository {
   async insert(tx: Queryable, session: NewSession): Promise<void> {
     await tx.query(
       `INSERT INTO sessions (id, user_id, expires_at, user_agent, ip) VALUES ($1, $2, $3, $4, $5)`,
-      [session.id, session.userId, session.expiresAt, session.userAgent ?? null, session.ip ?? null],
+      [
+        session.id,
+        session.userId,
+        session.expiresAt,
+        session.userAgent ?? null,
+        session.ip ?? null,
+      ],
     );
   }
 

@@ -41,7 +41,9 @@ export class UsersRepository {
   }
 
   async findByUsername(username: string): Promise<UserRecord | undefined> {
-    const rows = await this.db.query<UserRow>('SELECT * FROM users WHERE username = $1', [username]);
+    const rows = await this.db.query<UserRow>('SELECT * FROM users WHERE username = $1', [
+      username,
+    ]);
     return rows[0] && toRecord(rows[0]);
   }
 

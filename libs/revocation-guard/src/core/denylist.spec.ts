@@ -13,7 +13,11 @@ class ManualClock implements Clock {
 }
 
 const base = { v: 1 as const, sub: 'user-1', revokedAtMs: T0 * 1000, reason: 'logout' };
-const session = (sid: string, expiresAt: number, id = `e-${sid}-${expiresAt}`): RevocationEvent => ({
+const session = (
+  sid: string,
+  expiresAt: number,
+  id = `e-${sid}-${expiresAt}`,
+): RevocationEvent => ({
   ...base,
   id,
   scope: 'session',

@@ -59,7 +59,10 @@ export class TokenVerifier {
       try {
         return await source(header, token);
       } catch (err) {
-        if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) {
+        if (
+          err instanceof errors.JWKSNoMatchingKey ||
+          err instanceof errors.JWKSMultipleMatchingKeys
+        ) {
           throw err;
         }
         if (err instanceof errors.JOSENotSupported || err instanceof errors.JOSEAlgNotAllowed) {
@@ -121,7 +124,10 @@ function toGuardError(err: unknown): GuardError {
     return new GuardError('TOKEN_EXPIRED', 'The access token has expired.');
   }
   if (err instanceof errors.JWTClaimValidationFailed) {
-    return new GuardError('TOKEN_CLAIMS_INVALID', `The access token's "${err.claim}" claim is not accepted.`);
+    return new GuardError(
+      'TOKEN_CLAIMS_INVALID',
+      `The access token's "${err.claim}" claim is not accepted.`,
+    );
   }
   if (err instanceof errors.JWSSignatureVerificationFailed) {
     return new GuardError('TOKEN_SIGNATURE_INVALID', 'The access token signature is invalid.');

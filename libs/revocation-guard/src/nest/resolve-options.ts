@@ -1,6 +1,9 @@
 import { DEFAULT_REVOCATION_TOPIC } from '@tokenfence/contract';
 import { SUPPORTED_ALGORITHMS, type SupportedAlgorithm } from '../core/token-verifier.js';
-import type { ResolvedGuardOptions, RevocationGuardModuleOptions } from './revocation-guard.options.js';
+import type {
+  ResolvedGuardOptions,
+  RevocationGuardModuleOptions,
+} from './revocation-guard.options.js';
 
 const DEFAULT_ALGORITHMS: SupportedAlgorithm[] = ['ES256', 'EdDSA', 'RS256'];
 
@@ -29,7 +32,9 @@ export function resolveGuardOptions(options: RevocationGuardModuleOptions): Reso
     (a) => !(SUPPORTED_ALGORITHMS as readonly string[]).includes(a),
   );
   if (algorithms.length === 0 || unsupported.length > 0) {
-    fail(`"algorithms" must be asymmetric JWS algorithms; refused: ${unsupported.join(', ') || '(empty)'}`);
+    fail(
+      `"algorithms" must be asymmetric JWS algorithms; refused: ${unsupported.join(', ') || '(empty)'}`,
+    );
   }
   const clockToleranceSeconds = options.clockToleranceSeconds ?? 5;
   if (!Number.isFinite(clockToleranceSeconds) || clockToleranceSeconds < 0) {

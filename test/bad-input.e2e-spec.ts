@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { call } from './support/http.js';
+import { TestSystem } from './support/system.js';
+import { login, register, uniqueName } from './support/users.js';
+
+describe('bad input gets a clear 4xx, never a 500', () => {
+  const system = new TestSystem({ database: 'embedded' });
+  let validToken: string;
+
+  beforeAll(async () => {
+    await system.start();
+    const username = uniqueName('frank');
+    await register(system.auth.url, username);
+    validToken = (await login(system.auth.url, username)).access_token;
+  }, 120_000);
+  afterAll(async () => {
+    await system.stop();
+  }, 60_000);
+
+  const json = { 'content-type': 'application/json' };
+
+  it.each([
+    ['malformed JSON', '/auth/login', '{"username": "x",', 400, 'MALFORMED_JSON'],
+    ['an empty body', '/auth/login', '', 400, 'VALIDATION_FAILED'],
+    ['a JSON array', '/auth/register', '[1, 2]', 400, 'VALIDATION_FAILED'],
+    ['a JSON string', '/auth/register', '"hello"', 400, 'MALFORMED_JSON'],
+    ['missing fields', '/auth/register', '{}', 400, 'VALIDATION_FAILED'],
+    [
+      'wrongly typed fields',
+      '/auth/login',
+      '{"username": 42, "password": ["x"]}',
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'an unknown field',
+      '/auth/login',
+      '{"username":"a","password":"b","admin":true}',
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'a too short password',
+      '/auth/register',
+      '{"username":"abc","password":"short"}',
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'a refresh token of the wrong type',
+      '/auth/refresh',
+      '{"refresh_token": 1}',
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'an unknown refresh token',
+      '/auth/refresh',
+      '{"refresh_token": "rt_nope"}',
+      401,
+      'INVALID_REFRESH_TOKEN',
+    ],
+    [
+      'an oversized body',
+      '/auth/register',
+      JSON.stringify({ username: 'x'.repeat(100_000), password: 'y' }),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    ],
+  ])('auth-service: %s', async (_name, path, body, status, code) => {
+    const answer = await call(`${system.auth.url}${path}`, { method: 'POST', body, headers: json });
+    expect({ status: answer.status, code: answer.body.code }).toEqual({ status, code });
+    expect(typeof answer.body.message).toBe('string');
+  });
+
+  it('auth-service: a validation error names the offending fields', async () => {
+    const answer = await call<{ fields: { field: string }[] }>(`${system.auth.url}/auth/register`, {
+      json: { username: 'ok-name', password: 7 },
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.fields.map((f) => f.field)).toEqual(['password', 'password']);
+  });
+
+  it('auth-service: a taken username is 409, wrong credentials 401 whether or not the user exists', async () => {
+    const username = uniqueName('gina');
+    await register(system.auth.url, username);
+    const again = await call(`${system.auth.url}/auth/register`, {
+      json: { username, password: 'another password' },
+    });
+    expect({ status: again.status, code: again.body.code }).toEqual({
+      status: 409,
+      code: 'USERNAME_TAKEN',
+    });
+
+    const wrongPassword = await call(`${system.auth.url}/auth/login`, {
+      json: { username, password: 'wrong password' },
+    });
+    const noSuchUser = await call(`${system.auth.url}/auth/login`, {
+      json: { username: uniqueName('ghost'), password: 'wrong password' },
+    });
+    expect(wrongPassword.status).toBe(401);
+    expect(noSuchUser.body).toEqual(wrongPassword.body);
+  });
+
+  const garbage: [string, Record<string, string>, string][] = [
+    ['no header', {}, 'TOKEN_MISSING'],
+    ['an empty header', { authorization: '' }, 'TOKEN_MISSING'],
+    ['Basic credentials', { authorization: 'Basic dXNlcjpwYXNz' }, 'TOKEN_MALFORMED'],
+    ['Bearer without token', { authorization: 'Bearer' }, 'TOKEN_MALFORMED'],
+    ['two tokens', { authorization: 'Bearer a.b.c d.e.f' }, 'TOKEN_MALFORMED'],
+    ['not a JWS', { authorization: 'Bearer not-a-token' }, 'TOKEN_MALFORMED'],
+    ['base64 noise', { authorization: 'Bearer eyJ.eyJ.c2ln' }, 'TOKEN_MALFORMED'],
+    ['alg none', { authorization: `Bearer ${unsigned()}` }, 'TOKEN_MALFORMED'],
+    ['a non-ASCII token', { authorization: 'Bearer é.é.é' }, 'TOKEN_MALFORMED'],
+    ['a huge token', { authorization: `Bearer ${'a'.repeat(9000)}.b.c` }, 'TOKEN_MALFORMED'],
+  ];
+
+  it.each(garbage)(
+    'downstream /me and auth /auth/logout refuse %s with 401',
+    async (_name, headers, code) => {
+      for (const service of [system.orders, system.game]) {
+        const me = await call(`${service.url}/me`, { headers });
+        expect({ status: me.status, code: me.body.code }).toEqual({ status: 401, code });
+        expect(me.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      }
+      const logout = await call(`${system.auth.url}/auth/logout`, { method: 'POST', headers });
+      expect(logout.status).toBe(401);
+      expect(logout.body.code).toBe(code);
+    },
+  );
+
+  it('a token with a tampered payload is refused with TOKEN_SIGNATURE_INVALID', async () => {
+    const [header, payload, signature] = validToken.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<
+      string,
+      unknown
+    >;
+    const forged = `${header}.${Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString('base64url')}.${signature}`;
+    for (const service of [system.orders, system.game]) {
+      const me = await call(`${service.url}/me`, {
+        headers: { authorization: `Bearer ${forged}` },
+      });
+      expect({ status: me.status, code: me.body.code }).toEqual({
+        status: 401,
+        code: 'TOKEN_SIGNATURE_INVALID',
+      });
+    }
+  });
+
+  it('public routes answer without a token', async () => {
+    for (const service of [system.orders, system.game]) {
+      const answer = await call(`${service.url}/public`);
+      expect(answer.status).toBe(200);
+    }
+  });
+});
+
+function unsigned(): string {
+  const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  return `${part({ alg: 'none', typ: 'at+jwt' })}.${part({ sub: 'x', exp: 9_999_999_999 })}.`;
+}

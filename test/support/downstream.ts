@@ -1,0 +1,35 @@
+import { expect } from '@jest/globals';
+import { bearer, call } from './http.js';
+import type { RunningService } from './system.js';
+import { waitFor } from './wait-for.js';
+
+/** Asserts `/me` accepts the token right now. */
+export async function expectAccepted(service: RunningService, token: string): Promise<void> {
+  const answer = await call(`${service.url}/me`, { headers: bearer(token) });
+  expect({ status: answer.status, body: answer.body }).toMatchObject({ status: 200 });
+}
+
+/**
+ * Polls `/me` until the service answers 401 TOKEN_REVOKED, and returns how long that took from
+ * `sinceMs`. Any other answer than 200 or the revoked 401 fails at once.
+ */
+export async function waitRejected(
+  service: RunningService,
+  token: string,
+  sinceMs: number,
+  timeoutMs = 15_000,
+): Promise<number> {
+  const refused = await waitFor(
+    `${service.url}/me to reject a revoked token`,
+    async () => {
+      const answer = await call<{ code?: string }>(`${service.url}/me`, { headers: bearer(token) });
+      return answer.status === 200 ? undefined : { answer, elapsedMs: Date.now() - sinceMs };
+    },
+    { timeoutMs, intervalMs: 2 },
+  );
+  expect({ status: refused.answer.status, code: refused.answer.body.code }).toEqual({
+    status: 401,
+    code: 'TOKEN_REVOKED',
+  });
+  return refused.elapsedMs;
+}

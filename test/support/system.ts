@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { createAuthApp } from '../../apps/auth-service/src/bootstrap.js';
+import { loadAuthConfig } from '../../apps/auth-service/src/config/auth-config.js';
+import { createGameApp } from '../../apps/game-service/src/bootstrap.js';
+import { loadGameConfig } from '../../apps/game-service/src/game.config.js';
+import { createOrdersApp } from '../../apps/orders-service/src/bootstrap.js';
+import { loadOrdersConfig } from '../../apps/orders-service/src/orders.config.js';
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
+import { freePort } from './free-port.js';
+import { call } from './http.js';
+import { waitFor } from './wait-for.js';
+
+const LOG_LEVELS: ['error'] = ['error'];
+
+export interface RunningService {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export interface SystemOptions {
+  readonly database: DatabaseKind;
+  readonly brokers?: string;
+}
+
+/**
+ * The whole system for one suite, in this process: the auth service on its own database and a
+ * topic of its own, plus one orders and one game instance, each ready before this resolves.
+ */
+export class TestSystem {
+  readonly topic = `e2e.revocations.${randomBytes(5).toString('hex')}`;
+  auth!: RunningService;
+  orders!: RunningService;
+  game!: RunningService;
+  private readonly extra: RunningService[] = [];
+  private database!: TestDatabase;
+  private dataDir: string | undefined;
+  private authPort = 0;
+
+  constructor(private readonly options: SystemOptions) {}
+
+  get brokers(): string {
+    const brokers = this.options.brokers ?? process.env.KAFKA_BROKERS;
+    if (!brokers) throw new Error('KAFKA_BROKERS is not set: the e2e global setup starts a broker');
+    return brokers;
+  }
+
+  async start(): Promise<this> {
+    this.database = await createTestDatabase(this.options.database);
+    if (this.options.database === 'embedded') {
+      this.dataDir = await mkdtemp(join(tmpdir(), 'tokenfence-e2e-'));
+    }
+    this.authPort = await freePort();
+    this.auth = await this.startAuth();
+    this.orders = await this.startDownstream('orders');
+    this.game = await this.startDownstream('game');
+    await Promise.all([this.waitReady(this.orders), this.waitReady(this.game)]);
+    return this;
+  }
+
+  /** (Re)starts the auth service on its port, database and topic. */
+  async startAuth(): Promise<RunningService> {
+    const config = loadAuthConfig({
+      PORT: String(this.authPort),
+      KAFKA_BROKERS: this.brokers,
+      REVOCATION_TOPIC: this.topic,
+      DATABASE_URL: this.database.url,
+      DATA_DIR: this.dataDir,
+      ACCESS_TOKEN_TTL_SECONDS: '300',
+    });
+    const app = await createAuthApp(config, { logger: LOG_LEVELS });
+    await app.listen(config.port, config.host);
+    const service = await this.running(app);
+    await this.waitReady(service);
+    return service;
+  }
+
+  /** A new downstream instance; it catches up in the background (see waitReady). */
+  async startDownstream(kind: 'orders' | 'game'): Promise<RunningService> {
+    const env = {
+      PORT: '0',
+      KAFKA_BROKERS: this.brokers,
+      REVOCATION_TOPIC: this.topic,
+      AUTH_ISSUER: `http://127.0.0.1:${this.authPort}`,
+    };
+    const app =
+      kind === 'orders'
+        ? await createOrdersApp(loadOrdersConfig(env), LOG_LEVELS)
+        : await createGameApp(loadGameConfig(env), LOG_LEVELS);
+    await app.listen(0, '127.0.0.1');
+    const service = await this.running(app);
+    if (this.orders && this.game) this.extra.push(service);
+    return service;
+  }
+
+  async waitReady(service: RunningService, timeoutMs = 30_000): Promise<void> {
+    await waitFor(
+      `${service.url}/health/ready`,
+      async () => ((await call(`${service.url}/health/ready`)).status === 200 ? true : undefined),
+      { timeoutMs, intervalMs: 50 },
+    );
+  }
+
+  async stop(): Promise<void> {
+    const services = [...this.extra, this.game, this.orders, this.auth].filter(Boolean);
+    await Promise.allSettled(services.map((s) => s.close()));
+    await this.database?.drop();
+    if (this.dataDir) await rm(this.dataDir, { recursive: true, force: true });
+  }
+
+  private async running(app: INestApplication): Promise<RunningService> {
+    const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    let closed = false;
+    return {
+      url,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await app.close();
+      },
+    };
+  }
+}
