@@ -1,0 +1,142 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  createLocalJWKSet,
+  exportJWK,
+  generateKeyPair,
+  SignJWT,
+  type CryptoKey,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
+import { GuardError } from './guard-error.js';
+import { TokenVerifier } from './token-verifier.js';
+
+const ISSUER = 'https://auth.example.test';
+const AUDIENCE = 'services';
+const NOW = 1_800_000_000;
+
+let signingKey: CryptoKey;
+let otherKey: CryptoKey;
+let keys: JWTVerifyGetKey;
+
+beforeAll(async () => {
+  const pair = await generateKeyPair('ES256');
+  signingKey = pair.privateKey;
+  otherKey = (await generateKeyPair('ES256')).privateKey;
+  keys = createLocalJWKSet({
+    keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256' }],
+  });
+});
+
+function verifier(): TokenVerifier {
+  return new TokenVerifier({
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    algorithms: ['ES256'],
+    clockToleranceSeconds: 5,
+    keys,
+    clock: { nowMs: () => NOW * 1000 },
+  });
+}
+
+function token(
+  over: JWTPayload = {},
+  header: Record<string, unknown> = {},
+  key: CryptoKey = signingKey,
+): Promise<string> {
+  const claims: JWTPayload = {
+    iss: ISSUER,
+    aud: AUDIENCE,
+    sub: 'user-1',
+    jti: 'jti-1',
+    sid: 'sid-1',
+    scope: 'a b',
+    iat: NOW - 60,
+    exp: NOW + 600,
+    ...over,
+  };
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'at+jwt', ...header })
+    .sign(key);
+}
+
+async function codeOf(compact: string): Promise<string | undefined> {
+  try {
+    await verifier().verify(compact);
+    return undefined;
+  } catch (err) {
+    expect(err).toBeInstanceOf(GuardError);
+    return (err as GuardError).code;
+  }
+}
+
+describe('TokenVerifier', () => {
+  it('returns the principal of a valid token', async () => {
+    const principal = await verifier().verify(await token());
+    expect(principal).toMatchObject({
+      sub: 'user-1',
+      sid: 'sid-1',
+      jti: 'jti-1',
+      scope: 'a b',
+      scopes: ['a', 'b'],
+      iat: NOW - 60,
+      exp: NOW + 600,
+    });
+  });
+
+  it('tells expired, bad signature, wrong claims and malformed tokens apart', async () => {
+    expect(await codeOf(await token({ exp: NOW - 6 }))).toBe('TOKEN_EXPIRED');
+    expect(await codeOf(await token({ exp: NOW - 4 }))).toBeUndefined(); // within tolerance
+    expect(await codeOf(await token({}, {}, otherKey))).toBe('TOKEN_SIGNATURE_INVALID');
+    expect(await codeOf(await token({ iss: 'https://evil.test' }))).toBe('TOKEN_CLAIMS_INVALID');
+    expect(await codeOf(await token({ aud: 'other' }))).toBe('TOKEN_CLAIMS_INVALID');
+    expect(await codeOf(await token({ sid: undefined }))).toBe('TOKEN_CLAIMS_INVALID');
+    expect(await codeOf(await token({ nbf: NOW + 60 }))).toBe('TOKEN_CLAIMS_INVALID');
+    expect(await codeOf(await token({}, { typ: 'JWT' }))).toBe('TOKEN_CLAIMS_INVALID');
+    expect(await codeOf(await token({}, { kid: 'unknown' }))).toBe('TOKEN_SIGNATURE_INVALID');
+    expect(await codeOf('a.b')).toBe('TOKEN_MALFORMED');
+    expect(await codeOf('eyJhbGciOiJFUzI1NiJ9.e30.c2ln')).toBe('TOKEN_SIGNATURE_INVALID');
+    expect(await codeOf('eyJub3QganNvbg.e30.c2ln')).toBe('TOKEN_MALFORMED');
+  });
+
+  it('refuses alg none and HMAC tokens whatever their content', async () => {
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const claims = b64({
+      iss: ISSUER,
+      aud: AUDIENCE,
+      sub: 'x',
+      jti: 'j',
+      sid: 's',
+      iat: NOW,
+      exp: NOW + 60,
+    });
+    expect(await codeOf(`${b64({ alg: 'none', typ: 'at+jwt' })}.${claims}.`)).toBe(
+      'TOKEN_MALFORMED',
+    );
+    const hs = `${b64({ alg: 'HS256', typ: 'at+jwt', kid: 'k1' })}.${claims}.c2lnbmF0dXJl`;
+    expect(await codeOf(hs)).toBe('TOKEN_SIGNATURE_INVALID');
+  });
+
+  it('reports an unreachable key source as SIGNING_KEYS_UNAVAILABLE, not as a bad token', async () => {
+    const broken = new TokenVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      algorithms: ['ES256'],
+      clockToleranceSeconds: 5,
+      keys: () => Promise.reject(new TypeError('fetch failed')),
+      clock: { nowMs: () => NOW * 1000 },
+    });
+    await expect(broken.verify(await token())).rejects.toMatchObject({
+      code: 'SIGNING_KEYS_UNAVAILABLE',
+      status: 503,
+    });
+  });
+
+  it('never puts the token in an error message', async () => {
+    const compact = await token({ exp: NOW - 100 });
+    const err = await verifier()
+      .verify(compact)
+      .catch((e: unknown) => e as Error);
+    expect(String((err as Error).message)).not.toContain(compact.split('.')[1]);
+  });
+});

@@ -1,0 +1,37 @@
+import { describe, expect, it } from '@jest/globals';
+import type { SupportedAlgorithm } from '../core/token-verifier.js';
+import { resolveGuardOptions } from './resolve-options.js';
+import type { RevocationGuardModuleOptions } from './revocation-guard.options.js';
+
+const valid: RevocationGuardModuleOptions = {
+  issuer: 'http://127.0.0.1:3000',
+  audience: 'services',
+  jwksUrl: 'http://127.0.0.1:3000/.well-known/jwks.json',
+  kafka: { brokers: ['127.0.0.1:9092'] },
+};
+
+describe('resolveGuardOptions', () => {
+  it('fills in defaults', () => {
+    expect(resolveGuardOptions(valid)).toMatchObject({
+      audience: ['services'],
+      algorithms: ['ES256', 'EdDSA', 'RS256'],
+      clockToleranceSeconds: 5,
+      topic: 'auth.revocations',
+    });
+  });
+
+  it.each([
+    [{ issuer: '' }, 'issuer'],
+    [{ audience: [] }, 'audience'],
+    [{ jwksUrl: 'jwks.json' }, 'jwksUrl'],
+    [{ jwksUrl: 'file:///etc/passwd' }, 'jwksUrl'],
+    [{ algorithms: ['HS256' as SupportedAlgorithm] }, 'HS256'],
+    [{ algorithms: ['none' as SupportedAlgorithm] }, 'none'],
+    [{ clockToleranceSeconds: -1 }, 'clockToleranceSeconds'],
+    [{ kafka: { brokers: [] } }, 'kafka.brokers'],
+  ])('refuses %j with a TypeError', (override, mentions) => {
+    const options = { ...valid, ...override } as RevocationGuardModuleOptions;
+    expect(() => resolveGuardOptions(options)).toThrow(TypeError);
+    expect(() => resolveGuardOptions(options)).toThrow(mentions);
+  });
+});
