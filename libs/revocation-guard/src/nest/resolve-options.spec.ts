@@ -30,7 +30,7 @@ describe('resolveGuardOptions', () => {
     [{ clockToleranceSeconds: -1 }, 'clockToleranceSeconds'],
     [{ kafka: { brokers: [] } }, 'kafka.brokers'],
   ])('refuses %j with a TypeError', (override, mentions) => {
-    const options = { ...valid, ...override } as RevocationGuardModuleOptions;
+    const options = { ...valid, ...override };
     expect(() => resolveGuardOptions(options)).toThrow(TypeError);
     expect(() => resolveGuardOptions(options)).toThrow(mentions);
   });
