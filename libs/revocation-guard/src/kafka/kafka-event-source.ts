@@ -77,8 +77,9 @@ export class KafkaEventSource implements RevocationEventSource {
     const targets = await this.fetchEndOffsets();
     const positions = new Map<number, bigint>([...targets].map(([p, t]) => [p, t.low]));
     let caughtUp = false;
+    let joined = false; // ready only once partitions are assigned and being fetched
     const checkCaughtUp = (): void => {
-      if (caughtUp) return;
+      if (caughtUp || !joined) return;
       for (const [partition, target] of targets) {
         if ((positions.get(partition) ?? 0n) < target.high) return;
       }
@@ -99,6 +100,10 @@ export class KafkaEventSource implements RevocationEventSource {
       if (!payload.restart && !this.stopped) {
         this.running = this.connectWithRetry(sink);
       }
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      joined = true;
+      checkCaughtUp();
     });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
