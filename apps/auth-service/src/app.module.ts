@@ -12,6 +12,7 @@ import { REVOCATION_PUBLISHER } from './kafka/revocation-publisher.js';
 import { JwksController } from './keys/jwks.controller.js';
 import { SigningKeys } from './keys/signing-keys.js';
 import { TokenIssuer } from './keys/token-issuer.js';
+import { EventSigner } from './revocation/event-signer.js';
 import { OutboxRelay } from './revocation/outbox.relay.js';
 import { RevocationRecorder } from './revocation/revocation-recorder.js';
 import { SessionsRepository } from './sessions/sessions.repository.js';
@@ -43,6 +44,7 @@ export class AuthAppModule implements OnApplicationShutdown {
         SigningKeys,
         TokenIssuer,
         RevocationRecorder,
+        EventSigner,
         OutboxRelay,
         AuthService,
         BearerAuthGuard,

@@ -21,6 +21,12 @@ export function loadGameConfig(env: Record<string, string | undefined> = process
     port,
     guard: {
       issuer,
+      ...(env.REVOCATION_MAX_STALENESS_MS
+        ? { maxStalenessMs: Number(env.REVOCATION_MAX_STALENESS_MS) }
+        : {}),
+      ...(env.REVOCATION_STALE_POLICY === 'allow' || env.REVOCATION_STALE_POLICY === 'reject'
+        ? { stalePolicy: env.REVOCATION_STALE_POLICY }
+        : {}),
       audience: env.AUTH_AUDIENCE || 'tokenfence-services',
       jwksUrl: env.JWKS_URL || `${issuer}/.well-known/jwks.json`,
       kafka: {

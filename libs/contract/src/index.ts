@@ -9,9 +9,25 @@ export {
 } from './revocation-event.js';
 export {
   DEFAULT_REVOCATION_TOPIC,
+  MAX_BATCH_REVOCATIONS,
   MAX_EVENT_BYTES,
+  MAX_MESSAGE_BYTES,
   REVOCATION_CONTENT_TYPE,
   REVOCATION_HEADERS,
 } from './topic.js';
 export { EventError, type EventErrorCode } from './event-error.js';
-export { encodeRevocationEvent, parseRevocationEvent } from './parse-revocation-event.js';
+export {
+  encodeRevocationEvent,
+  parseRevocationEvent,
+  validateRevocationEvent,
+} from './parse-revocation-event.js';
+export {
+  EVENT_KEY_ID_PREFIX,
+  EVENT_TYPES,
+  heartbeatClaims,
+  parseSecurityEvent,
+  revocationBatchClaims,
+  SET_TYP,
+  type SecurityEvent,
+  type SecurityEventClaims,
+} from './security-event.js';

@@ -37,6 +37,11 @@ export function parseRevocationEvent(data: Uint8Array | string): RevocationEvent
   } catch {
     throw new EventError('EVENT_NOT_JSON', 'event is not valid JSON');
   }
+  return validateRevocationEvent(decoded);
+}
+
+/** Validates an already decoded revocation event; see {@link parseRevocationEvent}. */
+export function validateRevocationEvent(decoded: unknown): RevocationEvent {
   if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) {
     throw new EventError('EVENT_INVALID', 'event must be a JSON object');
   }

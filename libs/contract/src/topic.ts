@@ -6,8 +6,14 @@ export const REVOCATION_HEADERS = {
   contentType: 'content-type',
 } as const;
 
-/** Content type of a version-1 revocation event, carried in the `content-type` header. */
-export const REVOCATION_CONTENT_TYPE = 'application/vnd.tokenfence.revocation+json;v=1';
+/** Content type of a message: one signed Security Event Token (RFC 8417), compact JWS. */
+export const REVOCATION_CONTENT_TYPE = 'application/secevent+jwt';
 
-/** Largest accepted encoded event; anything bigger is rejected unread. */
+/** Largest accepted encoded revocation inside a batch. */
 export const MAX_EVENT_BYTES = 4096;
+
+/** Largest accepted message; anything bigger is rejected unread. */
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
+
+/** Most revocations the auth service puts in one signed batch. */
+export const MAX_BATCH_REVOCATIONS = 1000;

@@ -14,6 +14,8 @@ export { AccessTokenAuthenticator } from './core/access-token-authenticator.js';
 export { TokenVerifier, SUPPORTED_ALGORITHMS } from './core/token-verifier.js';
 export type { SupportedAlgorithm, TokenVerifierOptions } from './core/token-verifier.js';
 export { RevocationFeed, type FeedStats } from './core/revocation-feed.js';
+export { EventVerifier, EventKeysUnavailable } from './core/event-verifier.js';
+export type { FreshnessRequirement, StalePolicy } from './core/stale-policy.js';
 export { Denylist, type DenylistSize, type RevocableClaims } from './core/denylist.js';
 export { GuardError, type GuardErrorCode } from './core/guard-error.js';
 export type { Principal } from './core/principal.js';

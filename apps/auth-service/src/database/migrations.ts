@@ -66,6 +66,13 @@ const MIGRATIONS: readonly Migration[] = [
        )`,
     ],
   },
+  {
+    version: 2,
+    statements: [
+      // Token keys sign access tokens; event keys sign the revocation topic's messages.
+      `ALTER TABLE signing_keys ADD COLUMN purpose text NOT NULL DEFAULT 'token'`,
+    ],
+  },
 ];
 
 /** Brings the schema up to date. Safe to run from several instances at once. */

@@ -4,7 +4,7 @@ import { REVOCATION_CONTENT_TYPE, REVOCATION_HEADERS } from '@tokenfence/contrac
 import kafkajs, { type Admin, type Kafka } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
-import type { OutgoingEvent, RevocationPublisher } from './revocation-publisher.js';
+import type { OutgoingMessage, RevocationPublisher } from './revocation-publisher.js';
 
 const { Partitioners, logLevel } = kafkajs;
 
@@ -16,6 +16,8 @@ const { Partitioners, logLevel } = kafkajs;
 export class KafkaRevocationPublisher implements RevocationPublisher {
   private readonly logger = new Logger('KafkaRevocationPublisher');
   private readonly client: ClientKafka;
+  private readonly partitioner = Partitioners.DefaultPartitioner();
+  private partitions: number[] = [];
 
   constructor(@Inject(AUTH_CONFIG) private readonly config: AuthConfig) {
     const logger = this.logger;
@@ -42,24 +44,44 @@ export class KafkaRevocationPublisher implements RevocationPublisher {
     });
   }
 
-  async ensureTopic(): Promise<void> {
+  async ensureTopic(): Promise<readonly number[]> {
     await this.client.connect();
     const admin = this.client.unwrap<Kafka>().admin();
     await admin.connect();
     try {
       await this.createOrUpdate(admin);
+      const metadata = await admin.fetchTopicMetadata({ topics: [this.config.revocationTopic] });
+      this.partitions = (metadata.topics[0]?.partitions ?? [])
+        .map((p) => p.partitionId)
+        .sort((a, b) => a - b);
     } finally {
       await admin.disconnect();
     }
+    if (this.partitions.length === 0) throw new Error('the revocation topic has no partitions');
+    return this.partitions;
   }
 
-  async publish(events: readonly OutgoingEvent[]): Promise<void> {
-    if (events.length === 0) return;
+  partitionFor(key: string): number {
+    return this.partitioner({
+      topic: this.config.revocationTopic,
+      partitionMetadata: this.partitions.map((partitionId) => ({
+        partitionId,
+        leader: 0,
+        partitionErrorCode: 0,
+        replicas: [0],
+        isr: [0],
+      })),
+      message: { key, value: null },
+    });
+  }
+
+  async publish(messages: readonly OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return;
     await lastValueFrom(
       this.client.emitBatch(this.config.revocationTopic, {
-        messages: events.map((e) => ({
-          key: e.key,
-          value: e.value,
+        messages: messages.map((m) => ({
+          partition: m.partition,
+          value: m.value,
           headers: { [REVOCATION_HEADERS.contentType]: REVOCATION_CONTENT_TYPE },
         })),
       }),

@@ -1,4 +1,5 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { EVENT_KEY_ID_PREFIX } from '@tokenfence/contract';
 import {
   calculateJwkThumbprint,
   createLocalJWKSet,
@@ -9,32 +10,41 @@ import {
   type JWK,
   type JWTVerifyGetKey,
 } from 'jose';
-import { AUTH_CONFIG, type AuthConfig, type SigningAlgorithm } from '../config/auth-config.js';
+import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
 import { DATABASE, type Database } from '../database/database.js';
+
+type KeyPurpose = 'token' | 'event';
+type KeyAlgorithm = AuthConfig['signingAlgorithm'];
 
 export interface ActiveSigningKey {
   readonly kid: string;
-  readonly alg: SigningAlgorithm;
+  readonly alg: KeyAlgorithm;
   readonly privateKey: CryptoKey;
 }
 
 interface KeyRow {
   kid: string;
-  alg: SigningAlgorithm;
+  alg: KeyAlgorithm;
+  purpose: KeyPurpose;
   public_jwk: JWK | string;
   private_jwk: JWK | string;
 }
+
+/** Event keys are always Ed25519: the fastest to verify on a consumer's cold start. */
+const EVENT_KEY_ALG: KeyAlgorithm = 'EdDSA';
 
 const asJwk = (value: JWK | string): JWK =>
   typeof value === 'string' ? (JSON.parse(value) as JWK) : value;
 
 /**
  * The service's signing keys, kept in the database so that restarts and other instances sign
- * with the same key. The first start generates one.
+ * with the same keys: one signs access tokens, one signs revocation events. The first start
+ * generates them. Both are published in the JWKS; their `kid`s keep them apart.
  */
 @Injectable()
 export class SigningKeys implements OnModuleInit {
-  private active: ActiveSigningKey | undefined;
+  private tokenKey: ActiveSigningKey | undefined;
+  private eventKey: ActiveSigningKey | undefined;
   private publicJwks: JWK[] = [];
   private localKeySet: JWTVerifyGetKey | undefined;
 
@@ -45,17 +55,18 @@ export class SigningKeys implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     let rows = await this.load();
-    if (!rows.some((r) => r.alg === this.config.signingAlgorithm)) {
-      await this.generate(this.config.signingAlgorithm);
-      rows = await this.load();
+    const wanted: [KeyPurpose, KeyAlgorithm][] = [
+      ['token', this.config.signingAlgorithm],
+      ['event', EVENT_KEY_ALG],
+    ];
+    for (const [purpose, alg] of wanted) {
+      if (!rows.some((r) => r.purpose === purpose && r.alg === alg)) {
+        await this.generate(purpose, alg);
+        rows = await this.load();
+      }
     }
-    const current = rows.find((r) => r.alg === this.config.signingAlgorithm);
-    if (!current) throw new Error('no signing key after generation');
-    this.active = {
-      kid: current.kid,
-      alg: current.alg,
-      privateKey: (await importJWK(asJwk(current.private_jwk), current.alg)) as CryptoKey,
-    };
+    this.tokenKey = await this.activate(rows, 'token', this.config.signingAlgorithm);
+    this.eventKey = await this.activate(rows, 'event', EVENT_KEY_ALG);
     this.publicJwks = rows.map((r) => ({
       ...asJwk(r.public_jwk),
       kid: r.kid,
@@ -65,9 +76,16 @@ export class SigningKeys implements OnModuleInit {
     this.localKeySet = createLocalJWKSet({ keys: this.publicJwks });
   }
 
+  /** The key that signs access tokens. */
   signingKey(): ActiveSigningKey {
-    if (!this.active) throw new Error('signing keys not loaded');
-    return this.active;
+    if (!this.tokenKey) throw new Error('signing keys not loaded');
+    return this.tokenKey;
+  }
+
+  /** The key that signs revocation events (its `kid` starts with `events-`). */
+  eventSigningKey(): ActiveSigningKey {
+    if (!this.eventKey) throw new Error('signing keys not loaded');
+    return this.eventKey;
   }
 
   /** The public keys, as served at `/.well-known/jwks.json`. */
@@ -81,21 +99,34 @@ export class SigningKeys implements OnModuleInit {
     return this.localKeySet;
   }
 
+  private async activate(
+    rows: KeyRow[],
+    purpose: KeyPurpose,
+    alg: KeyAlgorithm,
+  ): Promise<ActiveSigningKey> {
+    const row = rows.find((r) => r.purpose === purpose && r.alg === alg);
+    if (!row) throw new Error(`no ${purpose} key after generation`);
+    const privateKey = (await importJWK(asJwk(row.private_jwk), row.alg)) as CryptoKey;
+    return { kid: row.kid, alg: row.alg, privateKey };
+  }
+
   private load(): Promise<KeyRow[]> {
     return this.db.query<KeyRow>(
-      'SELECT kid, alg, public_jwk, private_jwk FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at, kid',
+      `SELECT kid, alg, purpose, public_jwk, private_jwk FROM signing_keys
+        WHERE retired_at IS NULL ORDER BY created_at, kid`,
     );
   }
 
-  private async generate(alg: SigningAlgorithm): Promise<void> {
+  private async generate(purpose: KeyPurpose, alg: KeyAlgorithm): Promise<void> {
     const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
     const publicJwk = await exportJWK(publicKey);
     const privateJwk = await exportJWK(privateKey);
-    const kid = await calculateJwkThumbprint(publicJwk);
+    const thumbprint = await calculateJwkThumbprint(publicJwk);
+    const kid = purpose === 'event' ? `${EVENT_KEY_ID_PREFIX}${thumbprint}` : thumbprint;
     await this.db.query(
-      `INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk) VALUES ($1, $2, $3, $4)
+      `INSERT INTO signing_keys (kid, alg, purpose, public_jwk, private_jwk) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (kid) DO NOTHING`,
-      [kid, alg, JSON.stringify(publicJwk), JSON.stringify(privateJwk)],
+      [kid, alg, purpose, JSON.stringify(publicJwk), JSON.stringify(privateJwk)],
     );
   }
 }

@@ -5,11 +5,18 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { MAX_BATCH_REVOCATIONS, type RevocationEvent } from '@tokenfence/contract';
 import { DATABASE, type Database } from '../database/database.js';
-import { REVOCATION_PUBLISHER, type RevocationPublisher } from '../kafka/revocation-publisher.js';
+import {
+  REVOCATION_PUBLISHER,
+  type OutgoingMessage,
+  type RevocationPublisher,
+} from '../kafka/revocation-publisher.js';
+import { EventSigner } from './event-signer.js';
 
-const BATCH_SIZE = 500;
-const IDLE_POLL_MS = 1_000;
+const ROWS_PER_ROUND = 2_000;
+const IDLE_POLL_MS = 250;
+const HEARTBEAT_INTERVAL_MS = 1_000;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5_000;
 
@@ -20,8 +27,10 @@ interface OutboxRow {
 }
 
 /**
- * Moves committed events from the outbox table to Kafka, oldest first, deleting them only after
- * the broker acknowledged them: at least once, in order, and a Kafka outage only delays.
+ * Moves committed revocations from the outbox table to Kafka, oldest first, deleting them only
+ * after the broker acknowledged them: at least once, in order per user, and a Kafka outage only
+ * delays. Each round's revocations go out as one signed batch per partition; a signed heartbeat
+ * per partition then vouches that everything committed before a given instant has been published.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -31,10 +40,14 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private wakeUp: (() => void) | undefined;
   private pendingWake = false;
   private published = 0;
+  private partitions: readonly number[] = [];
+  private drainedAsOfMs = 0;
+  private lastHeartbeatMs = 0;
 
   constructor(
     @Inject(DATABASE) private readonly db: Database,
     @Inject(REVOCATION_PUBLISHER) private readonly publisher: RevocationPublisher,
+    private readonly signer: EventSigner,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -61,16 +74,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async run(): Promise<void> {
     let retryMs = RETRY_MIN_MS;
-    let topicReady = false;
     while (this.running) {
       try {
-        if (!topicReady) {
-          await this.publisher.ensureTopic();
-          topicReady = true;
-        }
-        const moved = await this.relayBatch();
+        if (this.partitions.length === 0) this.partitions = await this.publisher.ensureTopic();
+        const moved = await this.relayRound();
+        await this.heartbeatIfDue();
         retryMs = RETRY_MIN_MS;
-        if (moved === 0) await this.idle(IDLE_POLL_MS);
+        if (moved < ROWS_PER_ROUND) await this.idle(IDLE_POLL_MS);
       } catch (err) {
         this.logger.warn(`publish failed (${(err as Error).message}); retrying in ${retryMs} ms`);
         await this.idle(retryMs);
@@ -79,20 +89,57 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  private async relayBatch(): Promise<number> {
+  private async relayRound(): Promise<number> {
     this.pendingWake = false;
+    // Everything committed before this instant is visible to the query below.
+    const snapshotMs = Date.now();
     const rows = await this.db.query<OutboxRow>(
       'SELECT seq, message_key, payload FROM outbox ORDER BY seq LIMIT $1',
-      [BATCH_SIZE],
+      [ROWS_PER_ROUND],
     );
-    if (rows.length === 0) return 0;
-    await this.publisher.publish(rows.map((r) => ({ key: r.message_key, value: r.payload })));
-    // Delete exactly what was sent: a row committed meanwhile with a lower seq stays queued.
-    await this.db.query('DELETE FROM outbox WHERE seq = ANY($1::bigint[])', [
-      rows.map((r) => r.seq),
-    ]);
-    this.published += rows.length;
+    if (rows.length > 0) {
+      await this.publisher.publish(await this.sign(rows));
+      // Delete exactly what was sent: a row committed meanwhile with a lower seq stays queued.
+      await this.db.query('DELETE FROM outbox WHERE seq = ANY($1::bigint[])', [
+        rows.map((r) => r.seq),
+      ]);
+      this.published += rows.length;
+    }
+    if (rows.length < ROWS_PER_ROUND) this.drainedAsOfMs = snapshotMs;
     return rows.length;
+  }
+
+  /** One signed batch per partition (and per MAX_BATCH_REVOCATIONS), in outbox order. */
+  private async sign(rows: readonly OutboxRow[]): Promise<OutgoingMessage[]> {
+    const byPartition = new Map<number, RevocationEvent[]>();
+    for (const row of rows) {
+      const partition = this.publisher.partitionFor(row.message_key);
+      const list = byPartition.get(partition) ?? [];
+      list.push(JSON.parse(row.payload) as RevocationEvent);
+      byPartition.set(partition, list);
+    }
+    const messages: OutgoingMessage[] = [];
+    for (const [partition, events] of byPartition) {
+      for (let i = 0; i < events.length; i += MAX_BATCH_REVOCATIONS) {
+        const value = await this.signer.revocationBatch(events.slice(i, i + MAX_BATCH_REVOCATIONS));
+        messages.push({ partition, value });
+      }
+    }
+    return messages;
+  }
+
+  private async heartbeatIfDue(): Promise<void> {
+    const now = Date.now();
+    if (this.drainedAsOfMs === 0 || now - this.lastHeartbeatMs < HEARTBEAT_INTERVAL_MS) return;
+    const asOf = this.drainedAsOfMs;
+    const messages = await Promise.all(
+      this.partitions.map(async (partition) => ({
+        partition,
+        value: await this.signer.heartbeat(partition, asOf),
+      })),
+    );
+    await this.publisher.publish(messages);
+    this.lastHeartbeatMs = now;
   }
 
   private idle(ms: number): Promise<void> {

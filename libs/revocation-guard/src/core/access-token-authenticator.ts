@@ -1,18 +1,25 @@
 import { GuardError } from './guard-error.js';
+import type { GuardLogger } from './logger.js';
 import type { Principal } from './principal.js';
 import type { RevocationFeed } from './revocation-feed.js';
+import type { FreshnessRequirement } from './stale-policy.js';
 import type { TokenVerifier } from './token-verifier.js';
 
 const BEARER = /^Bearer +([^\s]+)\s*$/i;
+const STALE_WARNING_INTERVAL_MS = 10_000;
 
 /**
  * Turns an `Authorization` header into a verified, unrevoked principal, or throws a
  * {@link GuardError}. No network call: keys are cached and the denylist is in memory.
  */
 export class AccessTokenAuthenticator {
+  private lastStaleWarningMs = 0;
+
   constructor(
     private readonly verifier: TokenVerifier,
     private readonly feed: RevocationFeed,
+    readonly freshness: FreshnessRequirement,
+    private readonly logger: GuardLogger,
   ) {}
 
   async authenticate(authorization: string | undefined): Promise<Principal> {
@@ -23,17 +30,37 @@ export class AccessTokenAuthenticator {
     if (!match?.[1]) {
       throw new GuardError('TOKEN_MALFORMED', 'The Authorization header must be "Bearer <token>".');
     }
-    if (!this.feed.isReady()) {
-      throw new GuardError(
-        'REVOCATION_STATE_NOT_READY',
-        'This service has not yet caught up with the revocation feed.',
-      );
-    }
+    this.requireUsableState();
     const principal = await this.verifier.verify(match[1]);
     const scope = this.feed.denylist.check(principal);
     if (scope !== undefined) {
       throw new GuardError('TOKEN_REVOKED', `The access token has been revoked (${scope}).`);
     }
     return principal;
+  }
+
+  /** Throws unless the denylist is caught up and fresh enough under the stale policy. */
+  requireUsableState(): void {
+    if (!this.feed.isReady()) {
+      throw new GuardError(
+        'REVOCATION_STATE_NOT_READY',
+        'This service has not yet caught up with the revocation feed.',
+      );
+    }
+    const stalenessMs = this.feed.stalenessMs();
+    if (stalenessMs <= this.freshness.maxStalenessMs) return;
+    if (this.freshness.stalePolicy === 'reject') {
+      throw new GuardError(
+        'REVOCATION_STATE_STALE',
+        'This service cannot prove its revocation list is current.',
+      );
+    }
+    const now = Date.now();
+    if (now - this.lastStaleWarningMs >= STALE_WARNING_INTERVAL_MS) {
+      this.lastStaleWarningMs = now;
+      this.logger.warn(
+        `revocation state is stale (${Number.isFinite(stalenessMs) ? `${stalenessMs} ms` : 'no heartbeat yet'}); stale policy "allow" accepts tokens anyway`,
+      );
+    }
   }
 }

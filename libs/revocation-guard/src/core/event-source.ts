@@ -1,4 +1,4 @@
-/** Where a raw event came from, for logs and counters. */
+/** Where a raw message came from, for logs and counters. */
 export interface EventPosition {
   readonly partition: number;
   readonly offset: string;
@@ -6,9 +6,14 @@ export interface EventPosition {
 
 /** What an event source delivers to. */
 export interface EventSink {
-  /** One raw message, in topic order per partition. Must not throw. */
-  onMessage(value: Buffer | null, position: EventPosition): void;
-  /** Called once, when everything that was on the topic when the source started has been delivered. */
+  /** The partitions of the topic; freshness is proven per partition. */
+  onPartitions(partitions: readonly number[]): void;
+  /**
+   * One raw message, in topic order per partition. Rejects only when the message must be
+   * delivered again (a retriable failure such as unreachable keys); the source then retries it.
+   */
+  onMessage(value: Buffer | null, position: EventPosition): Promise<void>;
+  /** Called when everything that was on the topic when the source connected has been delivered. */
   onCaughtUp(): void;
 }
 

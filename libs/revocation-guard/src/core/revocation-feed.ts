@@ -1,39 +1,51 @@
-import { EventError, parseRevocationEvent, type EventErrorCode } from '@tokenfence/contract';
+import { EventError, type EventErrorCode } from '@tokenfence/contract';
 import type { Clock } from './clock.js';
 import type { Denylist } from './denylist.js';
 import type { EventPosition, EventSink, RevocationEventSource } from './event-source.js';
+import type { EventVerifier } from './event-verifier.js';
 import type { GuardLogger } from './logger.js';
 
 export interface FeedStats {
+  readonly ready: boolean;
   readonly applied: number;
   readonly ignoredExpired: number;
+  readonly heartbeats: number;
   readonly rejected: Readonly<Record<EventErrorCode, number>>;
-  readonly ready: boolean;
-  /** Milliseconds from the auth service's commit to this instance applying the last event. */
+  /** Every revocation accepted before this instant (ms) has been applied; undefined until proven. */
+  readonly freshAsOfMs: number | undefined;
+  /** Milliseconds from the auth service's commit to this instance applying the last revocation. */
   readonly lastPropagationMs: number | undefined;
 }
 
 const PRUNE_INTERVAL_MS = 30_000;
 
 /**
- * Feeds the denylist from an event source, and knows whether this instance has caught up with
- * every revocation that was published before it started.
+ * Feeds the denylist from an event source: authenticates each message, applies revocations,
+ * records heartbeats per partition (freshness), and knows whether this instance has caught up
+ * with everything that was published before it started.
  */
 export class RevocationFeed implements EventSink {
   private ready = false;
   private applied = 0;
   private ignoredExpired = 0;
+  private heartbeats = 0;
   private lastPropagationMs: number | undefined;
   private readonly rejected: Record<EventErrorCode, number> = {
     EVENT_TOO_LARGE: 0,
     EVENT_NOT_JSON: 0,
     EVENT_INVALID: 0,
+    EVENT_MALFORMED: 0,
+    EVENT_SIGNATURE_INVALID: 0,
   };
+  private readonly warned = new Set<EventErrorCode>();
+  private readonly freshness = new Map<number, number>();
+  private partitions: readonly number[] = [];
   private pruneTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly denylist: Denylist,
     private readonly source: RevocationEventSource,
+    private readonly verifier: EventVerifier,
     private readonly logger: GuardLogger,
     private readonly clock: Clock,
   ) {}
@@ -53,32 +65,53 @@ export class RevocationFeed implements EventSink {
     return this.ready;
   }
 
+  /** How far behind the auth service this instance may be, in ms; Infinity until proven. */
+  stalenessMs(): number {
+    const freshAsOf = this.freshAsOfMs();
+    return freshAsOf === undefined ? Infinity : Math.max(0, this.clock.nowMs() - freshAsOf);
+  }
+
   stats(): FeedStats {
     return {
+      ready: this.ready,
       applied: this.applied,
       ignoredExpired: this.ignoredExpired,
+      heartbeats: this.heartbeats,
       rejected: { ...this.rejected },
-      ready: this.ready,
+      freshAsOfMs: this.freshAsOfMs(),
       lastPropagationMs: this.lastPropagationMs,
     };
   }
 
-  onMessage(value: Buffer | null, position: EventPosition): void {
-    if (value === null) return; // a tombstone carries nothing to apply
+  onPartitions(partitions: readonly number[]): void {
+    this.partitions = [...partitions];
+  }
+
+  async onMessage(value: Buffer | null, position: EventPosition): Promise<void> {
+    if (value === null) return; // a tombstone carries nothing
     try {
-      const event = parseRevocationEvent(value);
-      if (this.denylist.apply(event)) {
-        this.applied++;
-        this.lastPropagationMs = this.clock.nowMs() - event.revokedAtMs;
-      } else {
-        this.ignoredExpired++;
+      const event = await this.verifier.verify(value);
+      if (event.kind === 'heartbeat') {
+        if (event.partition !== position.partition) {
+          throw new EventError('EVENT_INVALID', 'heartbeat copied from another partition');
+        }
+        const known = this.freshness.get(event.partition) ?? 0;
+        this.freshness.set(event.partition, Math.max(known, event.publishedBeforeMs));
+        this.heartbeats++;
+        return;
       }
+      for (const revocation of event.revocations) {
+        if (this.denylist.apply(revocation)) {
+          this.applied++;
+          this.lastPropagationMs = this.clock.nowMs() - revocation.revokedAtMs;
+        } else {
+          this.ignoredExpired++;
+        }
+      }
+      if (event.skipped > 0) this.reject('EVENT_INVALID', position, event.skipped);
     } catch (err) {
-      if (!(err instanceof EventError)) throw err;
-      this.rejected[err.code]++;
-      this.logger.warn(
-        `skipped event at partition ${position.partition} offset ${position.offset}: ${err.code}`,
-      );
+      if (!(err instanceof EventError)) throw err; // retriable: the source delivers it again
+      this.reject(err.code, position, 1);
     }
   }
 
@@ -87,7 +120,29 @@ export class RevocationFeed implements EventSink {
     this.ready = true;
     const size = this.denylist.size();
     this.logger.log(
-      `caught up: ${this.applied} events applied (${size.token} tokens, ${size.session} sessions, ${size.user} users)`,
+      `caught up: ${this.applied} revocations applied (${size.token} tokens, ${size.session} sessions, ${size.user} users)`,
     );
+  }
+
+  private freshAsOfMs(): number | undefined {
+    if (this.partitions.length === 0) return undefined;
+    let oldest = Infinity;
+    for (const partition of this.partitions) {
+      const at = this.freshness.get(partition);
+      if (at === undefined) return undefined;
+      oldest = Math.min(oldest, at);
+    }
+    return oldest;
+  }
+
+  /** Counts a refused message; logs the first of each kind (never its content). */
+  private reject(code: EventErrorCode, position: EventPosition, count: number): void {
+    this.rejected[code] += count;
+    if (!this.warned.has(code)) {
+      this.warned.add(code);
+      this.logger.warn(
+        `skipped a message at partition ${position.partition} offset ${position.offset}: ${code} (further ${code} are counted, not logged)`,
+      );
+    }
   }
 }

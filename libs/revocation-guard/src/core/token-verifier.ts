@@ -5,7 +5,9 @@ import {
   type JWTVerifyGetKey,
   type JWTVerifyOptions,
 } from 'jose';
+import { EVENT_KEY_ID_PREFIX } from '@tokenfence/contract';
 import { GuardError } from './guard-error.js';
+import { guardedKeys, KeySourceFailure } from './key-source.js';
 import type { Principal } from './principal.js';
 import type { Clock } from './clock.js';
 
@@ -38,10 +40,6 @@ export interface TokenVerifierOptions {
 }
 
 const DEFAULT_MAX_TOKEN_LENGTH = 8192;
-
-/** Marks a failure of the key source (JWKS unreachable, bad JWKS), as opposed to a bad token. */
-class KeySourceFailure extends Error {}
-
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
@@ -54,23 +52,7 @@ export class TokenVerifier {
   private readonly keys: JWTVerifyGetKey;
 
   constructor(private readonly options: TokenVerifierOptions) {
-    const source = options.keys;
-    this.keys = async (header, token) => {
-      try {
-        return await source(header, token);
-      } catch (err) {
-        if (
-          err instanceof errors.JWKSNoMatchingKey ||
-          err instanceof errors.JWKSMultipleMatchingKeys
-        ) {
-          throw err;
-        }
-        if (err instanceof errors.JOSENotSupported || err instanceof errors.JOSEAlgNotAllowed) {
-          throw err;
-        }
-        throw new KeySourceFailure('key source failed', { cause: err });
-      }
-    };
+    this.keys = guardedKeys(options.keys, (kid) => !kid.startsWith(EVENT_KEY_ID_PREFIX));
     this.maxTokenLength = options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
     this.verifyOptions = {
       issuer: options.issuer,

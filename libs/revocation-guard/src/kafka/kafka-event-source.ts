@@ -75,6 +75,7 @@ export class KafkaEventSource implements RevocationEventSource {
   private async connect(sink: EventSink): Promise<void> {
     const { topic } = this.options;
     const targets = await this.fetchEndOffsets();
+    sink.onPartitions([...targets.keys()]);
     const positions = new Map<number, bigint>([...targets].map(([p, t]) => [p, t.low]));
     let caughtUp = false;
     let joined = false; // ready only once partitions are assigned and being fetched
@@ -109,16 +110,19 @@ export class KafkaEventSource implements RevocationEventSource {
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       autoCommit: false,
-      eachBatch: async ({ batch }: EachBatchPayload) => {
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset }: EachBatchPayload) => {
         for (const message of batch.messages) {
-          sink.onMessage(message.value, { partition: batch.partition, offset: message.offset });
-        }
-        if (batch.messages.length > 0) {
-          const next = BigInt(batch.lastOffset()) + 1n;
+          // A rejection (keys unreachable) makes kafkajs retry from the last resolved offset.
+          await sink.onMessage(message.value, {
+            partition: batch.partition,
+            offset: message.offset,
+          });
+          resolveOffset(message.offset);
+          const next = BigInt(message.offset) + 1n;
           if (next > (positions.get(batch.partition) ?? 0n)) positions.set(batch.partition, next);
         }
         checkCaughtUp();
-        return Promise.resolve();
       },
     });
     checkCaughtUp();

@@ -40,6 +40,14 @@ export function resolveGuardOptions(options: RevocationGuardModuleOptions): Reso
   if (!Number.isFinite(clockToleranceSeconds) || clockToleranceSeconds < 0) {
     fail('"clockToleranceSeconds" must be a non-negative number');
   }
+  const maxStalenessMs = options.maxStalenessMs ?? 30_000;
+  if (!Number.isFinite(maxStalenessMs) || maxStalenessMs < 1_000) {
+    fail('"maxStalenessMs" must be at least 1000 (heartbeats come every second)');
+  }
+  const stalePolicy = options.stalePolicy ?? 'reject';
+  if (stalePolicy !== 'reject' && stalePolicy !== 'allow') {
+    fail('"stalePolicy" must be "reject" or "allow"');
+  }
   if (options.eventSource === undefined) {
     const brokers = options.kafka?.brokers;
     if (!Array.isArray(brokers) || brokers.length === 0 || brokers.some((b) => !b)) {
@@ -52,6 +60,8 @@ export function resolveGuardOptions(options: RevocationGuardModuleOptions): Reso
     jwksUrl,
     algorithms,
     clockToleranceSeconds,
+    maxStalenessMs,
+    stalePolicy,
     topic: options.kafka?.topic ?? DEFAULT_REVOCATION_TOPIC,
   };
 }

@@ -1,17 +1,19 @@
 import { Logger, Module, type Provider } from '@nestjs/common';
-import { createRemoteJWKSet } from 'jose';
+import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 import { AccessTokenAuthenticator } from '../core/access-token-authenticator.js';
 import { systemClock } from '../core/clock.js';
 import { Denylist } from '../core/denylist.js';
+import { EventVerifier } from '../core/event-verifier.js';
 import { RevocationFeed } from '../core/revocation-feed.js';
 import { TokenVerifier } from '../core/token-verifier.js';
 import { KafkaEventSource } from '../kafka/kafka-event-source.js';
 import { resolveGuardOptions } from './resolve-options.js';
-import {
-  REVOCATION_GUARD_OPTIONS,
-  RevocationGuardConfigurableModule,
-} from './revocation-guard.module-definition.js';
-import type { RevocationGuardModuleOptions } from './revocation-guard.options.js';
+import { REVOCATION_GUARD_OPTIONS } from './revocation-guard.module-definition.js';
+import { RevocationGuardConfigurableModule } from './revocation-guard.module-definition.js';
+import type {
+  ResolvedGuardOptions,
+  RevocationGuardModuleOptions,
+} from './revocation-guard.options.js';
 import { RevocationFeedLifecycle } from './revocation-feed.lifecycle.js';
 import { RevocationGuard } from './revocation.guard.js';
 import { RevocationReadiness } from './revocation-readiness.js';
@@ -19,12 +21,33 @@ import { RevocationReadiness } from './revocation-readiness.js';
 const JWKS_COOLDOWN_MS = 30_000;
 const JWKS_MAX_AGE_MS = 10 * 60_000;
 
+const RESOLVED_OPTIONS = Symbol('RESOLVED_GUARD_OPTIONS');
+const JWKS = Symbol('GUARD_JWKS');
+
 const providers: Provider[] = [
   {
-    provide: RevocationFeed,
+    provide: RESOLVED_OPTIONS,
     inject: [REVOCATION_GUARD_OPTIONS],
-    useFactory: (options: RevocationGuardModuleOptions): RevocationFeed => {
-      const resolved = resolveGuardOptions(options);
+    useFactory: resolveGuardOptions,
+  },
+  {
+    // One JWKS cache for token keys and event keys; each verifier only accepts its own kind.
+    provide: JWKS,
+    inject: [RESOLVED_OPTIONS],
+    useFactory: (resolved: ResolvedGuardOptions): JWTVerifyGetKey =>
+      createRemoteJWKSet(resolved.jwksUrl, {
+        cooldownDuration: JWKS_COOLDOWN_MS,
+        cacheMaxAge: JWKS_MAX_AGE_MS,
+      }),
+  },
+  {
+    provide: RevocationFeed,
+    inject: [REVOCATION_GUARD_OPTIONS, RESOLVED_OPTIONS, JWKS],
+    useFactory: (
+      options: RevocationGuardModuleOptions,
+      resolved: ResolvedGuardOptions,
+      jwks: JWTVerifyGetKey,
+    ): RevocationFeed => {
       const clock = options.clock ?? systemClock;
       const logger = new Logger('RevocationFeed');
       const source =
@@ -40,6 +63,7 @@ const providers: Provider[] = [
       return new RevocationFeed(
         new Denylist(resolved.clockToleranceSeconds, clock),
         source,
+        new EventVerifier(resolved.issuer, jwks),
         logger,
         clock,
       );
@@ -47,27 +71,26 @@ const providers: Provider[] = [
   },
   {
     provide: TokenVerifier,
-    inject: [REVOCATION_GUARD_OPTIONS],
-    useFactory: (options: RevocationGuardModuleOptions): TokenVerifier => {
-      const resolved = resolveGuardOptions(options);
-      return new TokenVerifier({
+    inject: [REVOCATION_GUARD_OPTIONS, RESOLVED_OPTIONS, JWKS],
+    useFactory: (
+      options: RevocationGuardModuleOptions,
+      resolved: ResolvedGuardOptions,
+      jwks: JWTVerifyGetKey,
+    ): TokenVerifier =>
+      new TokenVerifier({
         issuer: resolved.issuer,
         audience: resolved.audience,
         algorithms: resolved.algorithms,
         clockToleranceSeconds: resolved.clockToleranceSeconds,
-        keys: createRemoteJWKSet(resolved.jwksUrl, {
-          cooldownDuration: JWKS_COOLDOWN_MS,
-          cacheMaxAge: JWKS_MAX_AGE_MS,
-        }),
+        keys: jwks,
         ...(options.clock ? { clock: options.clock } : {}),
-      });
-    },
+      }),
   },
   {
     provide: AccessTokenAuthenticator,
-    inject: [TokenVerifier, RevocationFeed],
-    useFactory: (verifier: TokenVerifier, feed: RevocationFeed) =>
-      new AccessTokenAuthenticator(verifier, feed),
+    inject: [TokenVerifier, RevocationFeed, RESOLVED_OPTIONS],
+    useFactory: (verifier: TokenVerifier, feed: RevocationFeed, resolved: ResolvedGuardOptions) =>
+      new AccessTokenAuthenticator(verifier, feed, resolved, new Logger('RevocationGuard')),
   },
   RevocationFeedLifecycle,
   RevocationGuard,

@@ -1,6 +1,7 @@
 import type { KafkaConfig } from 'kafkajs';
 import type { Clock } from '../core/clock.js';
 import type { RevocationEventSource } from '../core/event-source.js';
+import type { StalePolicy } from '../core/stale-policy.js';
 import type { SupportedAlgorithm } from '../core/token-verifier.js';
 
 /** Options of {@link RevocationGuardModule}. Libraries never read the environment: pass these. */
@@ -15,6 +16,10 @@ export interface RevocationGuardModuleOptions {
   algorithms?: SupportedAlgorithm[];
   /** Allowed clock skew for `exp`/`iat`, and extra lifetime of denylist entries. Default 5. */
   clockToleranceSeconds?: number;
+  /** How old the last proof of freshness (auth-service heartbeat) may be. Default 30000. */
+  maxStalenessMs?: number;
+  /** What to do beyond `maxStalenessMs`: `reject` (503, the default) or `allow` (log and accept). */
+  stalePolicy?: StalePolicy;
   kafka: {
     brokers: string[];
     /** Default `auth.revocations`. */
@@ -37,5 +42,7 @@ export interface ResolvedGuardOptions {
   readonly jwksUrl: URL;
   readonly algorithms: SupportedAlgorithm[];
   readonly clockToleranceSeconds: number;
+  readonly maxStalenessMs: number;
+  readonly stalePolicy: StalePolicy;
   readonly topic: string;
 }

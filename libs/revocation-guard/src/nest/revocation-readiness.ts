@@ -1,26 +1,41 @@
-import { Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { HttpException, Injectable } from '@nestjs/common';
+import { AccessTokenAuthenticator } from '../core/access-token-authenticator.js';
+import { GuardError } from '../core/guard-error.js';
 import { RevocationFeed } from '../core/revocation-feed.js';
 
 export interface ReadinessReport {
-  readonly status: 'ready';
+  /** `degraded`: stale, but the `allow` policy keeps serving. */
+  readonly status: 'ready' | 'degraded';
+  /** Milliseconds since the last proof of freshness; null before the first one. */
+  readonly stalenessMs: number | null;
   readonly revocations: { readonly token: number; readonly session: number; readonly user: number };
 }
 
 /**
- * Readiness for a health endpoint: ready once the feed has caught up with every revocation
- * published before this instance started. Until then `check()` throws a 503.
+ * Readiness for a health endpoint: 503 until the feed has caught up with every revocation
+ * published before this instance started, and while it is stale under the `reject` policy.
  */
 @Injectable()
 export class RevocationReadiness {
-  constructor(private readonly feed: RevocationFeed) {}
+  constructor(
+    private readonly feed: RevocationFeed,
+    private readonly authenticator: AccessTokenAuthenticator,
+  ) {}
 
   check(): ReadinessReport {
-    if (!this.feed.isReady()) {
-      throw new ServiceUnavailableException({
-        code: 'REVOCATION_STATE_NOT_READY',
-        message: 'Catching up with the revocation feed.',
-      });
+    try {
+      this.authenticator.requireUsableState();
+    } catch (err) {
+      if (err instanceof GuardError) {
+        throw new HttpException({ code: err.code, message: err.message }, err.status);
+      }
+      throw err;
     }
-    return { status: 'ready', revocations: this.feed.denylist.size() };
+    const stalenessMs = this.feed.stalenessMs();
+    return {
+      status: stalenessMs <= this.authenticator.freshness.maxStalenessMs ? 'ready' : 'degraded',
+      stalenessMs: Number.isFinite(stalenessMs) ? stalenessMs : null,
+      revocations: this.feed.denylist.size(),
+    };
   }
 }
