@@ -111,14 +111,15 @@ export class KafkaEventSource implements RevocationEventSource {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset }: EachBatchPayload) => {
+      eachBatch: async (payload: EachBatchPayload) => {
+        const { batch } = payload;
         for (const message of batch.messages) {
           // A rejection (keys unreachable) makes kafkajs retry from the last resolved offset.
           await sink.onMessage(message.value, {
             partition: batch.partition,
             offset: message.offset,
           });
-          resolveOffset(message.offset);
+          payload.resolveOffset(message.offset);
           const next = BigInt(message.offset) + 1n;
           if (next > (positions.get(batch.partition) ?? 0n)) positions.set(batch.partition, next);
         }
