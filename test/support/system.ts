@@ -79,8 +79,12 @@ export class TestSystem {
   }
 
   /** A new downstream instance; it catches up in the background (see waitReady). */
-  async startDownstream(kind: 'orders' | 'game'): Promise<RunningService> {
+  async startDownstream(
+    kind: 'orders' | 'game',
+    extraEnv: Record<string, string> = {},
+  ): Promise<RunningService> {
     const env = {
+      ...extraEnv,
       PORT: '0',
       KAFKA_BROKERS: this.brokers,
       REVOCATION_TOPIC: this.topic,
