@@ -61,10 +61,14 @@ export class TestSystem {
     return this;
   }
 
-  /** (Re)starts the auth service on its port, database and topic. */
-  async startAuth(): Promise<RunningService> {
+  /**
+   * (Re)starts the auth service on its database and topic. Another `port` runs one more instance
+   * of the same service (same issuer), as a scaled-out deployment would.
+   */
+  async startAuth(port = this.authPort): Promise<RunningService> {
     const config = loadAuthConfig({
-      PORT: String(this.authPort),
+      PORT: String(port),
+      AUTH_ISSUER: `http://127.0.0.1:${this.authPort}`,
       KAFKA_BROKERS: this.brokers,
       REVOCATION_TOPIC: this.topic,
       DATABASE_URL: this.database.url,
@@ -75,6 +79,7 @@ export class TestSystem {
     await app.listen(config.port, config.host);
     const service = await this.running(app);
     await this.waitReady(service);
+    if (port !== this.authPort) this.extra.push(service);
     return service;
   }
 

@@ -9,9 +9,20 @@ export interface Queryable {
  */
 export interface Database extends Queryable {
   readonly kind: 'embedded' | 'postgres';
+  /**
+   * Tries to take an exclusive, session-long lock (PostgreSQL advisory lock) that only one
+   * process can hold; undefined when another holds it.
+   */
+  tryLock(key: number): Promise<DatabaseLock | undefined>;
   /** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/** A held lock. `isHeld()` turns false if the connection holding it is lost. */
+export interface DatabaseLock {
+  isHeld(): boolean;
+  release(): Promise<void>;
 }
 
 export const DATABASE = Symbol('DATABASE');

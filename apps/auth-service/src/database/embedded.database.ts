@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
-import type { Database, Queryable } from './database.js';
+import type { Database, DatabaseLock, Queryable } from './database.js';
 
 /** PostgreSQL compiled to WebAssembly, in a data directory: no server to install. */
 export class EmbeddedDatabase implements Database {
@@ -17,6 +17,18 @@ export class EmbeddedDatabase implements Database {
   async query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
     const result = await this.db.query<Row>(sql, [...params]);
     return result.rows;
+  }
+
+  /** One process owns the embedded data directory, so its locks are always free. */
+  tryLock(): Promise<DatabaseLock | undefined> {
+    let held = true;
+    return Promise.resolve({
+      isHeld: () => held && !this.db.closed,
+      release: () => {
+        held = false;
+        return Promise.resolve();
+      },
+    });
   }
 
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {

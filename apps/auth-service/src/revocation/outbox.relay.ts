@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { MAX_BATCH_REVOCATIONS, type RevocationEvent } from '@tokenfence/contract';
-import { DATABASE, type Database } from '../database/database.js';
+import { DATABASE, type Database, type DatabaseLock } from '../database/database.js';
 import {
   REVOCATION_PUBLISHER,
   type OutgoingMessage,
@@ -19,6 +19,9 @@ const IDLE_POLL_MS = 250;
 const HEARTBEAT_INTERVAL_MS = 1_000;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5_000;
+/** Advisory lock id: one relay at a time among all auth-service instances of a database. */
+const RELAY_LOCK_KEY = 7_283_402;
+const STANDBY_POLL_MS = 2_000;
 
 interface OutboxRow {
   seq: string;
@@ -43,6 +46,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private partitions: readonly number[] = [];
   private drainedAsOfMs = 0;
   private lastHeartbeatMs = 0;
+  private lock: DatabaseLock | undefined;
 
   constructor(
     @Inject(DATABASE) private readonly db: Database,
@@ -59,6 +63,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.running = false;
     this.wake();
     await this.loop;
+    await this.lock?.release();
     await this.publisher.close().catch(() => undefined);
   }
 
@@ -76,6 +81,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     let retryMs = RETRY_MIN_MS;
     while (this.running) {
       try {
+        if (!(await this.lead())) {
+          await this.idle(STANDBY_POLL_MS);
+          continue;
+        }
         if (this.partitions.length === 0) this.partitions = await this.publisher.ensureTopic();
         const moved = await this.relayRound();
         await this.heartbeatIfDue();
@@ -87,6 +96,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
       }
     }
+  }
+
+  /** True while this instance holds the relay lock; tries to take it when free. */
+  private async lead(): Promise<boolean> {
+    if (this.lock?.isHeld()) return true;
+    if (this.lock) this.logger.warn('lost the relay lock; standing by');
+    this.lock = await this.db.tryLock(RELAY_LOCK_KEY);
+    if (this.lock) this.logger.log('holding the relay lock: this instance publishes revocations');
+    return this.lock !== undefined;
   }
 
   private async relayRound(): Promise<number> {

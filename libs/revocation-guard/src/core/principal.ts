@@ -10,6 +10,8 @@ export interface Principal {
   readonly scopes: readonly string[];
   readonly iat: number;
   readonly exp: number;
+  /** The signing key's id, from the token header. */
+  readonly kid: string;
   /** Every verified claim, for fields this type does not name. */
   readonly claims: Readonly<JWTPayload>;
 }

@@ -140,3 +140,53 @@ describe('TokenVerifier', () => {
     expect(String((err as Error).message)).not.toContain(compact.split('.')[1]);
   });
 });
+
+describe('TokenVerifier with the verified-token cache', () => {
+  it('skips the signature check for a token seen before, but never past its exp', async () => {
+    let nowMs = NOW * 1000;
+    let keyLookups = 0;
+    const countingKeys: JWTVerifyGetKey = (header, token) => {
+      keyLookups++;
+      return keys(header, token);
+    };
+    const cached = new TokenVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      algorithms: ['ES256'],
+      clockToleranceSeconds: 0,
+      keys: countingKeys,
+      clock: { nowMs: () => nowMs },
+      cacheMaxEntries: 10,
+    });
+    const compact = await token({ exp: NOW + 60 });
+
+    await cached.verify(compact);
+    await cached.verify(compact);
+    expect(keyLookups).toBe(1);
+
+    nowMs = (NOW + 60) * 1000;
+    await expect(cached.verify(compact)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
+    expect(keyLookups).toBe(2);
+  });
+
+  it('forgets the tokens of a revoked key', async () => {
+    let keyLookups = 0;
+    const cached = new TokenVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      algorithms: ['ES256'],
+      clockToleranceSeconds: 5,
+      keys: (header, t) => {
+        keyLookups++;
+        return keys(header, t);
+      },
+      clock: { nowMs: () => NOW * 1000 },
+      cacheMaxEntries: 10,
+    });
+    const compact = await token();
+    await cached.verify(compact);
+    cached.forgetKey('k1');
+    await cached.verify(compact);
+    expect(keyLookups).toBe(2);
+  });
+});

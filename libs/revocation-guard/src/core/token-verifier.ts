@@ -9,7 +9,8 @@ import { EVENT_KEY_ID_PREFIX } from '@tokenfence/contract';
 import { GuardError } from './guard-error.js';
 import { guardedKeys, KeySourceFailure } from './key-source.js';
 import type { Principal } from './principal.js';
-import type { Clock } from './clock.js';
+import { systemClock, type Clock } from './clock.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
 
 /** Asymmetric algorithms the verifier accepts; HMAC and `none` are never allowed. */
 export const SUPPORTED_ALGORITHMS = [
@@ -37,6 +38,8 @@ export interface TokenVerifierOptions {
   /** Longest accepted compact token, in characters. */
   readonly maxTokenLength?: number;
   readonly clock?: Clock;
+  /** Verified tokens remembered (LRU) to skip signature checks; 0 turns the cache off. */
+  readonly cacheMaxEntries?: number;
 }
 
 const DEFAULT_MAX_TOKEN_LENGTH = 8192;
@@ -50,10 +53,16 @@ export class TokenVerifier {
   private readonly verifyOptions: JWTVerifyOptions;
   private readonly maxTokenLength: number;
   private readonly keys: JWTVerifyGetKey;
+  private readonly cache: VerifiedTokenCache | undefined;
+  private readonly clock: Clock;
 
   constructor(private readonly options: TokenVerifierOptions) {
     this.keys = guardedKeys(options.keys, (kid) => !kid.startsWith(EVENT_KEY_ID_PREFIX));
     this.maxTokenLength = options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
+    this.clock = options.clock ?? systemClock;
+    const cacheMaxEntries = options.cacheMaxEntries ?? 0;
+    this.cache =
+      cacheMaxEntries > 0 ? new VerifiedTokenCache(cacheMaxEntries, this.clock) : undefined;
     this.verifyOptions = {
       issuer: options.issuer,
       audience: [...(typeof options.audience === 'string' ? [options.audience] : options.audience)],
@@ -65,24 +74,36 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
+    const cached = this.cache?.get(token);
+    if (cached !== undefined) return cached;
     if (token.length > this.maxTokenLength || !COMPACT_JWS.test(token)) {
       throw new GuardError('TOKEN_MALFORMED', 'The access token is not a compact JWS.');
     }
     let payload: JWTPayload;
+    let kid: string | undefined;
     try {
-      const clock = this.options.clock;
-      const options = clock
-        ? { ...this.verifyOptions, currentDate: new Date(clock.nowMs()) }
+      const options = this.options.clock
+        ? { ...this.verifyOptions, currentDate: new Date(this.clock.nowMs()) }
         : this.verifyOptions;
-      ({ payload } = await jwtVerify(token, this.keys, options));
+      ({
+        payload,
+        protectedHeader: { kid },
+      } = await jwtVerify(token, this.keys, options));
     } catch (err) {
       throw toGuardError(err);
     }
-    return toPrincipal(payload);
+    const principal = toPrincipal(payload, kid ?? '');
+    this.cache?.set(token, principal);
+    return principal;
+  }
+
+  /** Forgets cached verifications of tokens signed with `kid` (for a revoked signing key). */
+  forgetKey(kid: string): void {
+    this.cache?.dropKey(kid);
   }
 }
 
-function toPrincipal(payload: JWTPayload): Principal {
+function toPrincipal(payload: JWTPayload, kid: string): Principal {
   const { sub, jti, iat, exp } = payload;
   const sid = payload.sid;
   const scope = payload.scope ?? '';
@@ -97,6 +118,7 @@ function toPrincipal(payload: JWTPayload): Principal {
     scopes: scope.split(' ').filter((s) => s !== ''),
     iat: iat as number,
     exp: exp as number,
+    kid,
     claims: payload,
   };
 }

@@ -40,6 +40,10 @@ export function resolveGuardOptions(options: RevocationGuardModuleOptions): Reso
   if (!Number.isFinite(clockToleranceSeconds) || clockToleranceSeconds < 0) {
     fail('"clockToleranceSeconds" must be a non-negative number');
   }
+  const cacheSize = options.verifiedTokenCacheSize ?? 10_000;
+  if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) {
+    fail('"verifiedTokenCacheSize" must be a non-negative integer (0 turns the cache off)');
+  }
   const maxStalenessMs = options.maxStalenessMs ?? 30_000;
   if (!Number.isFinite(maxStalenessMs) || maxStalenessMs < 1_000) {
     fail('"maxStalenessMs" must be at least 1000 (heartbeats come every second)');

@@ -83,6 +83,7 @@ const providers: Provider[] = [
         algorithms: resolved.algorithms,
         clockToleranceSeconds: resolved.clockToleranceSeconds,
         keys: jwks,
+        cacheMaxEntries: options.verifiedTokenCacheSize ?? 10_000,
         ...(options.clock ? { clock: options.clock } : {}),
       }),
   },

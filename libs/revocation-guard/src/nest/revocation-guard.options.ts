@@ -16,6 +16,11 @@ export interface RevocationGuardModuleOptions {
   algorithms?: SupportedAlgorithm[];
   /** Allowed clock skew for `exp`/`iat`, and extra lifetime of denylist entries. Default 5. */
   clockToleranceSeconds?: number;
+  /**
+   * Verified tokens remembered (by exact token string, never past `exp`) so a repeat skips the
+   * signature check; the denylist is still checked every time. Default 10000; 0 turns it off.
+   */
+  verifiedTokenCacheSize?: number;
   /** How old the last proof of freshness (auth-service heartbeat) may be. Default 30000. */
   maxStalenessMs?: number;
   /** What to do beyond `maxStalenessMs`: `reject` (503, the default) or `allow` (log and accept). */
