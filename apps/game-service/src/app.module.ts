@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { RevocationGuardModule } from '@tokenfence/revocation-guard';
 import { GAME_CONFIG, type GameConfig } from './game.config.js';
+import { GameGateway } from './game.gateway.js';
 import { PlayerController } from './player.controller.js';
 import { ReadinessController } from './readiness.controller.js';
 
@@ -23,6 +24,7 @@ export class GameAppModule {
         }),
       ],
       controllers: [PlayerController, ReadinessController],
+      providers: [GameGateway],
     };
   }
 }

@@ -8,6 +8,13 @@ export type { RevocationGuardModuleOptions } from './nest/revocation-guard.optio
 export { RevocationGuard } from './nest/revocation.guard.js';
 export { Public, IS_PUBLIC_KEY } from './nest/public.decorator.js';
 export { RevocationReadiness, type ReadinessReport } from './nest/revocation-readiness.js';
+export {
+  RevocationSocketAuth,
+  SOCKET_REVOKED_EVENT,
+  type AuthenticatedSocket,
+  type SocketServer,
+} from './nest/revocation-socket-auth.js';
+export { LiveConnections, type LiveConnection } from './core/live-connections.js';
 export { CurrentPrincipal } from './nest/current-principal.decorator.js';
 
 export { AccessTokenAuthenticator } from './core/access-token-authenticator.js';

@@ -39,6 +39,11 @@ export class AccessTokenAuthenticator {
     return principal;
   }
 
+  /** Whether a principal verified earlier has been revoked since. */
+  isRevoked(principal: Principal): boolean {
+    return this.feed.denylist.check(principal) !== undefined;
+  }
+
   /** Throws unless the denylist is caught up and fresh enough under the stale policy. */
   requireUsableState(): void {
     if (!this.feed.isReady()) {

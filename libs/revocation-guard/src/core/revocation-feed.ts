@@ -1,4 +1,4 @@
-import { EventError, type EventErrorCode } from '@tokenfence/contract';
+import { EventError, type EventErrorCode, type RevocationEvent } from '@tokenfence/contract';
 import type { Clock } from './clock.js';
 import type { Denylist } from './denylist.js';
 import type { EventPosition, EventSink, RevocationEventSource } from './event-source.js';
@@ -18,6 +18,9 @@ export interface FeedStats {
 }
 
 const PRUNE_INTERVAL_MS = 30_000;
+
+/** Told of every revocation applied, e.g. to end the live connections it covers. */
+export type RevocationListener = (revocation: RevocationEvent) => void;
 
 /**
  * Feeds the denylist from an event source: authenticates each message, applies revocations,
@@ -41,6 +44,7 @@ export class RevocationFeed implements EventSink {
   private readonly freshness = new Map<number, number>();
   private partitions: readonly number[] = [];
   private pruneTimer: NodeJS.Timeout | undefined;
+  private readonly listeners = new Set<RevocationListener>();
 
   constructor(
     readonly denylist: Denylist,
@@ -59,6 +63,12 @@ export class RevocationFeed implements EventSink {
   async stop(): Promise<void> {
     clearInterval(this.pruneTimer);
     await this.source.stop();
+  }
+
+  /** Calls `listener` for every revocation applied from now on; returns an unsubscribe. */
+  onRevocation(listener: RevocationListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   isReady(): boolean {
@@ -104,6 +114,7 @@ export class RevocationFeed implements EventSink {
         if (this.denylist.apply(revocation)) {
           this.applied++;
           this.lastPropagationMs = this.clock.nowMs() - revocation.revokedAtMs;
+          for (const listener of this.listeners) listener(revocation);
         } else {
           this.ignoredExpired++;
         }

@@ -17,6 +17,7 @@ import type {
 import { RevocationFeedLifecycle } from './revocation-feed.lifecycle.js';
 import { RevocationGuard } from './revocation.guard.js';
 import { RevocationReadiness } from './revocation-readiness.js';
+import { RevocationSocketAuth } from './revocation-socket-auth.js';
 
 const JWKS_COOLDOWN_MS = 30_000;
 const JWKS_MAX_AGE_MS = 10 * 60_000;
@@ -96,6 +97,7 @@ const providers: Provider[] = [
   RevocationFeedLifecycle,
   RevocationGuard,
   RevocationReadiness,
+  RevocationSocketAuth,
 ];
 
 /**
@@ -111,6 +113,7 @@ const providers: Provider[] = [
     AccessTokenAuthenticator,
     RevocationGuard,
     RevocationReadiness,
+    RevocationSocketAuth,
   ],
 })
 export class RevocationGuardModule extends RevocationGuardConfigurableModule {}

@@ -1,5 +1,6 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { WsException } from '@nestjs/websockets';
 import { AccessTokenAuthenticator } from '../core/access-token-authenticator.js';
 import { GuardError } from '../core/guard-error.js';
 import type { Principal } from '../core/principal.js';
@@ -32,7 +33,8 @@ export class RevocationGuard implements CanActivate {
       context.getClass(),
     ]);
     if (isPublic === true) return true;
-    if (context.getType() !== 'http') return false; // deny by default outside HTTP
+    if (context.getType() === 'ws') return this.socketMayAct(context);
+    if (context.getType() !== 'http') return false; // deny by default elsewhere
 
     const http = context.switchToHttp();
     const request = http.getRequest<HttpRequest>();
@@ -52,5 +54,22 @@ export class RevocationGuard implements CanActivate {
       }
       throw toHttpException(err);
     }
+  }
+
+  /** A socket message: the socket was authenticated at its handshake; recheck it is still valid. */
+  private socketMayAct(context: ExecutionContext): boolean {
+    const client = context.switchToWs().getClient<{ data?: { principal?: Principal } }>();
+    const principal = client.data?.principal;
+    if (!principal) throw new WsException({ code: 'TOKEN_MISSING', message: 'Not authenticated.' });
+    if (principal.exp * 1000 <= Date.now()) {
+      throw new WsException({ code: 'TOKEN_EXPIRED', message: 'The access token has expired.' });
+    }
+    if (this.authenticator.isRevoked(principal)) {
+      throw new WsException({
+        code: 'TOKEN_REVOKED',
+        message: 'The access token has been revoked.',
+      });
+    }
+    return true;
   }
 }
