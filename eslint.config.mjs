@@ -34,6 +34,7 @@ export default tseslint.config(
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
       globals: {
+        Buffer: 'readonly',
         process: 'readonly',
         console: 'readonly',
         fetch: 'readonly',
