@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { call } from './support/http.js';
+import { bearer, call } from './support/http.js';
 import { TestSystem } from './support/system.js';
 import { login, register, uniqueName } from './support/users.js';
 
@@ -145,6 +145,20 @@ describe('bad input gets a clear 4xx, never a 500', () => {
         code: 'TOKEN_SIGNATURE_INVALID',
       });
     }
+  });
+
+  it('scopes: a route needing a scope the token lacks answers 403 INSUFFICIENT_SCOPE', async () => {
+    const list = await call(`${system.orders.url}/orders`, { headers: bearer(validToken) });
+    expect(list.status).toBe(200);
+    const checkout = await call(`${system.orders.url}/orders/checkout`, {
+      method: 'POST',
+      headers: bearer(validToken),
+    });
+    expect({ status: checkout.status, code: checkout.body.code }).toEqual({
+      status: 403,
+      code: 'INSUFFICIENT_SCOPE',
+    });
+    expect(checkout.headers.get('www-authenticate')).toContain('insufficient_scope');
   });
 
   it('public routes answer without a token', async () => {

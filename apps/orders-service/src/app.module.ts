@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { RevocationGuardModule } from '@tokenfence/revocation-guard';
 import { HealthController } from './health.controller.js';
 import { MeController } from './me.controller.js';
+import { OrdersController } from './orders.controller.js';
 import type { OrdersConfig } from './orders.config.js';
 
 @Module({})
@@ -10,7 +11,7 @@ export class OrdersAppModule {
     return {
       module: OrdersAppModule,
       imports: [RevocationGuardModule.forRoot(config.guard)],
-      controllers: [MeController, HealthController],
+      controllers: [MeController, OrdersController, HealthController],
     };
   }
 }

@@ -15,6 +15,12 @@ export {
   type SocketServer,
 } from './nest/revocation-socket-auth.js';
 export { LiveConnections, type LiveConnection } from './core/live-connections.js';
+export {
+  RequireFreshness,
+  RequireRecentLogin,
+  RequireScopes,
+} from './nest/route-requirements.decorators.js';
+export { checkRequirements, type RouteRequirements } from './core/route-requirements.js';
 export { CurrentPrincipal } from './nest/current-principal.decorator.js';
 
 export { AccessTokenAuthenticator } from './core/access-token-authenticator.js';

@@ -22,7 +22,10 @@ export class AccessTokenAuthenticator {
     private readonly logger: GuardLogger,
   ) {}
 
-  async authenticate(authorization: string | undefined): Promise<Principal> {
+  async authenticate(
+    authorization: string | undefined,
+    freshness: FreshnessRequirement = this.freshness,
+  ): Promise<Principal> {
     if (authorization === undefined || authorization.trim() === '') {
       throw new GuardError('TOKEN_MISSING', 'An Authorization: Bearer access token is required.');
     }
@@ -30,7 +33,7 @@ export class AccessTokenAuthenticator {
     if (!match?.[1]) {
       throw new GuardError('TOKEN_MALFORMED', 'The Authorization header must be "Bearer <token>".');
     }
-    this.requireUsableState();
+    this.requireUsableState(freshness);
     const principal = await this.verifier.verify(match[1]);
     const scope = this.feed.denylist.check(principal);
     if (scope !== undefined) {
@@ -45,7 +48,7 @@ export class AccessTokenAuthenticator {
   }
 
   /** Throws unless the denylist is caught up and fresh enough under the stale policy. */
-  requireUsableState(): void {
+  requireUsableState(freshness: FreshnessRequirement = this.freshness): void {
     if (!this.feed.isReady()) {
       throw new GuardError(
         'REVOCATION_STATE_NOT_READY',
@@ -53,8 +56,8 @@ export class AccessTokenAuthenticator {
       );
     }
     const stalenessMs = this.feed.stalenessMs();
-    if (stalenessMs <= this.freshness.maxStalenessMs) return;
-    if (this.freshness.stalePolicy === 'reject') {
+    if (stalenessMs <= freshness.maxStalenessMs) return;
+    if (freshness.stalePolicy === 'reject') {
       throw new GuardError(
         'REVOCATION_STATE_STALE',
         'This service cannot prove its revocation list is current.',

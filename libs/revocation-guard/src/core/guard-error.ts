@@ -6,17 +6,21 @@ export type GuardErrorCode =
   | 'TOKEN_EXPIRED'
   | 'TOKEN_CLAIMS_INVALID'
   | 'TOKEN_REVOKED'
+  | 'INSUFFICIENT_SCOPE'
+  | 'LOGIN_TOO_OLD'
   | 'REVOCATION_STATE_NOT_READY'
   | 'REVOCATION_STATE_STALE'
   | 'SIGNING_KEYS_UNAVAILABLE';
 
-const STATUS: Record<GuardErrorCode, 401 | 503> = {
+const STATUS: Record<GuardErrorCode, 401 | 403 | 503> = {
   TOKEN_MISSING: 401,
   TOKEN_MALFORMED: 401,
   TOKEN_SIGNATURE_INVALID: 401,
   TOKEN_EXPIRED: 401,
   TOKEN_CLAIMS_INVALID: 401,
   TOKEN_REVOKED: 401,
+  INSUFFICIENT_SCOPE: 403,
+  LOGIN_TOO_OLD: 403,
   REVOCATION_STATE_NOT_READY: 503,
   REVOCATION_STATE_STALE: 503,
   SIGNING_KEYS_UNAVAILABLE: 503,
@@ -25,7 +29,7 @@ const STATUS: Record<GuardErrorCode, 401 | 503> = {
 /** Why a request was refused. The message never contains the token. */
 export class GuardError extends Error {
   override readonly name = 'GuardError';
-  readonly status: 401 | 503;
+  readonly status: 401 | 403 | 503;
 
   constructor(
     readonly code: GuardErrorCode,

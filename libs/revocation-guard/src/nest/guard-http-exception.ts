@@ -8,9 +8,9 @@ export function toHttpException(error: GuardError): HttpException {
   });
 }
 
-/** RFC 6750 challenge for a 401. */
+/** RFC 6750 challenge for a 401 or 403. */
 export function bearerChallenge(error: GuardError): string {
-  return error.code === 'TOKEN_MISSING'
-    ? 'Bearer'
-    : `Bearer error="invalid_token", error_description="${error.code}"`;
+  if (error.code === 'TOKEN_MISSING') return 'Bearer';
+  const kind = error.status === 403 ? 'insufficient_scope' : 'invalid_token';
+  return `Bearer error="${kind}", error_description="${error.code}"`;
 }

@@ -6,6 +6,13 @@ import { GuardError } from '../core/guard-error.js';
 import type { Principal } from '../core/principal.js';
 import { bearerChallenge, toHttpException } from './guard-http-exception.js';
 import { IS_PUBLIC_KEY } from './public.decorator.js';
+import {
+  MAX_LOGIN_AGE_KEY,
+  REQUIRED_SCOPES_KEY,
+  ROUTE_FRESHNESS_KEY,
+} from './route-requirements.decorators.js';
+import { checkRequirements } from '../core/route-requirements.js';
+import type { FreshnessRequirement } from '../core/stale-policy.js';
 
 interface HttpRequest {
   headers: Record<string, string | string[] | undefined>;
@@ -39,14 +46,32 @@ export class RevocationGuard implements CanActivate {
     const http = context.switchToHttp();
     const request = http.getRequest<HttpRequest>();
     const header = request.headers.authorization;
+    const targets = [context.getHandler(), context.getClass()];
+    const routeFreshness = this.reflector.getAllAndOverride<FreshnessRequirement | undefined>(
+      ROUTE_FRESHNESS_KEY,
+      targets,
+    );
     try {
-      request.user = await this.authenticator.authenticate(
+      const principal = await this.authenticator.authenticate(
         Array.isArray(header) ? header[0] : header,
+        routeFreshness ?? this.authenticator.freshness,
       );
+      checkRequirements(
+        principal,
+        {
+          scopes: this.reflector.getAllAndMerge<string[]>(REQUIRED_SCOPES_KEY, targets),
+          maxLoginAgeSeconds: this.reflector.getAllAndOverride<number | undefined>(
+            MAX_LOGIN_AGE_KEY,
+            targets,
+          ),
+        },
+        Date.now(),
+      );
+      request.user = principal;
       return true;
     } catch (err) {
       if (!(err instanceof GuardError)) throw err;
-      if (err.status === 401) {
+      if (err.status === 401 || err.status === 403) {
         const response = http.getResponse<HttpResponse>();
         const challenge = bearerChallenge(err);
         if (response.setHeader) response.setHeader('WWW-Authenticate', challenge);
