@@ -89,19 +89,26 @@ describe('Denylist', () => {
     expect(probe(forward)).toEqual(['user', 'user', 'user', 'user', undefined]);
   });
 
-  it('keeps an entry until its expiry plus the clock tolerance, and drops it after', () => {
-    const clock = new ManualClock(T0);
-    const list = new Denylist(5, clock);
-    list.apply(session('sid-1', T0 + 900));
+  it.each([
+    ['a plain id', 'sid-1'],
+    ['a UUID', '0b6f2b2e-8f1e-4c43-9d1e-6f1f3d0c9a11'],
+  ])(
+    'keeps an entry (%s) until its expiry plus the clock tolerance, and drops it after',
+    (_kind, sid) => {
+      const clock = new ManualClock(T0);
+      const list = new Denylist(5, clock);
+      list.apply(session(sid, T0 + 900));
 
-    clock.seconds = T0 + 905;
-    expect(list.prune()).toBe(0);
-    expect(list.check(claims({ jti: 'x' }))).toBe('session');
+      clock.seconds = T0 + 905;
+      expect(list.prune()).toBe(0);
+      expect(list.check(claims({ jti: 'x', sid }))).toBe('session');
 
-    clock.seconds = T0 + 906;
-    expect(list.prune()).toBe(1);
-    expect(list.size()).toEqual({ token: 0, session: 0, user: 0 });
-  });
+      clock.seconds = T0 + 906;
+      expect(list.prune()).toBe(1);
+      expect(list.check(claims({ jti: 'x', sid }))).toBeUndefined();
+      expect(list.size()).toEqual({ token: 0, session: 0, user: 0 });
+    },
+  );
 
   it('keeps the latest expiry when duplicates disagree', () => {
     const clock = new ManualClock(T0);

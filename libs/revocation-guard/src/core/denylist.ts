@@ -1,5 +1,6 @@
 import type { RevocationEvent, RevocationScope } from '@tokenfence/contract';
 import { systemClock, type Clock } from './clock.js';
+import { IdSet } from './id-set.js';
 
 /** The claims of a verified access token that a revocation can match. */
 export interface RevocableClaims {
@@ -26,8 +27,8 @@ export interface DenylistSize {
  * every token it can affect has expired plus the clock tolerance, never less.
  */
 export class Denylist {
-  private readonly tokens = new Map<string, number>();
-  private readonly sessions = new Map<string, number>();
+  private readonly tokens = new IdSet();
+  private readonly sessions = new IdSet();
   private readonly users = new Map<string, UserCutoff>();
 
   constructor(
@@ -40,10 +41,10 @@ export class Denylist {
     if (!this.matters(event.expiresAt)) return false;
     switch (event.scope) {
       case 'token':
-        this.tokens.set(event.jti, Math.max(event.expiresAt, this.tokens.get(event.jti) ?? 0));
+        this.tokens.add(event.jti, event.expiresAt);
         return true;
       case 'session':
-        this.sessions.set(event.sid, Math.max(event.expiresAt, this.sessions.get(event.sid) ?? 0));
+        this.sessions.add(event.sid, event.expiresAt);
         return true;
       case 'user': {
         const current = this.users.get(event.sub);
@@ -67,15 +68,9 @@ export class Denylist {
 
   /** Drops every entry that can no longer affect a valid token. Returns how many were dropped. */
   prune(): number {
-    let dropped = 0;
-    for (const map of [this.tokens, this.sessions]) {
-      for (const [key, expiresAt] of map) {
-        if (!this.matters(expiresAt)) {
-          map.delete(key);
-          dropped++;
-        }
-      }
-    }
+    // An entry still matters while (expiresAt + tolerance) * 1000 >= now.
+    const keepFrom = Math.ceil(this.clock.nowMs() / 1000 - this.clockToleranceSeconds);
+    let dropped = this.tokens.prune(keepFrom) + this.sessions.prune(keepFrom);
     for (const [key, entry] of this.users) {
       if (!this.matters(entry.expiresAt)) {
         this.users.delete(key);
