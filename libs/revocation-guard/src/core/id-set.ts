@@ -33,7 +33,7 @@ export class IdSet {
     }
     const slot = this.find(this.scratch);
     if (this.expiries[slot] !== 0) {
-      if (expiresAt > this.expiries[slot]!) this.expiries[slot] = expiresAt;
+      if (expiresAt > this.expiries[slot]) this.expiries[slot] = expiresAt;
       return;
     }
     this.keys.set(this.scratch, slot * 4);
@@ -60,7 +60,7 @@ export class IdSet {
     let capacity = this.expiries.length;
     let live = 0;
     for (let i = 0; i < this.expiries.length; i++) {
-      const e = this.expiries[i]!;
+      const e = this.expiries[i];
       if (e !== 0 && e >= keepFrom) live++;
     }
     if (live === before) return dropped;
@@ -72,7 +72,7 @@ export class IdSet {
   /** The slot holding `key`, or the empty slot where it would go (linear probing). */
   private find(key: Uint32Array): number {
     const mask = this.expiries.length - 1;
-    let slot = (Math.imul(key[0]! ^ key[3]!, 0x9e3779b1) >>> 0) & mask;
+    let slot = (Math.imul(key[0] ^ key[3], 0x9e3779b1) >>> 0) & mask;
     for (;;) {
       if (this.expiries[slot] === 0) return slot;
       const k = slot * 4;
@@ -96,7 +96,7 @@ export class IdSet {
     this.used = 0;
     const key = new Uint32Array(4);
     for (let i = 0; i < oldExpiries.length; i++) {
-      const e = oldExpiries[i]!;
+      const e = oldExpiries[i];
       if (e === 0 || e < keepFrom) continue;
       key.set(oldKeys.subarray(i * 4, i * 4 + 4));
       const slot = this.find(key);
