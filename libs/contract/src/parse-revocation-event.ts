@@ -49,21 +49,40 @@ export function validateRevocationEvent(decoded: unknown): RevocationEvent {
   if (o.v !== REVOCATION_EVENT_VERSION) {
     throw new EventError('EVENT_INVALID', `unsupported event version ${String(o.v)}`);
   }
-  const base = {
-    v: REVOCATION_EVENT_VERSION,
-    id: requireString(o, 'id'),
-    sub: requireString(o, 'sub'),
-    revokedAtMs: requireInteger(o, 'revokedAtMs'),
-    expiresAt: requireInteger(o, 'expiresAt'),
-    reason: requireString(o, 'reason'),
-  } as const;
+  // Object literals rather than spreads: a cold start validates a million of these.
+  const id = requireString(o, 'id');
+  const sub = requireString(o, 'sub');
+  const revokedAtMs = requireInteger(o, 'revokedAtMs');
+  const expiresAt = requireInteger(o, 'expiresAt');
+  const reason = requireString(o, 'reason');
+  const v = REVOCATION_EVENT_VERSION;
   switch (o.scope) {
     case 'token':
-      return { ...base, scope: 'token', jti: requireString(o, 'jti') };
+      return {
+        v,
+        id,
+        sub,
+        revokedAtMs,
+        expiresAt,
+        reason,
+        scope: 'token',
+        jti: requireString(o, 'jti'),
+      };
     case 'session':
-      return { ...base, scope: 'session', sid: requireString(o, 'sid') };
-    case 'user':
-      return { ...base, scope: 'user', cutoff: requireInteger(o, 'cutoff') };
+      return {
+        v,
+        id,
+        sub,
+        revokedAtMs,
+        expiresAt,
+        reason,
+        scope: 'session',
+        sid: requireString(o, 'sid'),
+      };
+    case 'user': {
+      const cutoff = requireInteger(o, 'cutoff');
+      return { v, id, sub, revokedAtMs, expiresAt, reason, scope: 'user', cutoff };
+    }
     default:
       throw new EventError('EVENT_INVALID', `unknown scope ${JSON.stringify(o.scope)}`);
   }

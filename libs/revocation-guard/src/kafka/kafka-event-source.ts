@@ -92,6 +92,9 @@ export class KafkaEventSource implements RevocationEventSource {
       groupId: `${this.options.groupIdPrefix}-${randomUUID()}`,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: 1_000,
+      // Large fetches: a cold start replays up to ~1 GB of batches; signed batches are up to 1 MiB.
+      maxBytesPerPartition: 16 * 1024 * 1024,
+      maxBytes: 64 * 1024 * 1024,
     });
     this.consumer = consumer;
     consumer.on(consumer.events.CRASH, ({ payload }) => {
