@@ -93,7 +93,7 @@ const lines = [
   '',
   '## How to reproduce',
   '',
-  '`npm run bench` (quick, about a minute) or `npm run bench -- --full`. Redis must listen on 127.0.0.1:6379 for the Redis column. Each figure is the mean of sequential awaited calls after a warm-up.',
+  '`npm run bench` (quick, about a minute) or `npm run bench -- --full`. Redis must listen on 127.0.0.1:6379 for the Redis column. Each figure is the mean of sequential awaited calls after a warm-up; bare jose and the guard with the cache off run in 7 interleaved rounds and the median round counts, since they differ by microseconds.',
   '',
   '## Not measured yet',
   '',
