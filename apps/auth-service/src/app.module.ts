@@ -15,7 +15,9 @@ import { TokenIssuer } from './keys/token-issuer.js';
 import { EventSigner } from './revocation/event-signer.js';
 import { OutboxRelay } from './revocation/outbox.relay.js';
 import { RevocationRecorder } from './revocation/revocation-recorder.js';
+import { SessionsController } from './sessions/sessions.controller.js';
 import { SessionsRepository } from './sessions/sessions.repository.js';
+import { SessionsService } from './sessions/sessions.service.js';
 import { PasswordHasher } from './users/password-hasher.js';
 import { UsersRepository } from './users/users.repository.js';
 
@@ -32,7 +34,7 @@ export class AuthAppModule implements OnApplicationShutdown {
   static forRoot(config: AuthConfig, database: Database): DynamicModule {
     return {
       module: AuthAppModule,
-      controllers: [AuthController, JwksController, HealthController],
+      controllers: [AuthController, SessionsController, JwksController, HealthController],
       providers: [
         { provide: AUTH_CONFIG, useValue: config },
         { provide: DATABASE, useValue: database },
@@ -41,6 +43,7 @@ export class AuthAppModule implements OnApplicationShutdown {
         PasswordHasher,
         UsersRepository,
         SessionsRepository,
+        SessionsService,
         SigningKeys,
         TokenIssuer,
         RevocationRecorder,

@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common
 import { CurrentPrincipal, type Principal } from '@tokenfence/revocation-guard';
 import type { Request } from 'express';
 import type { IssuedTokens } from '../keys/token-issuer.js';
-import { LoginDto, RefreshDto, RegisterDto } from './auth.dto.js';
+import { ChangePasswordDto, LoginDto, RefreshDto, RegisterDto } from './auth.dto.js';
 import { AuthService } from './auth.service.js';
 import { BearerAuthGuard } from './bearer-auth.guard.js';
 
@@ -28,6 +28,16 @@ export class AuthController {
   @HttpCode(200)
   refresh(@Body() body: RefreshDto): Promise<IssuedTokens> {
     return this.auth.refresh(body.refresh_token);
+  }
+
+  @Post('password')
+  @HttpCode(204)
+  @UseGuards(BearerAuthGuard)
+  changePassword(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: ChangePasswordDto,
+  ): Promise<void> {
+    return this.auth.changePassword(principal, body.current_password, body.new_password);
   }
 
   @Post('logout')

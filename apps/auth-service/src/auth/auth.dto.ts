@@ -28,3 +28,13 @@ export class RefreshDto {
   @Length(1, 512)
   refresh_token!: string;
 }
+
+export class ChangePasswordDto {
+  @IsString()
+  @Length(1, 256)
+  current_password!: string;
+
+  @IsString()
+  @Length(8, 256)
+  new_password!: string;
+}

@@ -129,6 +129,31 @@ export class AuthService {
     }
   }
 
+  /**
+   * Changes the password after checking the current one. Every other session of the user is
+   * revoked and broadcast; the caller's session continues.
+   */
+  async changePassword(principal: Principal, current: string, next: string): Promise<void> {
+    const user = await this.users.findById(principal.sub);
+    if (!user || !(await this.hasher.verify(user.passwordHash, current))) {
+      throw new AuthError('INVALID_CREDENTIALS', 'The current password is incorrect.');
+    }
+    const passwordHash = await this.hasher.hash(next);
+    await this.db.transaction(async (tx) => {
+      await this.users.updatePasswordHash(tx, user.id, passwordHash);
+      const others = await this.sessions.revokeOthers(
+        tx,
+        user.id,
+        principal.sid,
+        'password-change',
+      );
+      for (const sid of others) {
+        await this.recorder.record(tx, user.id, { scope: 'session', sid }, 'password-change');
+      }
+    });
+    this.relay.wake();
+  }
+
   /** Revokes the caller's session: every access token of it, everywhere, and its refresh token. */
   async logout(principal: Principal): Promise<void> {
     const revoked = await this.db.transaction(async (tx) => {

@@ -27,6 +27,15 @@ export interface SessionState {
   readonly tokensRevokedBefore: number;
 }
 
+/** A live session as the sessions list shows it. */
+export interface SessionView {
+  readonly sid: string;
+  readonly createdAt: Date;
+  readonly lastUsedAt: Date;
+  readonly userAgent: string | null;
+  readonly ip: string | null;
+}
+
 @Injectable()
 export class SessionsRepository {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
@@ -115,6 +124,44 @@ export class SessionsRepository {
       [userId, reason],
     );
     return rows.length;
+  }
+
+  /** The user's live sessions, most recently used first. */
+  async listLive(userId: string): Promise<SessionView[]> {
+    const rows = await this.db.query<{
+      id: string;
+      created_at: Date | string;
+      last_used_at: Date | string;
+      user_agent: string | null;
+      ip: string | null;
+    }>(
+      `SELECT id, created_at, last_used_at, user_agent, ip FROM sessions
+        WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now()
+        ORDER BY last_used_at DESC, created_at DESC`,
+      [userId],
+    );
+    return rows.map((r) => ({
+      sid: r.id,
+      createdAt: new Date(r.created_at),
+      lastUsedAt: new Date(r.last_used_at),
+      userAgent: r.user_agent,
+      ip: r.ip,
+    }));
+  }
+
+  /** Revokes every live session of a user but one; returns the revoked ids. */
+  async revokeOthers(
+    tx: Queryable,
+    userId: string,
+    keep: string,
+    reason: string,
+  ): Promise<string[]> {
+    const rows = await tx.query<{ id: string }>(
+      `UPDATE sessions SET revoked_at = now(), revoke_reason = $3
+        WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL RETURNING id`,
+      [userId, keep, reason],
+    );
+    return rows.map((r) => r.id);
   }
 
   async state(sessionId: string): Promise<SessionState | undefined> {

@@ -52,6 +52,10 @@ export class UsersRepository {
     return rows[0] && toRecord(rows[0]);
   }
 
+  async updatePasswordHash(tx: Queryable, userId: string, passwordHash: string): Promise<void> {
+    await tx.query('UPDATE users SET password_hash = $2 WHERE id = $1', [userId, passwordHash]);
+  }
+
   /** Raises the user's cutoff to at least `cutoff`; returns the cutoff now in force. */
   async raiseCutoff(tx: Queryable, userId: string, cutoff: number): Promise<number> {
     const rows = await tx.query<{ tokens_revoked_before: string | number }>(

@@ -1,0 +1,55 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Principal } from '@tokenfence/revocation-guard';
+import { DATABASE, type Database } from '../database/database.js';
+import { AuthError } from '../errors/auth-error.js';
+import { OutboxRelay } from '../revocation/outbox.relay.js';
+import { RevocationRecorder } from '../revocation/revocation-recorder.js';
+import { SessionsRepository } from './sessions.repository.js';
+
+export interface SessionListItem {
+  readonly sid: string;
+  readonly created_at: string;
+  readonly last_used_at: string;
+  readonly user_agent: string | null;
+  readonly ip: string | null;
+  readonly current: boolean;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The devices a user is logged in on, and logging one of them out. */
+@Injectable()
+export class SessionsService {
+  constructor(
+    @Inject(DATABASE) private readonly db: Database,
+    private readonly sessions: SessionsRepository,
+    private readonly recorder: RevocationRecorder,
+    private readonly relay: OutboxRelay,
+  ) {}
+
+  async list(principal: Principal): Promise<{ sessions: SessionListItem[] }> {
+    const live = await this.sessions.listLive(principal.sub);
+    return {
+      sessions: live.map((s) => ({
+        sid: s.sid,
+        created_at: s.createdAt.toISOString(),
+        last_used_at: s.lastUsedAt.toISOString(),
+        user_agent: s.userAgent,
+        ip: s.ip,
+        current: s.sid === principal.sid,
+      })),
+    };
+  }
+
+  /** Logs one device out; 404 for a session that is not the caller's (or not live). */
+  async revoke(principal: Principal, sid: string): Promise<void> {
+    if (!UUID.test(sid)) throw new AuthError('NOT_FOUND', 'No such session.');
+    const revoked = await this.db.transaction(async (tx) => {
+      if (!(await this.sessions.revoke(tx, principal.sub, sid, 'logout'))) return false;
+      await this.recorder.record(tx, principal.sub, { scope: 'session', sid }, 'logout');
+      return true;
+    });
+    if (!revoked) throw new AuthError('NOT_FOUND', 'No such session.');
+    this.relay.wake();
+  }
+}
