@@ -24,6 +24,8 @@ export interface RunningService {
 export interface SystemOptions {
   readonly database: DatabaseKind;
   readonly brokers?: string;
+  /** Extra auth-service environment, e.g. a short SESSION_MAX_AGE_SECONDS. */
+  readonly authEnv?: Record<string, string>;
 }
 
 /**
@@ -67,6 +69,7 @@ export class TestSystem {
    */
   async startAuth(port = this.authPort): Promise<RunningService> {
     const config = loadAuthConfig({
+      ...this.options.authEnv,
       PORT: String(port),
       AUTH_ISSUER: `http://127.0.0.1:${this.authPort}`,
       KAFKA_BROKERS: this.brokers,

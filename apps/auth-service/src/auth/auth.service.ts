@@ -52,8 +52,12 @@ export class AuthService {
       throw new AuthError('INVALID_CREDENTIALS', 'The username or password is incorrect.');
     }
     const sessionId = randomUUID();
-    const refresh = this.issuer.newRefreshToken();
-    const sessionExpiresAt = new Date(Date.now() + this.config.refreshTokenTtlSeconds * 1000);
+    const lifetimeSeconds = Math.min(
+      this.config.refreshTokenTtlSeconds,
+      this.config.sessionMaxAgeSeconds,
+    );
+    const sessionExpiresAt = new Date(Date.now() + lifetimeSeconds * 1000);
+    const refresh = this.issuer.newRefreshToken(sessionExpiresAt);
     await this.db.transaction(async (tx) => {
       await this.sessions.insert(tx, {
         id: sessionId,
@@ -99,10 +103,16 @@ export class AuthService {
       if (state.tokenExpired || !state.sessionLive) return { kind: 'invalid' };
       const user = await this.users.findById(state.userId, tx);
       if (!user) return { kind: 'invalid' };
-      const next = this.issuer.newRefreshToken();
+      // Sliding session: each refresh extends it, never past the absolute limit.
+      const expiresAt = await this.sessions.slide(
+        tx,
+        state.sessionId,
+        this.config.refreshTokenTtlSeconds,
+        this.config.sessionMaxAgeSeconds,
+      );
+      const next = this.issuer.newRefreshToken(expiresAt);
       await this.sessions.markRefreshTokenUsed(tx, tokenHash);
       await this.sessions.insertRefreshToken(tx, next.hash, state.sessionId, next.expiresAt);
-      await this.sessions.touch(tx, state.sessionId);
       const tokens = await this.issuer.pair(
         {
           userId: user.id,

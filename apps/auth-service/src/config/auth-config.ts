@@ -12,6 +12,8 @@ export interface AuthConfig {
   readonly signingAlgorithm: SigningAlgorithm;
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
+  /** Sliding sessions never outlive this, counted from the original login. */
+  readonly sessionMaxAgeSeconds: number;
   /** Scopes a newly registered user gets. */
   readonly defaultScope: string;
   /** A real PostgreSQL server when set; otherwise the embedded database in `dataDir`. */
@@ -77,6 +79,7 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
   if (refreshTokenTtlSeconds < accessTokenTtlSeconds) {
     fail('REFRESH_TOKEN_TTL_SECONDS', 'at least ACCESS_TOKEN_TTL_SECONDS');
   }
+  const sessionMaxAgeSeconds = int(env, 'SESSION_MAX_AGE_SECONDS', 30 * 86_400, 1, 3650 * 86_400);
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     fail('DATABASE_URL', 'a postgres:// URL');
@@ -89,6 +92,7 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
     signingAlgorithm: algorithm,
     accessTokenTtlSeconds,
     refreshTokenTtlSeconds,
+    sessionMaxAgeSeconds,
     defaultScope: env.DEFAULT_SCOPE ?? 'profile orders:read game:play',
     databaseUrl,
     dataDir: env.DATA_DIR || 'data/auth-service',

@@ -37,13 +37,10 @@ export class TokenIssuer {
     private readonly keys: SigningKeys,
   ) {}
 
-  newRefreshToken(): { token: string; hash: string; expiresAt: Date } {
+  /** A new opaque refresh token; it expires with its session (`expiresAt`). */
+  newRefreshToken(expiresAt: Date): { token: string; hash: string; expiresAt: Date } {
     const token = `rt_${randomBytes(32).toString('base64url')}`;
-    return {
-      token,
-      hash: hashRefreshToken(token),
-      expiresAt: new Date(Date.now() + this.config.refreshTokenTtlSeconds * 1000),
-    };
+    return { token, hash: hashRefreshToken(token), expiresAt };
   }
 
   async accessToken(subject: AccessTokenSubject): Promise<string> {

@@ -102,8 +102,24 @@ export class SessionsRepository {
     await tx.query('UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1', [tokenHash]);
   }
 
-  async touch(tx: Queryable, sessionId: string): Promise<void> {
-    await tx.query('UPDATE sessions SET last_used_at = now() WHERE id = $1', [sessionId]);
+  /**
+   * Marks the session used and slides its expiry to `now + refreshTtl`, never past
+   * `created_at + maxAge`. Returns the new expiry.
+   */
+  async slide(
+    tx: Queryable,
+    sessionId: string,
+    refreshTtlSeconds: number,
+    maxAgeSeconds: number,
+  ): Promise<Date> {
+    const rows = await tx.query<{ expires_at: Date | string }>(
+      `UPDATE sessions
+          SET last_used_at = now(),
+              expires_at = LEAST(now() + make_interval(secs => $2), created_at + make_interval(secs => $3))
+        WHERE id = $1 RETURNING expires_at`,
+      [sessionId, refreshTtlSeconds, maxAgeSeconds],
+    );
+    return new Date(rows[0]?.expires_at ?? Date.now());
   }
 
   /** Revokes one session of a user; false when it was not live (or not theirs). */
