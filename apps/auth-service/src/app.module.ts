@@ -10,6 +10,9 @@ import { HealthController } from './health/health.controller.js';
 import { KafkaRevocationPublisher } from './kafka/kafka-revocation.publisher.js';
 import { REVOCATION_PUBLISHER } from './kafka/revocation-publisher.js';
 import { JwksController } from './keys/jwks.controller.js';
+import { ClientAuthenticator } from './oauth/client-authenticator.js';
+import { OAuthController } from './oauth/oauth.controller.js';
+import { OAuthTokensService } from './oauth/oauth-tokens.service.js';
 import { SigningKeys } from './keys/signing-keys.js';
 import { TokenIssuer } from './keys/token-issuer.js';
 import { EventSigner } from './revocation/event-signer.js';
@@ -34,7 +37,13 @@ export class AuthAppModule implements OnApplicationShutdown {
   static forRoot(config: AuthConfig, database: Database): DynamicModule {
     return {
       module: AuthAppModule,
-      controllers: [AuthController, SessionsController, JwksController, HealthController],
+      controllers: [
+        AuthController,
+        SessionsController,
+        OAuthController,
+        JwksController,
+        HealthController,
+      ],
       providers: [
         { provide: AUTH_CONFIG, useValue: config },
         { provide: DATABASE, useValue: database },
@@ -50,6 +59,8 @@ export class AuthAppModule implements OnApplicationShutdown {
         EventSigner,
         OutboxRelay,
         AuthService,
+        ClientAuthenticator,
+        OAuthTokensService,
         BearerAuthGuard,
       ],
     };

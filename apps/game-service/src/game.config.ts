@@ -24,8 +24,19 @@ export function loadGameConfig(env: Record<string, string | undefined> = process
       ...(env.REVOCATION_MAX_STALENESS_MS
         ? { maxStalenessMs: Number(env.REVOCATION_MAX_STALENESS_MS) }
         : {}),
-      ...(env.REVOCATION_STALE_POLICY === 'allow' || env.REVOCATION_STALE_POLICY === 'reject'
+      ...(env.REVOCATION_STALE_POLICY === 'allow' ||
+      env.REVOCATION_STALE_POLICY === 'reject' ||
+      env.REVOCATION_STALE_POLICY === 'introspect'
         ? { stalePolicy: env.REVOCATION_STALE_POLICY }
+        : {}),
+      ...(env.INTROSPECTION_CLIENT_ID && env.INTROSPECTION_CLIENT_SECRET
+        ? {
+            introspection: {
+              url: `${issuer}/oauth/introspect`,
+              clientId: env.INTROSPECTION_CLIENT_ID,
+              clientSecret: env.INTROSPECTION_CLIENT_SECRET,
+            },
+          }
         : {}),
       audience: env.AUTH_AUDIENCE || 'tokenfence-services',
       jwksUrl: env.JWKS_URL || `${issuer}/.well-known/jwks.json`,

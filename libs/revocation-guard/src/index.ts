@@ -29,6 +29,11 @@ export type { SupportedAlgorithm, TokenVerifierOptions } from './core/token-veri
 export { RevocationFeed, type FeedStats } from './core/revocation-feed.js';
 export { EventVerifier, EventKeysUnavailable } from './core/event-verifier.js';
 export type { FreshnessRequirement, StalePolicy } from './core/stale-policy.js';
+export {
+  IntrospectionClient,
+  IntrospectionUnavailable,
+  type IntrospectionOptions,
+} from './core/introspection-client.js';
 export { Denylist, type DenylistSize, type RevocableClaims } from './core/denylist.js';
 export { GuardError, type GuardErrorCode } from './core/guard-error.js';
 export type { Principal } from './core/principal.js';

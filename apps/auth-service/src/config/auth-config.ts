@@ -2,6 +2,12 @@ import { DEFAULT_REVOCATION_TOPIC } from '@tokenfence/contract';
 
 export type SigningAlgorithm = 'ES256' | 'EdDSA' | 'RS256';
 
+/** An OAuth client: public (no secret) or confidential (SHA-256 of its secret, base64url). */
+export interface OAuthClient {
+  readonly clientId: string;
+  readonly secretSha256: string | undefined;
+}
+
 /** The auth service's whole configuration, validated once at start-up. */
 export interface AuthConfig {
   readonly host: string;
@@ -26,6 +32,30 @@ export interface AuthConfig {
   /** Topic retention beyond the longest access-token lifetime. */
   readonly topicRetentionMarginSeconds: number;
   readonly bodyLimitBytes: number;
+  /** Clients that may call /oauth/revoke and /oauth/introspect, besides the first-party one. */
+  readonly clients: readonly OAuthClient[];
+}
+
+function parseClients(raw: string | undefined): OAuthClient[] {
+  if (!raw) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    fail('OAUTH_CLIENTS', 'a JSON array');
+  }
+  if (!Array.isArray(parsed)) fail('OAUTH_CLIENTS', 'a JSON array');
+  return parsed.map((entry: unknown) => {
+    const e = entry as Record<string, unknown>;
+    if (typeof e?.client_id !== 'string' || !/^[\w.:-]{1,128}$/.test(e.client_id)) {
+      fail('OAUTH_CLIENTS', 'entries with a "client_id" of letters, digits and . _ : -');
+    }
+    const hash = e.client_secret_sha256;
+    if (hash !== undefined && (typeof hash !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(hash))) {
+      fail('OAUTH_CLIENTS', '"client_secret_sha256" values that are base64url SHA-256 digests');
+    }
+    return { clientId: e.client_id, secretSha256: hash };
+  });
 }
 
 type Env = Record<string, string | undefined>;
@@ -107,6 +137,7 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
       30 * 86_400,
     ),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 16 * 1024, 1024, 1024 * 1024),
+    clients: parseClients(env.OAUTH_CLIENTS),
   };
 }
 

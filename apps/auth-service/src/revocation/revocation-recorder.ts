@@ -27,6 +27,8 @@ export class RevocationRecorder {
     userId: string,
     target: EventTarget,
     reason: RevocationReason,
+    /** When the only token concerned expires, if known (a single access token). */
+    knownExpiry?: number,
   ): Promise<RevocationEvent> {
     const revokedAtMs = Date.now();
     const nowSeconds = Math.floor(revokedAtMs / 1000);
@@ -39,7 +41,7 @@ export class RevocationRecorder {
       id: randomUUID(),
       sub: userId,
       revokedAtMs,
-      expiresAt: lastIat + this.config.accessTokenTtlSeconds,
+      expiresAt: knownExpiry ?? lastIat + this.config.accessTokenTtlSeconds,
       reason,
       ...target,
     } as RevocationEvent;

@@ -18,6 +18,8 @@ export interface RefreshTokenState {
   readonly sessionLive: boolean;
   /** When the session's user logged in, in seconds: the tokens' `auth_time`. */
   readonly authTime: number;
+  /** When the refresh token expires, in seconds. */
+  readonly expiresAt: number;
 }
 
 /** The live state of a session, as bearer routes of the auth service check it. */
@@ -65,8 +67,27 @@ export class SessionsRepository {
     );
   }
 
+  /** Reads a refresh token's state without locking (introspection). */
+  findRefreshToken(tokenHash: string): Promise<RefreshTokenState | undefined> {
+    return this.readRefreshToken(this.db, tokenHash, '');
+  }
+
   /** Locks the refresh token row for the rest of the transaction. */
-  async lockRefreshToken(tx: Queryable, tokenHash: string): Promise<RefreshTokenState | undefined> {
+  lockRefreshToken(tx: Queryable, tokenHash: string): Promise<RefreshTokenState | undefined> {
+    return this.readRefreshToken(tx, tokenHash, 'FOR UPDATE OF rt');
+  }
+
+  /** Whether a single access token (`jti`) was revoked. */
+  async isTokenRevoked(jti: string): Promise<boolean> {
+    const rows = await this.db.query('SELECT 1 FROM revocations WHERE jti = $1 LIMIT 1', [jti]);
+    return rows.length > 0;
+  }
+
+  private async readRefreshToken(
+    tx: Queryable,
+    tokenHash: string,
+    lock: '' | 'FOR UPDATE OF rt',
+  ): Promise<RefreshTokenState | undefined> {
     const rows = await tx.query<{
       session_id: string;
       user_id: string;
@@ -74,15 +95,17 @@ export class SessionsRepository {
       token_expired: boolean;
       session_live: boolean;
       auth_time: string | number;
+      expires_at: string | number;
     }>(
       `SELECT rt.session_id, s.user_id,
               rt.used_at IS NOT NULL AS used,
               rt.expires_at <= now() AS token_expired,
               (s.revoked_at IS NULL AND s.expires_at > now()) AS session_live,
-              floor(extract(epoch FROM s.created_at))::bigint AS auth_time
+              floor(extract(epoch FROM s.created_at))::bigint AS auth_time,
+              floor(extract(epoch FROM rt.expires_at))::bigint AS expires_at
          FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id
         WHERE rt.token_hash = $1
-        FOR UPDATE OF rt`,
+        ${lock}`,
       [tokenHash],
     );
     const row = rows[0];
@@ -94,6 +117,7 @@ export class SessionsRepository {
         tokenExpired: row.token_expired,
         sessionLive: row.session_live,
         authTime: Number(row.auth_time),
+        expiresAt: Number(row.expires_at),
       }
     );
   }

@@ -1,4 +1,5 @@
 import { GuardError } from './guard-error.js';
+import { IntrospectionUnavailable, type IntrospectionClient } from './introspection-client.js';
 import type { GuardLogger } from './logger.js';
 import type { Principal } from './principal.js';
 import type { RevocationFeed } from './revocation-feed.js';
@@ -20,6 +21,7 @@ export class AccessTokenAuthenticator {
     private readonly feed: RevocationFeed,
     readonly freshness: FreshnessRequirement,
     private readonly logger: GuardLogger,
+    private readonly introspection?: IntrospectionClient,
   ) {}
 
   async authenticate(
@@ -33,13 +35,31 @@ export class AccessTokenAuthenticator {
     if (!match?.[1]) {
       throw new GuardError('TOKEN_MALFORMED', 'The Authorization header must be "Bearer <token>".');
     }
-    this.requireUsableState(freshness);
+    const state = this.requireUsableState(freshness);
     const principal = await this.verifier.verify(match[1]);
     const scope = this.feed.denylist.check(principal);
     if (scope !== undefined) {
       throw new GuardError('TOKEN_REVOKED', `The access token has been revoked (${scope}).`);
     }
+    if (state === 'introspect') await this.introspect(match[1]);
     return principal;
+  }
+
+  private async introspect(token: string): Promise<void> {
+    let active: boolean;
+    try {
+      if (!this.introspection) throw new IntrospectionUnavailable('no introspection configured');
+      active = await this.introspection.isActive(token);
+    } catch (err) {
+      if (!(err instanceof IntrospectionUnavailable)) throw err;
+      throw new GuardError(
+        'REVOCATION_STATE_STALE',
+        'This service cannot prove its revocation list is current, and introspection failed.',
+      );
+    }
+    if (!active) {
+      throw new GuardError('TOKEN_REVOKED', 'The access token has been revoked (introspection).');
+    }
   }
 
   /** Whether a principal verified earlier has been revoked since. */
@@ -47,8 +67,13 @@ export class AccessTokenAuthenticator {
     return this.feed.denylist.check(principal) !== undefined;
   }
 
-  /** Throws unless the denylist is caught up and fresh enough under the stale policy. */
-  requireUsableState(freshness: FreshnessRequirement = this.freshness): void {
+  /**
+   * Throws unless the denylist is caught up and fresh enough under the stale policy. Returns
+   * `introspect` when each token must also be checked with the auth service.
+   */
+  requireUsableState(
+    freshness: FreshnessRequirement = this.freshness,
+  ): 'fresh' | 'stale-allowed' | 'introspect' {
     if (!this.feed.isReady()) {
       throw new GuardError(
         'REVOCATION_STATE_NOT_READY',
@@ -56,7 +81,8 @@ export class AccessTokenAuthenticator {
       );
     }
     const stalenessMs = this.feed.stalenessMs();
-    if (stalenessMs <= freshness.maxStalenessMs) return;
+    if (stalenessMs <= freshness.maxStalenessMs) return 'fresh';
+    if (freshness.stalePolicy === 'introspect') return 'introspect';
     if (freshness.stalePolicy === 'reject') {
       throw new GuardError(
         'REVOCATION_STATE_STALE',
@@ -70,5 +96,6 @@ export class AccessTokenAuthenticator {
         `revocation state is stale (${Number.isFinite(stalenessMs) ? `${stalenessMs} ms` : 'no heartbeat yet'}); stale policy "allow" accepts tokens anyway`,
       );
     }
+    return 'stale-allowed';
   }
 }

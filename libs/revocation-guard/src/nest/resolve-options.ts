@@ -49,8 +49,21 @@ export function resolveGuardOptions(options: RevocationGuardModuleOptions): Reso
     fail('"maxStalenessMs" must be at least 1000 (heartbeats come every second)');
   }
   const stalePolicy = options.stalePolicy ?? 'reject';
-  if (stalePolicy !== 'reject' && stalePolicy !== 'allow') {
-    fail('"stalePolicy" must be "reject" or "allow"');
+  if (stalePolicy !== 'reject' && stalePolicy !== 'allow' && stalePolicy !== 'introspect') {
+    fail('"stalePolicy" must be "reject", "allow" or "introspect"');
+  }
+  const introspection = options.introspection;
+  if (introspection !== undefined) {
+    try {
+      new URL(introspection.url);
+    } catch {
+      fail('"introspection.url" must be an absolute URL');
+    }
+    if (!introspection.clientId || !introspection.clientSecret) {
+      fail('"introspection" needs "clientId" and "clientSecret"');
+    }
+  } else if (stalePolicy === 'introspect') {
+    fail('the "introspect" stale policy needs "introspection" (url, clientId, clientSecret)');
   }
   if (options.eventSource === undefined) {
     const brokers = options.kafka?.brokers;

@@ -3,6 +3,7 @@ import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 import { AccessTokenAuthenticator } from '../core/access-token-authenticator.js';
 import { systemClock } from '../core/clock.js';
 import { Denylist } from '../core/denylist.js';
+import { IntrospectionClient } from '../core/introspection-client.js';
 import { EventVerifier } from '../core/event-verifier.js';
 import { RevocationFeed } from '../core/revocation-feed.js';
 import { TokenVerifier } from '../core/token-verifier.js';
@@ -90,9 +91,20 @@ const providers: Provider[] = [
   },
   {
     provide: AccessTokenAuthenticator,
-    inject: [TokenVerifier, RevocationFeed, RESOLVED_OPTIONS],
-    useFactory: (verifier: TokenVerifier, feed: RevocationFeed, resolved: ResolvedGuardOptions) =>
-      new AccessTokenAuthenticator(verifier, feed, resolved, new Logger('RevocationGuard')),
+    inject: [TokenVerifier, RevocationFeed, RESOLVED_OPTIONS, REVOCATION_GUARD_OPTIONS],
+    useFactory: (
+      verifier: TokenVerifier,
+      feed: RevocationFeed,
+      resolved: ResolvedGuardOptions,
+      options: RevocationGuardModuleOptions,
+    ) =>
+      new AccessTokenAuthenticator(
+        verifier,
+        feed,
+        resolved,
+        new Logger('RevocationGuard'),
+        options.introspection ? new IntrospectionClient(options.introspection) : undefined,
+      ),
   },
   RevocationFeedLifecycle,
   RevocationGuard,

@@ -1,6 +1,7 @@
 import type { KafkaConfig } from 'kafkajs';
 import type { Clock } from '../core/clock.js';
 import type { RevocationEventSource } from '../core/event-source.js';
+import type { IntrospectionOptions } from '../core/introspection-client.js';
 import type { StalePolicy } from '../core/stale-policy.js';
 import type { SupportedAlgorithm } from '../core/token-verifier.js';
 
@@ -23,8 +24,13 @@ export interface RevocationGuardModuleOptions {
   verifiedTokenCacheSize?: number;
   /** How old the last proof of freshness (auth-service heartbeat) may be. Default 30000. */
   maxStalenessMs?: number;
-  /** What to do beyond `maxStalenessMs`: `reject` (503, the default) or `allow` (log and accept). */
+  /**
+   * What to do beyond `maxStalenessMs`: `reject` (503, the default), `allow` (log and accept) or
+   * `introspect` (ask the auth service per token, needs `introspection`).
+   */
   stalePolicy?: StalePolicy;
+  /** RFC 7662 client settings, for the `introspect` stale policy. */
+  introspection?: IntrospectionOptions;
   kafka: {
     brokers: string[];
     /** Default `auth.revocations`. */

@@ -1,0 +1,63 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { AUTH_CONFIG, type AuthConfig, type OAuthClient } from '../config/auth-config.js';
+import { FIRST_PARTY_CLIENT_ID } from '../keys/token-issuer.js';
+import { oauthError } from './oauth-error.js';
+
+export interface AuthenticatedClient {
+  readonly clientId: string;
+  readonly confidential: boolean;
+}
+
+const sha256 = (value: string): Buffer => createHash('sha256').update(value).digest();
+
+/**
+ * OAuth client authentication: `client_secret_basic`, `client_secret_post`, or a public client
+ * by `client_id` alone. Secrets are compared in constant time against their SHA-256.
+ */
+@Injectable()
+export class ClientAuthenticator {
+  private readonly clients: Map<string, OAuthClient>;
+
+  constructor(@Inject(AUTH_CONFIG) config: AuthConfig) {
+    this.clients = new Map(config.clients.map((c) => [c.clientId, c]));
+    if (!this.clients.has(FIRST_PARTY_CLIENT_ID)) {
+      this.clients.set(FIRST_PARTY_CLIENT_ID, {
+        clientId: FIRST_PARTY_CLIENT_ID,
+        secretSha256: undefined,
+      });
+    }
+  }
+
+  authenticate(
+    authorization: string | undefined,
+    body: { client_id?: string; client_secret?: string },
+  ): AuthenticatedClient {
+    let clientId = body.client_id;
+    let secret = body.client_secret;
+    if (authorization !== undefined) {
+      const basic = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(authorization.trim());
+      if (!basic?.[1] || clientId !== undefined) {
+        throw oauthError(401, 'invalid_client', 'Use exactly one client authentication method.');
+      }
+      const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon < 0) throw oauthError(401, 'invalid_client', 'Malformed Basic credentials.');
+      clientId = decodeURIComponent(decoded.slice(0, colon));
+      secret = decodeURIComponent(decoded.slice(colon + 1));
+    }
+    if (!clientId) throw oauthError(401, 'invalid_client', 'Client authentication is required.');
+    const client = this.clients.get(clientId);
+    if (!client) throw oauthError(401, 'invalid_client', 'Unknown client or wrong secret.');
+    if (client.secretSha256 === undefined) {
+      if (secret !== undefined)
+        throw oauthError(401, 'invalid_client', 'Unknown client or wrong secret.');
+      return { clientId, confidential: false };
+    }
+    const expected = Buffer.from(client.secretSha256, 'base64url');
+    if (secret === undefined || !timingSafeEqual(sha256(secret), expected)) {
+      throw oauthError(401, 'invalid_client', 'Unknown client or wrong secret.');
+    }
+    return { clientId, confidential: true };
+  }
+}

@@ -1,0 +1,65 @@
+import { Body, Controller, Get, Header, HttpCode, Post, Req } from '@nestjs/common';
+import type { Request } from 'express';
+import { Inject } from '@nestjs/common';
+import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
+import { ClientAuthenticator } from './client-authenticator.js';
+import { oauthError } from './oauth-error.js';
+import { OAuthTokenRequestDto } from './oauth.dto.js';
+import { OAuthTokensService, type IntrospectionResponse } from './oauth-tokens.service.js';
+
+@Controller()
+export class OAuthController {
+  constructor(
+    @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+    private readonly clients: ClientAuthenticator,
+    private readonly tokens: OAuthTokensService,
+  ) {}
+
+  /** RFC 7009: 200 whether or not the token was known or already revoked. */
+  @Post('oauth/revoke')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  async revoke(@Req() req: Request, @Body() body: OAuthTokenRequestDto): Promise<void> {
+    const client = this.clients.authenticate(req.headers.authorization, body);
+    await this.tokens.revoke(body.token, client);
+  }
+
+  /** RFC 7662, for confidential clients only. */
+  @Post('oauth/introspect')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  introspect(
+    @Req() req: Request,
+    @Body() body: OAuthTokenRequestDto,
+  ): Promise<IntrospectionResponse> {
+    const client = this.clients.authenticate(req.headers.authorization, body);
+    if (!client.confidential) {
+      throw oauthError(401, 'invalid_client', 'Introspection needs a confidential client.');
+    }
+    return this.tokens.introspect(body.token);
+  }
+
+  /** RFC 8414 metadata; `issuer` is exactly the URL this document is served under. */
+  @Get('.well-known/oauth-authorization-server')
+  @Header('Cache-Control', 'public, max-age=300')
+  metadata(): Record<string, unknown> {
+    const issuer = this.config.issuer;
+    return {
+      issuer,
+      jwks_uri: `${issuer}/.well-known/jwks.json`,
+      revocation_endpoint: `${issuer}/oauth/revoke`,
+      revocation_endpoint_auth_methods_supported: [
+        'client_secret_basic',
+        'client_secret_post',
+        'none',
+      ],
+      introspection_endpoint: `${issuer}/oauth/introspect`,
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      response_types_supported: [],
+      grant_types_supported: ['refresh_token'],
+      token_endpoint_auth_methods_supported: ['none'],
+      scopes_supported: this.config.defaultScope.split(' ').filter(Boolean),
+      access_token_signing_alg_values_supported: [this.config.signingAlgorithm],
+    };
+  }
+}

@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { basicAuth, form, FORM, OAUTH_CLIENTS_ENV, SERVICE_CLIENT } from './support/clients.js';
+import { expectAccepted, waitRejected } from './support/downstream.js';
+import { call } from './support/http.js';
+import { TestSystem } from './support/system.js';
+import { login, register, uniqueName } from './support/users.js';
+
+const FIRST_PARTY = 'tokenfence-first-party';
+
+describe.each(['embedded', 'postgres'] as const)('OAuth standards (%s database)', (database) => {
+  const system = new TestSystem({ database, authEnv: { OAUTH_CLIENTS: OAUTH_CLIENTS_ENV } });
+  const service = basicAuth(SERVICE_CLIENT.id, SERVICE_CLIENT.secret);
+
+  beforeAll(async () => {
+    await system.start();
+  }, 120_000);
+  afterAll(async () => {
+    await system.stop();
+  }, 60_000);
+
+  const introspect = (token: string, headers: Record<string, string> = service) =>
+    call(`${system.auth.url}/oauth/introspect`, {
+      method: 'POST',
+      headers: { ...FORM, ...headers },
+      body: form({ token }),
+    });
+  const revoke = (fields: Record<string, string>, headers: Record<string, string> = {}) =>
+    call(`${system.auth.url}/oauth/revoke`, {
+      method: 'POST',
+      headers: { ...FORM, ...headers },
+      body: form(fields),
+    });
+
+  it('RFC 8414 metadata names this issuer exactly and the endpoints', async () => {
+    const answer = await call(`${system.auth.url}/.well-known/oauth-authorization-server`);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({
+      issuer: system.auth.url,
+      jwks_uri: `${system.auth.url}/.well-known/jwks.json`,
+      revocation_endpoint: `${system.auth.url}/oauth/revoke`,
+      introspection_endpoint: `${system.auth.url}/oauth/introspect`,
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    });
+  });
+
+  it('RFC 7662 introspection: active tokens with claims, {active:false} alone otherwise, clients authenticated', async () => {
+    const username = uniqueName('intro');
+    const id = await register(system.auth.url, username);
+    const tokens = await login(system.auth.url, username);
+
+    const access = await introspect(tokens.access_token);
+    expect(access.status).toBe(200);
+    expect(access.body).toMatchObject({
+      active: true,
+      token_type: 'access_token',
+      sub: id,
+      client_id: FIRST_PARTY,
+    });
+    const refresh = await introspect(tokens.refresh_token);
+    expect(refresh.body).toMatchObject({ active: true, token_type: 'refresh_token', sub: id });
+    const viaPost = await call(`${system.auth.url}/oauth/introspect`, {
+      method: 'POST',
+      headers: FORM,
+      body: form({
+        token: tokens.access_token,
+        client_id: SERVICE_CLIENT.id,
+        client_secret: SERVICE_CLIENT.secret,
+      }),
+    });
+    expect(viaPost.body).toMatchObject({ active: true });
+
+    for (const garbage of ['nope', 'a.b.c', `${tokens.access_token}x`]) {
+      expect((await introspect(garbage)).body).toEqual({ active: false });
+    }
+    const wrongSecret = await introspect(
+      tokens.access_token,
+      basicAuth(SERVICE_CLIENT.id, 'wrong'),
+    );
+    expect({ status: wrongSecret.status, error: wrongSecret.body.error }).toEqual({
+      status: 401,
+      error: 'invalid_client',
+    });
+    const publicClient = await call(`${system.auth.url}/oauth/introspect`, {
+      method: 'POST',
+      headers: FORM,
+      body: form({ token: tokens.access_token, client_id: FIRST_PARTY }),
+    });
+    expect(publicClient.status).toBe(401);
+    const anonymous = await introspect(tokens.access_token, {});
+    expect(anonymous.status).toBe(401);
+
+    await call(`${system.auth.url}/auth/logout`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
+    expect((await introspect(tokens.access_token)).body).toEqual({ active: false });
+    expect((await introspect(tokens.refresh_token)).body).toEqual({ active: false });
+  });
+
+  it('RFC 7009 revocation: an access token alone, or a refresh token with its whole session', async () => {
+    const username = uniqueName('revoker');
+    await register(system.auth.url, username);
+    const first = await login(system.auth.url, username);
+    const second = await login(system.auth.url, username);
+
+    const unknown = await revoke({ token: 'never-issued', client_id: FIRST_PARTY });
+    expect(unknown.status).toBe(200);
+    const noClient = await revoke({ token: first.access_token });
+    expect({ status: noClient.status, error: noClient.body.error }).toEqual({
+      status: 401,
+      error: 'invalid_client',
+    });
+
+    // An access token: that token only.
+    const accessRevoked = await revoke({
+      token: first.access_token,
+      token_type_hint: 'access_token',
+      client_id: FIRST_PARTY,
+    });
+    expect(accessRevoked.status).toBe(200);
+    const at = Date.now();
+    await waitRejected(system.orders, first.access_token, at);
+    await waitRejected(system.game, first.access_token, at);
+    expect((await introspect(first.access_token)).body).toEqual({ active: false });
+    const stillFine = await call(`${system.auth.url}/auth/refresh`, {
+      json: { refresh_token: first.refresh_token },
+    });
+    expect(stillFine.status).toBe(200);
+
+    // A refresh token: its session ends, every access token of it everywhere.
+    const refreshRevoked = await revoke({ token: second.refresh_token, client_id: FIRST_PARTY });
+    expect(refreshRevoked.status).toBe(200);
+    const at2 = Date.now();
+    await waitRejected(system.orders, second.access_token, at2);
+    await waitRejected(system.game, second.access_token, at2);
+    const again = await revoke({ token: second.refresh_token, client_id: FIRST_PARTY });
+    expect(again.status).toBe(200);
+
+    // A confidential client cannot revoke tokens issued to another client.
+    const third = await login(system.auth.url, username);
+    const foreign = await revoke({ token: third.access_token }, service);
+    expect(foreign.status).toBe(200);
+    await expectAccepted(system.orders, third.access_token);
+  });
+});
