@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startLocalKafka, type LocalKafka } from '../tools/kafka/local-kafka.mjs';
+import { OAUTH_CLIENTS_ENV, SERVICE_CLIENT } from './support/clients.js';
 import { expectAccepted, waitRejected } from './support/downstream.js';
 import { bearer, call } from './support/http.js';
 import { TestSystem } from './support/system.js';
 import { login, register, uniqueName } from './support/users.js';
+import { waitFor } from './support/wait-for.js';
 
 // This suite owns a broker of its own, so killing it disturbs no other suite.
 describe('broker outage', () => {
@@ -12,7 +14,11 @@ describe('broker outage', () => {
 
   beforeAll(async () => {
     kafka = await startLocalKafka({ port: 0, controllerPort: 0, log: () => undefined });
-    system = await new TestSystem({ database: 'embedded', brokers: kafka.brokers }).start();
+    system = await new TestSystem({
+      database: 'embedded',
+      brokers: kafka.brokers,
+      authEnv: { OAUTH_CLIENTS: OAUTH_CLIENTS_ENV },
+    }).start();
   }, 180_000);
 
   afterAll(async () => {
@@ -48,5 +54,60 @@ describe('broker outage', () => {
     console.log(
       `broker restart took ${brokerBackMs} ms; revocation enforced ${orders} ms (orders) and ${game} ms (game) after the restart began`,
     );
+  }, 180_000);
+
+  it('introspect stale policy: while the broker is down, tokens are checked with the auth service', async () => {
+    const introspecting = await system.startDownstream('orders', {
+      REVOCATION_MAX_STALENESS_MS: '2000',
+      REVOCATION_STALE_POLICY: 'introspect',
+      INTROSPECTION_CLIENT_ID: SERVICE_CLIENT.id,
+      INTROSPECTION_CLIENT_SECRET: SERVICE_CLIENT.secret,
+    });
+    await system.waitReady(introspecting);
+    const username = uniqueName('outage');
+    await register(system.auth.url, username);
+    const kept = await login(system.auth.url, username);
+    const dropped = await login(system.auth.url, username);
+    await expectAccepted(introspecting, dropped.access_token);
+
+    await kafka.stop({ keepWorkDir: true, signal: 'SIGKILL' });
+    const logout = await call(`${system.auth.url}/auth/logout`, {
+      method: 'POST',
+      headers: bearer(dropped.access_token),
+    });
+    expect(logout.status).toBe(204);
+
+    // Once stale, the revocation that cannot travel through Kafka is learned by introspection.
+    const refused = await waitFor(
+      'the stale instance to learn the revocation by introspection',
+      async () => {
+        const answer = await call(`${introspecting.url}/me`, {
+          headers: bearer(dropped.access_token),
+        });
+        return answer.status === 200 ? undefined : answer;
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
+    expect({ status: refused.status, code: refused.body.code }).toEqual({
+      status: 401,
+      code: 'TOKEN_REVOKED',
+    });
+    await expectAccepted(introspecting, kept.access_token);
+    const health = await call(`${introspecting.url}/health/ready`);
+    expect({ status: health.status, state: health.body.status }).toEqual({
+      status: 200,
+      state: 'degraded',
+    });
+
+    await kafka.restart();
+    await waitFor(
+      'freshness to return after the broker restarts',
+      async () =>
+        (await call(`${introspecting.url}/health/ready`)).body.status === 'ready'
+          ? true
+          : undefined,
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    await introspecting.close();
   }, 180_000);
 });
