@@ -1,5 +1,7 @@
 export {
   REVOCATION_EVENT_VERSION,
+  type AllTokensRevokedEvent,
+  type KeyRevokedEvent,
   type RevocationEvent,
   type RevocationReason,
   type RevocationScope,

@@ -83,6 +83,21 @@ export function validateRevocationEvent(decoded: unknown): RevocationEvent {
       const cutoff = requireInteger(o, 'cutoff');
       return { v, id, sub, revokedAtMs, expiresAt, reason, scope: 'user', cutoff };
     }
+    case 'all': {
+      const cutoff = requireInteger(o, 'cutoff');
+      return { v, id, sub, revokedAtMs, expiresAt, reason, scope: 'all', cutoff };
+    }
+    case 'key':
+      return {
+        v,
+        id,
+        sub,
+        revokedAtMs,
+        expiresAt,
+        reason,
+        scope: 'key',
+        kid: requireString(o, 'kid'),
+      };
     default:
       throw new EventError('EVENT_INVALID', `unknown scope ${JSON.stringify(o.scope)}`);
   }

@@ -6,7 +6,7 @@
 export const REVOCATION_EVENT_VERSION = 1;
 
 /** What a revocation applies to. */
-export type RevocationScope = 'token' | 'session' | 'user';
+export type RevocationScope = 'token' | 'session' | 'user' | 'all' | 'key';
 
 /** Why a revocation happened. Free to extend; consumers must not reject unknown reasons. */
 export type RevocationReason =
@@ -47,4 +47,21 @@ export interface UserTokensRevokedEvent extends RevocationEventBase {
   readonly cutoff: number;
 }
 
-export type RevocationEvent = TokenRevokedEvent | SessionRevokedEvent | UserTokensRevokedEvent;
+/** Every access token of every user whose `iat` is at or before `cutoff`: an emergency stop. */
+export interface AllTokensRevokedEvent extends RevocationEventBase {
+  readonly scope: 'all';
+  readonly cutoff: number;
+}
+
+/** Every access token signed with the key `kid` (a compromised signing key). */
+export interface KeyRevokedEvent extends RevocationEventBase {
+  readonly scope: 'key';
+  readonly kid: string;
+}
+
+export type RevocationEvent =
+  | TokenRevokedEvent
+  | SessionRevokedEvent
+  | UserTokensRevokedEvent
+  | AllTokensRevokedEvent
+  | KeyRevokedEvent;

@@ -106,7 +106,7 @@ describe('Denylist', () => {
       clock.seconds = T0 + 906;
       expect(list.prune()).toBe(1);
       expect(list.check(claims({ jti: 'x', sid }))).toBeUndefined();
-      expect(list.size()).toEqual({ token: 0, session: 0, user: 0 });
+      expect(list.size()).toEqual({ token: 0, session: 0, user: 0, key: 0, all: 0 });
     },
   );
 
@@ -125,5 +125,26 @@ describe('Denylist', () => {
     expect(list.apply(session('sid-1', T0 - 6))).toBe(false);
     expect(list.apply(session('sid-2', T0 - 5))).toBe(true);
     expect(list.size().session).toBe(1);
+  });
+});
+
+describe('Denylist: global cutoff and signing keys', () => {
+  it('a global cutoff revokes every token issued at or before it, for every user', () => {
+    const clock = new ManualClock(T0);
+    const list = new Denylist(5, clock);
+    list.apply({ ...base, id: 'g', sub: 'admin', scope: 'all', cutoff: T0, expiresAt: T0 + 900 });
+    expect(list.check(claims({ sub: 'anyone', iat: T0 }))).toBe('all');
+    expect(list.check(claims({ sub: 'anyone', iat: T0 + 1 }))).toBeUndefined();
+    clock.seconds = T0 + 906;
+    expect(list.prune()).toBe(1);
+    expect(list.check(claims({ sub: 'anyone', iat: T0 }))).toBeUndefined();
+  });
+
+  it('a revoked key revokes every token it signed, and only those', () => {
+    const list = new Denylist(5, new ManualClock(T0));
+    list.apply({ ...base, id: 'k', scope: 'key', kid: 'old-key', expiresAt: T0 + 900 });
+    expect(list.check({ ...claims(), kid: 'old-key' })).toBe('key');
+    expect(list.check({ ...claims(), kid: 'new-key' })).toBeUndefined();
+    expect(list.size()).toMatchObject({ key: 1 });
   });
 });

@@ -8,6 +8,8 @@ export interface RevocableClaims {
   readonly sid: string;
   readonly jti: string;
   readonly iat: number;
+  /** The signing key's id; tokens without one are never covered by a key revocation. */
+  readonly kid?: string;
 }
 
 interface UserCutoff {
@@ -19,6 +21,9 @@ export interface DenylistSize {
   readonly token: number;
   readonly session: number;
   readonly user: number;
+  readonly key: number;
+  /** 1 while a global cutoff is in force. */
+  readonly all: number;
 }
 
 /**
@@ -30,6 +35,8 @@ export class Denylist {
   private readonly tokens = new IdSet();
   private readonly sessions = new IdSet();
   private readonly users = new Map<string, UserCutoff>();
+  private readonly keys = new Map<string, number>();
+  private everything: UserCutoff | undefined;
 
   constructor(
     private readonly clockToleranceSeconds: number,
@@ -54,11 +61,22 @@ export class Denylist {
         });
         return true;
       }
+      case 'all':
+        this.everything = {
+          cutoff: Math.max(event.cutoff, this.everything?.cutoff ?? 0),
+          expiresAt: Math.max(event.expiresAt, this.everything?.expiresAt ?? 0),
+        };
+        return true;
+      case 'key':
+        this.keys.set(event.kid, Math.max(event.expiresAt, this.keys.get(event.kid) ?? 0));
+        return true;
     }
   }
 
   /** The scope under which these claims are revoked, or undefined when they are not. */
   check(claims: RevocableClaims): RevocationScope | undefined {
+    if (this.everything !== undefined && claims.iat <= this.everything.cutoff) return 'all';
+    if (claims.kid !== undefined && this.keys.has(claims.kid)) return 'key';
     if (this.tokens.has(claims.jti)) return 'token';
     if (this.sessions.has(claims.sid)) return 'session';
     const user = this.users.get(claims.sub);
@@ -77,11 +95,27 @@ export class Denylist {
         dropped++;
       }
     }
+    for (const [kid, expiresAt] of this.keys) {
+      if (!this.matters(expiresAt)) {
+        this.keys.delete(kid);
+        dropped++;
+      }
+    }
+    if (this.everything && !this.matters(this.everything.expiresAt)) {
+      this.everything = undefined;
+      dropped++;
+    }
     return dropped;
   }
 
   size(): DenylistSize {
-    return { token: this.tokens.size, session: this.sessions.size, user: this.users.size };
+    return {
+      token: this.tokens.size,
+      session: this.sessions.size,
+      user: this.users.size,
+      key: this.keys.size,
+      all: this.everything ? 1 : 0,
+    };
   }
 
   private matters(expiresAt: number): boolean {

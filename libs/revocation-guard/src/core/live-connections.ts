@@ -64,17 +64,26 @@ export class LiveConnections {
   }
 
   private revoke(revocation: RevocationEvent): void {
+    const message = `The access token has been revoked (${revocation.scope}).`;
+    if (revocation.scope === 'all') {
+      for (const [id, tracked] of [...this.byId]) {
+        if (tracked.principal.iat <= revocation.cutoff) this.end(id, 'TOKEN_REVOKED', message);
+      }
+      return;
+    }
     const key =
       revocation.scope === 'token'
         ? `jti:${revocation.jti}`
         : revocation.scope === 'session'
           ? `sid:${revocation.sid}`
-          : `sub:${revocation.sub}`;
+          : revocation.scope === 'key'
+            ? `kid:${revocation.kid}`
+            : `sub:${revocation.sub}`;
     for (const id of [...(this.byKey.get(key) ?? [])]) {
       const tracked = this.byId.get(id);
       if (!tracked) continue;
       if (revocation.scope === 'user' && tracked.principal.iat > revocation.cutoff) continue;
-      this.end(id, 'TOKEN_REVOKED', `The access token has been revoked (${revocation.scope}).`);
+      this.end(id, 'TOKEN_REVOKED', message);
     }
   }
 
@@ -86,6 +95,11 @@ export class LiveConnections {
   }
 
   private keysOf(principal: Principal): string[] {
-    return [`jti:${principal.jti}`, `sid:${principal.sid}`, `sub:${principal.sub}`];
+    return [
+      `jti:${principal.jti}`,
+      `sid:${principal.sid}`,
+      `sub:${principal.sub}`,
+      `kid:${principal.kid}`,
+    ];
   }
 }

@@ -90,6 +90,15 @@ const providers: Provider[] = [
       }),
   },
   {
+    // A revoked signing key also leaves the verified-token cache at once.
+    provide: 'TOKENFENCE_KEY_FLUSH',
+    inject: [RevocationFeed, TokenVerifier],
+    useFactory: (feed: RevocationFeed, verifier: TokenVerifier) =>
+      feed.onRevocation((revocation) => {
+        if (revocation.scope === 'key') verifier.forgetKey(revocation.kid);
+      }),
+  },
+  {
     provide: AccessTokenAuthenticator,
     inject: [TokenVerifier, RevocationFeed, RESOLVED_OPTIONS, REVOCATION_GUARD_OPTIONS],
     useFactory: (

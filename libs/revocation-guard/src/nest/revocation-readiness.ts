@@ -1,5 +1,6 @@
 import { HttpException, Injectable } from '@nestjs/common';
 import { AccessTokenAuthenticator } from '../core/access-token-authenticator.js';
+import type { DenylistSize } from '../core/denylist.js';
 import { GuardError } from '../core/guard-error.js';
 import { RevocationFeed } from '../core/revocation-feed.js';
 
@@ -8,7 +9,7 @@ export interface ReadinessReport {
   readonly status: 'ready' | 'degraded';
   /** Milliseconds since the last proof of freshness; null before the first one. */
   readonly stalenessMs: number | null;
-  readonly revocations: { readonly token: number; readonly session: number; readonly user: number };
+  readonly revocations: DenylistSize;
 }
 
 /**
