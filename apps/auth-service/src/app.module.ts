@@ -1,5 +1,9 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AdminBootstrap } from './admin/admin-bootstrap.js';
+import { AdminScopeGuard } from './admin/admin-scope.guard.js';
+import { AdminController } from './admin/admin.controller.js';
+import { AdminService } from './admin/admin.service.js';
 import { AuthController } from './auth/auth.controller.js';
 import { AuthService } from './auth/auth.service.js';
 import { BearerAuthGuard } from './auth/bearer-auth.guard.js';
@@ -41,6 +45,7 @@ export class AuthAppModule implements OnApplicationShutdown {
         AuthController,
         SessionsController,
         OAuthController,
+        AdminController,
         JwksController,
         HealthController,
       ],
@@ -62,6 +67,9 @@ export class AuthAppModule implements OnApplicationShutdown {
         ClientAuthenticator,
         OAuthTokensService,
         BearerAuthGuard,
+        AdminScopeGuard,
+        AdminService,
+        AdminBootstrap,
       ],
     };
   }

@@ -48,7 +48,7 @@ export class AuthService {
   async login(username: string, password: string, client: ClientInfo): Promise<IssuedTokens> {
     const user = await this.users.findByUsername(username);
     const ok = await this.hasher.verify(user?.passwordHash, password);
-    if (!user || !ok) {
+    if (!user || !ok || user.disabled) {
       throw new AuthError('INVALID_CREDENTIALS', 'The username or password is incorrect.');
     }
     const sessionId = randomUUID();
@@ -102,7 +102,7 @@ export class AuthService {
       }
       if (state.tokenExpired || !state.sessionLive) return { kind: 'invalid' };
       const user = await this.users.findById(state.userId, tx);
-      if (!user) return { kind: 'invalid' };
+      if (!user || user.disabled) return { kind: 'invalid' };
       // Sliding session: each refresh extends it, never past the absolute limit.
       const expiresAt = await this.sessions.slide(
         tx,

@@ -18,6 +18,11 @@ export interface AuthConfig {
   readonly signingAlgorithm: SigningAlgorithm;
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
+  /**
+   * A rotated key is published this long before it signs, so every service can fetch it first
+   * (the guard refetches the JWKS on an unknown kid at most every 5 s).
+   */
+  readonly keyActivationDelaySeconds: number;
   /** Sliding sessions never outlive this, counted from the original login. */
   readonly sessionMaxAgeSeconds: number;
   /** Scopes a newly registered user gets. */
@@ -34,6 +39,19 @@ export interface AuthConfig {
   readonly bodyLimitBytes: number;
   /** Clients that may call /oauth/revoke and /oauth/introspect, besides the first-party one. */
   readonly clients: readonly OAuthClient[];
+  /** The first admin, created at start-up when both are set and the user does not exist. */
+  readonly admin: { readonly username: string; readonly password: string } | undefined;
+}
+
+function parseAdmin(env: Env): AuthConfig['admin'] {
+  const username = env.ADMIN_USERNAME;
+  const password = env.ADMIN_PASSWORD;
+  if (!username && !password) return undefined;
+  if (!username || !/^[A-Za-z0-9._@-]{3,64}$/.test(username)) {
+    fail('ADMIN_USERNAME', '3 to 64 letters, digits or . _ @ - (with ADMIN_PASSWORD)');
+  }
+  if (!password || password.length < 12) fail('ADMIN_PASSWORD', 'at least 12 characters');
+  return { username, password };
 }
 
 function parseClients(raw: string | undefined): OAuthClient[] {
@@ -123,6 +141,7 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
     accessTokenTtlSeconds,
     refreshTokenTtlSeconds,
     sessionMaxAgeSeconds,
+    keyActivationDelaySeconds: int(env, 'KEY_ACTIVATION_DELAY_SECONDS', 10, 6, 86_400),
     defaultScope: env.DEFAULT_SCOPE ?? 'profile orders:read game:play',
     databaseUrl,
     dataDir: env.DATA_DIR || 'data/auth-service',
@@ -138,6 +157,7 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
     ),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 16 * 1024, 1024, 1024 * 1024),
     clients: parseClients(env.OAUTH_CLIENTS),
+    admin: parseAdmin(env),
   };
 }
 

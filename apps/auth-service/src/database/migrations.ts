@@ -73,6 +73,19 @@ const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE signing_keys ADD COLUMN purpose text NOT NULL DEFAULT 'token'`,
     ],
   },
+  {
+    version: 3,
+    statements: [
+      `ALTER TABLE users ADD COLUMN disabled_at timestamptz`,
+      `ALTER TABLE revocations ADD COLUMN initiated_by text`,
+      `ALTER TABLE revocations ADD COLUMN kid text`,
+      `ALTER TABLE signing_keys ADD COLUMN revoked_at timestamptz`,
+      `ALTER TABLE signing_keys ADD COLUMN activates_at timestamptz NOT NULL DEFAULT now()`,
+      `CREATE TABLE settings (name text PRIMARY KEY, value bigint NOT NULL)`,
+      `CREATE INDEX revocations_by_time ON revocations (revoked_at DESC)`,
+      `CREATE INDEX revocations_by_jti ON revocations (jti) WHERE jti IS NOT NULL`,
+    ],
+  },
 ];
 
 /** Brings the schema up to date. Safe to run from several instances at once. */

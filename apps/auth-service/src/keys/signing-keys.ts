@@ -1,4 +1,10 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { EVENT_KEY_ID_PREFIX } from '@tokenfence/contract';
 import {
   calculateJwkThumbprint,
@@ -11,7 +17,7 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
-import { DATABASE, type Database } from '../database/database.js';
+import { DATABASE, type Database, type Queryable } from '../database/database.js';
 
 type KeyPurpose = 'token' | 'event';
 type KeyAlgorithm = AuthConfig['signingAlgorithm'];
@@ -26,6 +32,10 @@ interface KeyRow {
   kid: string;
   alg: KeyAlgorithm;
   purpose: KeyPurpose;
+  /** Signs now: activated and not retired. */
+  in_service: boolean;
+  /** In service or waiting for its activation time. */
+  current: boolean;
   public_jwk: JWK | string;
   private_jwk: JWK | string;
 }
@@ -41,8 +51,13 @@ const asJwk = (value: JWK | string): JWK =>
  * with the same keys: one signs access tokens, one signs revocation events. The first start
  * generates them. Both are published in the JWKS; their `kid`s keep them apart.
  */
+/** Other instances pick up a rotation or revocation within this. */
+const RELOAD_INTERVAL_MS = 30_000;
+
 @Injectable()
-export class SigningKeys implements OnModuleInit {
+export class SigningKeys implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('SigningKeys');
+  private reloadTimer: NodeJS.Timeout | undefined;
   private tokenKey: ActiveSigningKey | undefined;
   private eventKey: ActiveSigningKey | undefined;
   private publicJwks: JWK[] = [];
@@ -54,13 +69,64 @@ export class SigningKeys implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
+    await this.reload();
+    this.reloadTimer = setInterval(() => {
+      this.reload().catch((err: unknown) =>
+        this.logger.warn(`reloading keys failed: ${(err as Error).message}`),
+      );
+    }, RELOAD_INTERVAL_MS);
+    this.reloadTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.reloadTimer);
+  }
+
+  /**
+   * A new access-token key is published in the JWKS at once and signs from `activatesAt` on, so
+   * that every service can have fetched it first (their JWKS refetch cooldown is shorter). The
+   * old key stays published until the tokens it signed have expired.
+   */
+  async rotate(): Promise<{ kid: string; activatesAt: Date }> {
+    const delayMs = this.config.keyActivationDelaySeconds * 1000;
+    const activatesAt = new Date(Date.now() + delayMs);
+    const kid = await this.db.transaction(async (tx) => {
+      await tx.query(
+        `UPDATE signing_keys SET retired_at = $1
+          WHERE purpose = 'token' AND revoked_at IS NULL AND (retired_at IS NULL OR retired_at > $1)`,
+        [activatesAt],
+      );
+      return this.generate('token', this.config.signingAlgorithm, activatesAt, tx);
+    });
+    await this.reload();
+    setTimeout(() => void this.reload().catch(() => undefined), delayMs + 50).unref();
+    return { kid, activatesAt };
+  }
+
+  /**
+   * Takes a key out of the JWKS at once (compromised). Returns false for an unknown key. When it
+   * was the signing key, a new one is generated first.
+   */
+  async revoke(kid: string): Promise<{ found: boolean; wasSigning: boolean }> {
+    const rows = await this.db.query<{ purpose: KeyPurpose }>(
+      `UPDATE signing_keys SET revoked_at = COALESCE(revoked_at, now()), retired_at = COALESCE(retired_at, now())
+        WHERE kid = $1 RETURNING purpose`,
+      [kid],
+    );
+    if (rows.length === 0) return { found: false, wasSigning: false };
+    const wasSigning = kid === this.tokenKey?.kid || kid === this.eventKey?.kid;
+    await this.reload();
+    return { found: true, wasSigning };
+  }
+
+  private async reload(): Promise<void> {
     let rows = await this.load();
     const wanted: [KeyPurpose, KeyAlgorithm][] = [
       ['token', this.config.signingAlgorithm],
       ['event', EVENT_KEY_ALG],
     ];
     for (const [purpose, alg] of wanted) {
-      if (!rows.some((r) => r.purpose === purpose && r.alg === alg)) {
+      if (!rows.some((r) => r.purpose === purpose && r.alg === alg && r.current)) {
         await this.generate(purpose, alg);
         rows = await this.load();
       }
@@ -93,10 +159,12 @@ export class SigningKeys implements OnModuleInit {
     return { keys: this.publicJwks };
   }
 
-  /** Key resolver over the public keys, for verifying our own tokens. */
+  /** Key resolver over the current public keys (it follows rotations), for our own tokens. */
   verificationKeys(): JWTVerifyGetKey {
-    if (!this.localKeySet) throw new Error('signing keys not loaded');
-    return this.localKeySet;
+    return (header, token) => {
+      if (!this.localKeySet) throw new Error('signing keys not loaded');
+      return this.localKeySet(header, token);
+    };
   }
 
   private async activate(
@@ -104,29 +172,43 @@ export class SigningKeys implements OnModuleInit {
     purpose: KeyPurpose,
     alg: KeyAlgorithm,
   ): Promise<ActiveSigningKey> {
-    const row = rows.find((r) => r.purpose === purpose && r.alg === alg);
+    // The newest key still in service signs.
+    const row = rows.findLast((r) => r.purpose === purpose && r.alg === alg && r.in_service);
     if (!row) throw new Error(`no ${purpose} key after generation`);
     const privateKey = (await importJWK(asJwk(row.private_jwk), row.alg)) as CryptoKey;
     return { kid: row.kid, alg: row.alg, privateKey };
   }
 
+  /** Keys in service, and retired ones whose tokens may still be live (never revoked ones). */
   private load(): Promise<KeyRow[]> {
     return this.db.query<KeyRow>(
-      `SELECT kid, alg, purpose, public_jwk, private_jwk FROM signing_keys
-        WHERE retired_at IS NULL ORDER BY created_at, kid`,
+      `SELECT kid, alg, purpose, public_jwk, private_jwk,
+              activates_at <= now() AND (retired_at IS NULL OR retired_at > now()) AS in_service,
+              (retired_at IS NULL OR retired_at > now()) AS current
+         FROM signing_keys
+        WHERE revoked_at IS NULL
+          AND (retired_at IS NULL OR retired_at > now() - make_interval(secs => $1))
+        ORDER BY activates_at, created_at, kid`,
+      [this.config.accessTokenTtlSeconds + 60],
     );
   }
 
-  private async generate(purpose: KeyPurpose, alg: KeyAlgorithm): Promise<void> {
+  private async generate(
+    purpose: KeyPurpose,
+    alg: KeyAlgorithm,
+    activatesAt: Date = new Date(),
+    tx: Queryable = this.db,
+  ): Promise<string> {
     const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
     const publicJwk = await exportJWK(publicKey);
     const privateJwk = await exportJWK(privateKey);
     const thumbprint = await calculateJwkThumbprint(publicJwk);
     const kid = purpose === 'event' ? `${EVENT_KEY_ID_PREFIX}${thumbprint}` : thumbprint;
-    await this.db.query(
-      `INSERT INTO signing_keys (kid, alg, purpose, public_jwk, private_jwk) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (kid) DO NOTHING`,
-      [kid, alg, purpose, JSON.stringify(publicJwk), JSON.stringify(privateJwk)],
+    await tx.query(
+      `INSERT INTO signing_keys (kid, alg, purpose, public_jwk, private_jwk, activates_at)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kid) DO NOTHING`,
+      [kid, alg, purpose, JSON.stringify(publicJwk), JSON.stringify(privateJwk), activatesAt],
     );
+    return kid;
   }
 }

@@ -12,7 +12,12 @@ import type { Queryable } from '../database/database.js';
 type EventTarget =
   | { readonly scope: 'token'; readonly jti: string }
   | { readonly scope: 'session'; readonly sid: string }
-  | { readonly scope: 'user'; readonly cutoff: number };
+  | { readonly scope: 'user'; readonly cutoff: number }
+  | { readonly scope: 'all'; readonly cutoff: number }
+  | { readonly scope: 'key'; readonly kid: string };
+
+/** Who asked for a revocation: the user themself, an admin (by id), or the system. */
+export type Initiator = 'self' | 'system' | `admin:${string}`;
 
 /**
  * Records a revocation and its event in the caller's transaction (transactional outbox): once
@@ -29,6 +34,7 @@ export class RevocationRecorder {
     reason: RevocationReason,
     /** When the only token concerned expires, if known (a single access token). */
     knownExpiry?: number,
+    initiatedBy: Initiator = 'self',
   ): Promise<RevocationEvent> {
     const revokedAtMs = Date.now();
     const nowSeconds = Math.floor(revokedAtMs / 1000);
@@ -46,18 +52,21 @@ export class RevocationRecorder {
       ...target,
     } as RevocationEvent;
     await tx.query(
-      `INSERT INTO revocations (id, scope, user_id, session_id, jti, cutoff, reason, revoked_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      `INSERT INTO revocations
+         (id, scope, user_id, session_id, jti, cutoff, reason, revoked_at, expires_at, initiated_by, kid)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
       [
         event.id,
         event.scope,
         userId,
         event.scope === 'session' ? event.sid : null,
         event.scope === 'token' ? event.jti : null,
-        event.scope === 'user' ? event.cutoff : null,
+        event.scope === 'user' || event.scope === 'all' ? event.cutoff : null,
         reason,
         new Date(revokedAtMs),
         event.expiresAt,
+        initiatedBy,
+        event.scope === 'key' ? event.kid : null,
       ],
     );
     await tx.query('INSERT INTO outbox (event_id, message_key, payload) VALUES ($1, $2, $3)', [

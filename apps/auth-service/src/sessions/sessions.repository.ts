@@ -156,6 +156,15 @@ export class SessionsRepository {
     return rows.length === 1;
   }
 
+  /** Revokes every live session of every user (emergency); returns how many. */
+  async revokeEverySession(tx: Queryable, reason: string): Promise<number> {
+    const rows = await tx.query(
+      `UPDATE sessions SET revoked_at = now(), revoke_reason = $1 WHERE revoked_at IS NULL RETURNING id`,
+      [reason],
+    );
+    return rows.length;
+  }
+
   /** Revokes every live session of a user; returns how many. */
   async revokeAllOfUser(tx: Queryable, userId: string, reason: string): Promise<number> {
     const rows = await tx.query(
@@ -210,7 +219,10 @@ export class SessionsRepository {
       revoked: boolean;
       tokens_revoked_before: string | number;
     }>(
-      `SELECT s.user_id, s.revoked_at IS NOT NULL AS revoked, u.tokens_revoked_before
+      `SELECT s.user_id, (s.revoked_at IS NOT NULL OR u.disabled_at IS NOT NULL) AS revoked,
+              GREATEST(u.tokens_revoked_before,
+                       COALESCE((SELECT value FROM settings WHERE name = 'global_cutoff'), 0))
+                AS tokens_revoked_before
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1`,
       [sessionId],
     );

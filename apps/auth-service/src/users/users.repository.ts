@@ -6,8 +6,12 @@ export interface UserRecord {
   readonly username: string;
   readonly passwordHash: string;
   readonly scope: string;
-  /** Tokens of this user with `iat` at or before this second are revoked. */
+  /**
+   * Tokens of this user with `iat` at or before this second are revoked: the later of the
+   * user's own cutoff and the global emergency cutoff.
+   */
   readonly tokensRevokedBefore: number;
+  readonly disabled: boolean;
 }
 
 interface UserRow {
@@ -16,6 +20,7 @@ interface UserRow {
   password_hash: string;
   scope: string;
   tokens_revoked_before: string | number;
+  disabled: boolean;
 }
 
 const toRecord = (row: UserRow): UserRecord => ({
@@ -24,14 +29,21 @@ const toRecord = (row: UserRow): UserRecord => ({
   passwordHash: row.password_hash,
   scope: row.scope,
   tokensRevokedBefore: Number(row.tokens_revoked_before),
+  disabled: row.disabled,
 });
+
+/** The user columns every read needs, with the global cutoff folded into the user's. */
+const SELECT_USER = `SELECT u.id, u.username, u.password_hash, u.scope, u.disabled_at IS NOT NULL AS disabled,
+  GREATEST(u.tokens_revoked_before,
+           COALESCE((SELECT value FROM settings WHERE name = 'global_cutoff'), 0)) AS tokens_revoked_before
+  FROM users u`;
 
 @Injectable()
 export class UsersRepository {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
   /** Inserts a user; false when the username is taken. */
-  async insert(user: Omit<UserRecord, 'tokensRevokedBefore'>): Promise<boolean> {
+  async insert(user: Omit<UserRecord, 'tokensRevokedBefore' | 'disabled'>): Promise<boolean> {
     const rows = await this.db.query(
       `INSERT INTO users (id, username, password_hash, scope) VALUES ($1, $2, $3, $4)
        ON CONFLICT (username) DO NOTHING RETURNING id`,
@@ -41,28 +53,66 @@ export class UsersRepository {
   }
 
   async findByUsername(username: string): Promise<UserRecord | undefined> {
-    const rows = await this.db.query<UserRow>('SELECT * FROM users WHERE username = $1', [
-      username,
-    ]);
+    const rows = await this.db.query<UserRow>(`${SELECT_USER} WHERE u.username = $1`, [username]);
     return rows[0] && toRecord(rows[0]);
   }
 
   async findById(id: string, tx: Queryable = this.db): Promise<UserRecord | undefined> {
-    const rows = await tx.query<UserRow>('SELECT * FROM users WHERE id = $1', [id]);
+    const rows = await tx.query<UserRow>(`${SELECT_USER} WHERE u.id = $1`, [id]);
     return rows[0] && toRecord(rows[0]);
+  }
+
+  /** Disables or re-enables a user; false when there is no such user. */
+  async setDisabled(tx: Queryable, userId: string, disabled: boolean): Promise<boolean> {
+    const rows = await tx.query(
+      `UPDATE users SET disabled_at = ${disabled ? 'COALESCE(disabled_at, now())' : 'NULL'}
+        WHERE id = $1 RETURNING id`,
+      [userId],
+    );
+    return rows.length === 1;
+  }
+
+  async setScope(tx: Queryable, userId: string, scope: string): Promise<boolean> {
+    const rows = await tx.query('UPDATE users SET scope = $2 WHERE id = $1 RETURNING id', [
+      userId,
+      scope,
+    ]);
+    return rows.length === 1;
+  }
+
+  /**
+   * Raises the global cutoff to cover every token issued so far, including those dated past an
+   * earlier (user or global) cutoff of this second. Returns the cutoff now in force.
+   */
+  async raiseGlobalCutoff(tx: Queryable, now: number): Promise<number> {
+    const rows = await tx.query<{ value: string | number }>(
+      `INSERT INTO settings (name, value)
+       VALUES ('global_cutoff', GREATEST($1::bigint,
+         (SELECT COALESCE(MAX(tokens_revoked_before), 0) + 1 FROM users)))
+       ON CONFLICT (name) DO UPDATE SET value = GREATEST(EXCLUDED.value, settings.value + 1)
+       RETURNING value`,
+      [now],
+    );
+    return Number(rows[0]?.value ?? now);
   }
 
   async updatePasswordHash(tx: Queryable, userId: string, passwordHash: string): Promise<void> {
     await tx.query('UPDATE users SET password_hash = $2 WHERE id = $1', [userId, passwordHash]);
   }
 
-  /** Raises the user's cutoff to at least `cutoff`; returns the cutoff now in force. */
-  async raiseCutoff(tx: Queryable, userId: string, cutoff: number): Promise<number> {
+  /**
+   * Raises the user's cutoff to cover every token issued so far: at least `now`, and past any
+   * token issued after an earlier cutoff in this same second (those are dated cutoff + 1).
+   * Returns the cutoff now in force.
+   */
+  async raiseCutoff(tx: Queryable, userId: string, now: number): Promise<number> {
     const rows = await tx.query<{ tokens_revoked_before: string | number }>(
-      `UPDATE users SET tokens_revoked_before = GREATEST(tokens_revoked_before, $2)
+      `UPDATE users SET tokens_revoked_before = GREATEST($2,
+         GREATEST(tokens_revoked_before,
+                  COALESCE((SELECT value FROM settings WHERE name = 'global_cutoff'), 0)) + 1)
        WHERE id = $1 RETURNING tokens_revoked_before`,
-      [userId, cutoff],
+      [userId, now],
     );
-    return Number(rows[0]?.tokens_revoked_before ?? cutoff);
+    return Number(rows[0]?.tokens_revoked_before ?? now);
   }
 }

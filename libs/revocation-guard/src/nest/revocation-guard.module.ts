@@ -20,7 +20,8 @@ import { RevocationGuard } from './revocation.guard.js';
 import { RevocationReadiness } from './revocation-readiness.js';
 import { RevocationSocketAuth } from './revocation-socket-auth.js';
 
-const JWKS_COOLDOWN_MS = 30_000;
+// An unknown kid triggers a refetch at most this often (bounds what forged kids can cost).
+const JWKS_COOLDOWN_MS = 5_000;
 const JWKS_MAX_AGE_MS = 10 * 60_000;
 
 const RESOLVED_OPTIONS = Symbol('RESOLVED_GUARD_OPTIONS');

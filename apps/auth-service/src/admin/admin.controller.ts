@@ -1,0 +1,77 @@
+import {
+  Body,
+  Controller,
+  DefaultValuePipe,
+  Get,
+  HttpCode,
+  Param,
+  ParseIntPipe,
+  Post,
+  Put,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
+import { CurrentPrincipal, type Principal } from '@tokenfence/revocation-guard';
+import { BearerAuthGuard } from '../auth/bearer-auth.guard.js';
+import { AdminScopeGuard } from './admin-scope.guard.js';
+import { ChangeScopesDto } from './admin.dto.js';
+import { AdminService, type AuditEntry } from './admin.service.js';
+
+@Controller('admin')
+@UseGuards(BearerAuthGuard, AdminScopeGuard)
+export class AdminController {
+  constructor(private readonly admin: AdminService) {}
+
+  @Post('users/:id/disable')
+  @HttpCode(204)
+  disable(@CurrentPrincipal() admin: Principal, @Param('id') id: string): Promise<void> {
+    return this.admin.disableUser(admin, id);
+  }
+
+  @Post('users/:id/enable')
+  @HttpCode(204)
+  enable(@Param('id') id: string): Promise<void> {
+    return this.admin.enableUser(id);
+  }
+
+  @Post('users/:id/revoke-sessions')
+  @HttpCode(204)
+  revokeSessions(@CurrentPrincipal() admin: Principal, @Param('id') id: string): Promise<void> {
+    return this.admin.revokeSessions(admin, id);
+  }
+
+  @Put('users/:id/scopes')
+  @HttpCode(204)
+  changeScopes(
+    @CurrentPrincipal() admin: Principal,
+    @Param('id') id: string,
+    @Body() body: ChangeScopesDto,
+  ): Promise<void> {
+    return this.admin.changeScopes(admin, id, body.scope);
+  }
+
+  @Post('revoke-all')
+  @HttpCode(204)
+  revokeAll(@CurrentPrincipal() admin: Principal): Promise<void> {
+    return this.admin.revokeAll(admin);
+  }
+
+  @Post('keys/rotate')
+  @HttpCode(200)
+  rotateKey(): Promise<{ kid: string; activates_at: string }> {
+    return this.admin.rotateKey();
+  }
+
+  @Post('keys/:kid/revoke')
+  @HttpCode(204)
+  revokeKey(@CurrentPrincipal() admin: Principal, @Param('kid') kid: string): Promise<void> {
+    return this.admin.revokeKey(admin, kid);
+  }
+
+  @Get('audit')
+  audit(
+    @Query('limit', new DefaultValuePipe(100), ParseIntPipe) limit: number,
+  ): Promise<{ entries: AuditEntry[] }> {
+    return this.admin.audit(Math.min(Math.max(limit, 1), 1000));
+  }
+}

@@ -1,0 +1,10 @@
+import { IsString, Length, Matches } from 'class-validator';
+
+export class ChangeScopesDto {
+  @IsString()
+  @Length(0, 1024)
+  @Matches(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$|^$/, {
+    message: 'scope must be space-separated RFC 6749 scope tokens',
+  })
+  scope!: string;
+}

@@ -1,0 +1,161 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Principal } from '@tokenfence/revocation-guard';
+import { DATABASE, type Database, type Queryable } from '../database/database.js';
+import { AuthError } from '../errors/auth-error.js';
+import { SigningKeys } from '../keys/signing-keys.js';
+import { OutboxRelay } from '../revocation/outbox.relay.js';
+import { RevocationRecorder, type Initiator } from '../revocation/revocation-recorder.js';
+import { SessionsRepository } from '../sessions/sessions.repository.js';
+import { UsersRepository } from '../users/users.repository.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+export interface AuditEntry {
+  readonly id: string;
+  readonly scope: string;
+  readonly user_id: string;
+  readonly session_id: string | null;
+  readonly jti: string | null;
+  readonly kid: string | null;
+  readonly cutoff: number | null;
+  readonly reason: string;
+  readonly initiated_by: string | null;
+  readonly revoked_at: string;
+}
+
+/** Every admin action ends in a recorded, broadcast revocation. */
+@Injectable()
+export class AdminService {
+  constructor(
+    @Inject(DATABASE) private readonly db: Database,
+    private readonly users: UsersRepository,
+    private readonly sessions: SessionsRepository,
+    private readonly keys: SigningKeys,
+    private readonly recorder: RevocationRecorder,
+    private readonly relay: OutboxRelay,
+  ) {}
+
+  /** Disables a user: every session and token they hold is revoked; login and refresh stop. */
+  async disableUser(admin: Principal, userId: string): Promise<void> {
+    await this.onUser(userId, async (tx) => {
+      await this.users.setDisabled(tx, userId, true);
+      await this.revokeEverything(tx, userId, 'account-disabled', this.initiator(admin));
+    });
+  }
+
+  async enableUser(userId: string): Promise<void> {
+    await this.onUser(userId, (tx) =>
+      this.users.setDisabled(tx, userId, false).then(() => undefined),
+    );
+  }
+
+  async revokeSessions(admin: Principal, userId: string): Promise<void> {
+    await this.onUser(userId, (tx) =>
+      this.revokeEverything(tx, userId, 'admin', this.initiator(admin)),
+    );
+  }
+
+  /**
+   * New scopes: tokens carrying the old ones are revoked (a user cutoff), sessions stay, so the
+   * next refresh carries the new scopes.
+   */
+  async changeScopes(admin: Principal, userId: string, scope: string): Promise<void> {
+    await this.onUser(userId, async (tx) => {
+      await this.users.setScope(tx, userId, scope);
+      const cutoff = await this.users.raiseCutoff(tx, userId, nowSeconds());
+      await this.recorder.record(
+        tx,
+        userId,
+        { scope: 'user', cutoff },
+        'token-claims-change',
+        undefined,
+        this.initiator(admin),
+      );
+    });
+  }
+
+  /** Emergency stop: every session of every user ends, every token issued until now is refused. */
+  async revokeAll(admin: Principal): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.sessions.revokeEverySession(tx, 'emergency');
+      const cutoff = await this.users.raiseGlobalCutoff(tx, nowSeconds());
+      await this.recorder.record(
+        tx,
+        admin.sub,
+        { scope: 'all', cutoff },
+        'emergency',
+        undefined,
+        this.initiator(admin),
+      );
+    });
+    this.relay.wake();
+  }
+
+  async rotateKey(): Promise<{ kid: string; activates_at: string }> {
+    const { kid, activatesAt } = await this.keys.rotate();
+    return { kid, activates_at: activatesAt.toISOString() };
+  }
+
+  /** A compromised key: it leaves the JWKS and every token it signed is refused everywhere. */
+  async revokeKey(admin: Principal, kid: string): Promise<void> {
+    const { found } = await this.keys.revoke(kid);
+    if (!found) throw new AuthError('NOT_FOUND', 'No such key.');
+    await this.db.transaction((tx) =>
+      this.recorder.record(
+        tx,
+        admin.sub,
+        { scope: 'key', kid },
+        'key-compromise',
+        undefined,
+        this.initiator(admin),
+      ),
+    );
+    this.relay.wake();
+  }
+
+  async audit(limit: number): Promise<{ entries: AuditEntry[] }> {
+    const rows = await this.db.query<
+      Omit<AuditEntry, 'revoked_at' | 'cutoff'> & {
+        revoked_at: Date | string;
+        cutoff: string | number | null;
+      }
+    >(
+      `SELECT id, scope, user_id, session_id, jti, kid, cutoff, reason, initiated_by, revoked_at
+         FROM revocations ORDER BY revoked_at DESC LIMIT $1`,
+      [limit],
+    );
+    return {
+      entries: rows.map((r) => ({
+        ...r,
+        cutoff: r.cutoff === null ? null : Number(r.cutoff),
+        revoked_at: new Date(r.revoked_at).toISOString(),
+      })),
+    };
+  }
+
+  private async revokeEverything(
+    tx: Queryable,
+    userId: string,
+    reason: string,
+    by: Initiator,
+  ): Promise<void> {
+    await this.sessions.revokeAllOfUser(tx, userId, reason);
+    const cutoff = await this.users.raiseCutoff(tx, userId, nowSeconds());
+    await this.recorder.record(tx, userId, { scope: 'user', cutoff }, reason, undefined, by);
+  }
+
+  private async onUser(userId: string, work: (tx: Queryable) => Promise<void>): Promise<void> {
+    if (!UUID.test(userId)) throw new AuthError('NOT_FOUND', 'No such user.');
+    await this.db.transaction(async (tx) => {
+      if (!(await this.users.findById(userId, tx)))
+        throw new AuthError('NOT_FOUND', 'No such user.');
+      await work(tx);
+    });
+    this.relay.wake();
+  }
+
+  private initiator(admin: Principal): Initiator {
+    return `admin:${admin.sub}`;
+  }
+}
