@@ -16,6 +16,14 @@ import { waitFor } from './wait-for.js';
 
 const LOG_LEVELS: ['error'] = ['error'];
 
+/** Suites log in far more often than people do; the rate-limit suite sets its own limits. */
+const GENEROUS_RATE_LIMITS = Object.fromEntries(
+  ['LOGIN', 'REGISTER', 'REFRESH', 'PASSWORD'].flatMap((action) => [
+    [`RATE_LIMIT_${action}_PER_IP`, '1000000'],
+    [`RATE_LIMIT_${action}_PER_USERNAME`, '1000000'],
+  ]),
+);
+
 export interface RunningService {
   readonly url: string;
   close(): Promise<void>;
@@ -69,6 +77,7 @@ export class TestSystem {
    */
   async startAuth(port = this.authPort): Promise<RunningService> {
     const config = loadAuthConfig({
+      ...GENEROUS_RATE_LIMITS,
       ...this.options.authEnv,
       PORT: String(port),
       AUTH_ISSUER: `http://127.0.0.1:${this.authPort}`,

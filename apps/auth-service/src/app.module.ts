@@ -14,6 +14,7 @@ import { HealthController } from './health/health.controller.js';
 import { KafkaRevocationPublisher } from './kafka/kafka-revocation.publisher.js';
 import { REVOCATION_PUBLISHER } from './kafka/revocation-publisher.js';
 import { JwksController } from './keys/jwks.controller.js';
+import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { ClientAuthenticator } from './oauth/client-authenticator.js';
 import { OAuthController } from './oauth/oauth.controller.js';
 import { OAuthTokensService } from './oauth/oauth-tokens.service.js';
@@ -67,6 +68,7 @@ export class AuthAppModule implements OnApplicationShutdown {
         ClientAuthenticator,
         OAuthTokensService,
         BearerAuthGuard,
+        RateLimitGuard,
         AdminScopeGuard,
         AdminService,
         AdminBootstrap,

@@ -5,18 +5,22 @@ import type { IssuedTokens } from '../keys/token-issuer.js';
 import { ChangePasswordDto, LoginDto, RefreshDto, RegisterDto } from './auth.dto.js';
 import { AuthService } from './auth.service.js';
 import { BearerAuthGuard } from './bearer-auth.guard.js';
+import { RateLimit, RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
 
 @Controller('auth')
+@UseGuards(RateLimitGuard)
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Post('register')
+  @RateLimit('register')
   register(@Body() body: RegisterDto): Promise<{ id: string }> {
     return this.auth.register(body.username, body.password);
   }
 
   @Post('login')
   @HttpCode(200)
+  @RateLimit('login')
   login(@Body() body: LoginDto, @Req() req: Request): Promise<IssuedTokens> {
     return this.auth.login(body.username, body.password, {
       userAgent: req.headers['user-agent']?.slice(0, 512),
@@ -26,12 +30,14 @@ export class AuthController {
 
   @Post('refresh')
   @HttpCode(200)
+  @RateLimit('refresh')
   refresh(@Body() body: RefreshDto): Promise<IssuedTokens> {
     return this.auth.refresh(body.refresh_token);
   }
 
   @Post('password')
   @HttpCode(204)
+  @RateLimit('password')
   @UseGuards(BearerAuthGuard)
   changePassword(
     @CurrentPrincipal() principal: Principal,

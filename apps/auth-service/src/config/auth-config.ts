@@ -2,6 +2,14 @@ import { DEFAULT_REVOCATION_TOPIC } from '@tokenfence/contract';
 
 export type SigningAlgorithm = 'ES256' | 'EdDSA' | 'RS256';
 
+/** Routes with attempt limits. */
+export type RateLimitedAction = 'login' | 'register' | 'refresh' | 'password';
+
+export interface ActionLimits {
+  readonly perIp: { readonly limit: number; readonly windowMs: number };
+  readonly perUsername: { readonly limit: number; readonly windowMs: number };
+}
+
 /** An OAuth client: public (no secret) or confidential (SHA-256 of its secret, base64url). */
 export interface OAuthClient {
   readonly clientId: string;
@@ -39,8 +47,22 @@ export interface AuthConfig {
   readonly bodyLimitBytes: number;
   /** Clients that may call /oauth/revoke and /oauth/introspect, besides the first-party one. */
   readonly clients: readonly OAuthClient[];
+  /** Attempts per minute, per client IP and per username. */
+  readonly rateLimits: Readonly<Record<RateLimitedAction, ActionLimits>>;
   /** The first admin, created at start-up when both are set and the user does not exist. */
   readonly admin: { readonly username: string; readonly password: string } | undefined;
+}
+
+/** `RATE_LIMIT_<ACTION>_PER_IP` and `..._PER_USERNAME`, attempts per minute. */
+function limits(env: Env, action: string, perIp: number, perUsername: number): ActionLimits {
+  const windowMs = 60_000;
+  return {
+    perIp: { limit: int(env, `RATE_LIMIT_${action}_PER_IP`, perIp, 1, 1_000_000), windowMs },
+    perUsername: {
+      limit: int(env, `RATE_LIMIT_${action}_PER_USERNAME`, perUsername, 1, 1_000_000),
+      windowMs,
+    },
+  };
 }
 
 function parseAdmin(env: Env): AuthConfig['admin'] {
@@ -157,6 +179,12 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
     ),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 16 * 1024, 1024, 1024 * 1024),
     clients: parseClients(env.OAUTH_CLIENTS),
+    rateLimits: {
+      login: limits(env, 'LOGIN', 60, 10),
+      register: limits(env, 'REGISTER', 20, 5),
+      refresh: limits(env, 'REFRESH', 120, 60),
+      password: limits(env, 'PASSWORD', 20, 5),
+    },
     admin: parseAdmin(env),
   };
 }

@@ -1,0 +1,53 @@
+import {
+  Inject,
+  Injectable,
+  SetMetadata,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request, Response } from 'express';
+import { AUTH_CONFIG, type AuthConfig, type RateLimitedAction } from '../config/auth-config.js';
+import { AuthError } from '../errors/auth-error.js';
+import { RateLimiter } from './rate-limiter.js';
+
+const RATE_LIMIT_KEY = 'tokenfence:rateLimit';
+
+/** Limits a route per client IP and, when the body names one, per username. */
+export const RateLimit = (action: RateLimitedAction): MethodDecorator =>
+  SetMetadata(RATE_LIMIT_KEY, action);
+
+@Injectable()
+export class RateLimitGuard implements CanActivate {
+  private readonly limiter = new RateLimiter();
+
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const action = this.reflector.get<RateLimitedAction | undefined>(
+      RATE_LIMIT_KEY,
+      context.getHandler(),
+    );
+    if (!action) return true;
+    const rules = this.config.rateLimits[action];
+    const http = context.switchToHttp();
+    const request = http.getRequest<Request>();
+    const body = request.body as { username?: unknown } | undefined;
+    const keys = [`${action}:ip:${request.ip ?? 'unknown'}`];
+    const rulesFor = [rules.perIp];
+    if (typeof body?.username === 'string' && body.username.length <= 64) {
+      keys.push(`${action}:user:${body.username.toLowerCase()}`);
+      rulesFor.push(rules.perUsername);
+    }
+    let waitMs = 0;
+    keys.forEach((key, i) => {
+      waitMs = Math.max(waitMs, this.limiter.hit(key, rulesFor[i]));
+    });
+    if (waitMs === 0) return true;
+    http.getResponse<Response>().setHeader('Retry-After', String(Math.ceil(waitMs / 1000)));
+    throw new AuthError('RATE_LIMITED', 'Too many attempts; retry later.');
+  }
+}
