@@ -35,6 +35,7 @@ export default tseslint.config(
       ...tseslint.configs.disableTypeChecked.languageOptions,
       globals: {
         Buffer: 'readonly',
+        performance: 'readonly',
         process: 'readonly',
         console: 'readonly',
         fetch: 'readonly',

@@ -1,5 +1,6 @@
 // Cold start: a fresh guard instance replays N live revocations from a real Kafka topic
 // (signed batches, as the auth service publishes them) until it is ready.
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
@@ -75,14 +76,14 @@ async function publish(kafka, topic, count, sign) {
   await producer.disconnect();
 }
 
-/** Bytes per entry of the denylist alone, for `count` session revocations. */
+/** Bytes per entry of the denylist alone, measured in a fresh process. */
 function denylistBytesPerEntry(count) {
-  const nowS = Math.floor(Date.now() / 1000);
-  const before = memory();
-  const list = new Denylist(5);
-  for (let i = 0; i < count; i++) list.apply(revocation(nowS));
-  const after = memory();
-  return { bytesPerEntry: (after - before) / count, size: list.size().session };
+  const out = execFileSync(process.execPath, [
+    '--expose-gc',
+    new URL('./denylist-memory.mjs', import.meta.url).pathname,
+    String(count),
+  ]);
+  return JSON.parse(out.toString());
 }
 
 export async function coldStart({ counts }) {
@@ -103,8 +104,8 @@ export async function coldStart({ counts }) {
       .setProtectedHeader({ alg: 'EdDSA', kid: 'events-bench', typ: SET_TYP })
       .sign(keys.privateKey);
 
-  // The denylist alone, measured first, while nothing else is allocated.
   const denylistBytes = new Map(counts.map((count) => [count, denylistBytesPerEntry(count)]));
+
   const rows = [];
   try {
     for (const count of counts) {

@@ -4,6 +4,8 @@ import { writeFile, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { coldStart } from './cold-start.mjs';
 import { guardCost } from './guard-cost.mjs';
+import { propagation } from './propagation.mjs';
+import { barChart, cdfChart } from './svg.mjs';
 
 const quick = !process.argv.includes('--full');
 const started = Date.now();
@@ -18,6 +20,8 @@ const add = (id, value, unit, better, target) =>
   });
 
 console.log(`[bench] ${quick ? 'quick' : 'full'} mode`);
+// Cold start first: its memory figures need a process that has allocated little yet.
+const cold = await coldStart({ counts: quick ? [100_000] : [100_000, 1_000_000] });
 const guard = await guardCost({ quick });
 for (const r of guard) {
   add(`guard.jose.nsPerOp.${r.alg}`, r.jose, 'ns/op', 'lower');
@@ -30,7 +34,6 @@ for (const r of guard) {
   add(`guard.introspection.ratioToJose.${r.alg}`, r.withIntrospection / r.jose, 'ratio', 'lower');
 }
 
-const cold = await coldStart({ counts: quick ? [100_000] : [100_000, 1_000_000] });
 for (const r of cold) {
   const n = r.count >= 1_000_000 ? `${r.count / 1_000_000}m` : `${r.count / 1_000}k`;
   add(
@@ -44,6 +47,40 @@ for (const r of cold) {
   add(`coldStart.${n}.bytesPerEntry`, r.denylistBytesPerEntry, 'bytes', 'lower', 64);
   add(`coldStart.${n}.processBytesPerEntry`, r.processBytesPerEntry, 'bytes', 'lower');
 }
+
+const prop = await propagation({ consumerCounts: quick ? [10] : [3, 10, 50], revocations: 200 });
+for (const r of prop) {
+  add(`propagation.n${r.n}.p50Ms`, r.p50, 'ms', 'lower', r.n === 10 ? 10 : undefined);
+  add(`propagation.n${r.n}.p99Ms`, r.p99, 'ms', 'lower', r.n === 10 ? 50 : undefined);
+  add(`propagation.n${r.n}.maxMs`, r.max, 'ms', 'lower');
+}
+await writeFile(
+  new URL('./results/propagation.svg', import.meta.url),
+  cdfChart({
+    title: 'Logout 204 → every one of N guard instances has the revocation',
+    xLabel: 'milliseconds (loopback, real Kafka broker)',
+    series: prop.map((r) => ({
+      label: `N = ${r.n} (p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms)`,
+      values: r.latencies,
+    })),
+  }),
+);
+await writeFile(
+  new URL('./results/guard-cost.svg', import.meta.url),
+  barChart({
+    title: 'Cost per request (ns, log scale; lower is better)',
+    unit: 'ns',
+    rows: guard.flatMap((r, g) => [
+      { label: `${r.alg} bare jose jwtVerify`, value: r.jose, group: g },
+      { label: `${r.alg} tokenfence, cache off`, value: r.off, group: g },
+      { label: `${r.alg} tokenfence, cache hit`, value: r.hit, group: g },
+      ...(r.withRedis
+        ? [{ label: `${r.alg} jose + Redis lookup`, value: r.withRedis, group: g }]
+        : []),
+      { label: `${r.alg} jose + introspection`, value: r.withIntrospection, group: g },
+    ]),
+  }),
+);
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 const report = {
@@ -80,6 +117,21 @@ const lines = [
   '',
   'Targets: cache off ≤ 1.05× bare jose; cache hit ≤ 0.05× (1/20) of bare jose.',
   '',
+  '![guard cost](results/guard-cost.svg)',
+  '',
+  '## Propagation (logout 204 → every instance has it; in-process guard instances, each its own consumer group)',
+  '',
+  '| instances | revocations | p50 | p99 | max |',
+  '| --- | --- | --- | --- | --- |',
+  ...prop.map(
+    (r) =>
+      `| ${r.n} | ${r.count} | ${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms | ${r.max.toFixed(1)} ms |`,
+  ),
+  '',
+  'Targets at N = 10: p50 ≤ 10 ms, p99 ≤ 50 ms.',
+  '',
+  '![propagation](results/propagation.svg)',
+  '',
   '## Cold start (real Kafka broker on loopback, 3 partitions, signed batches of 1000 session revocations)',
   '',
   '| live revocations | ready after | replay rate | denylist bytes per entry | process heap + array buffers per entry |',
@@ -89,7 +141,7 @@ const lines = [
       `| ${r.count.toLocaleString('en-US')} | ${fmt(r.readyMs)} ms | ${fmt(r.eventsPerSec)} events/s | ${r.denylistBytesPerEntry.toFixed(1)} | ${r.processBytesPerEntry.toFixed(1)} (includes the Kafka client's fetch buffers still held) |`,
   ),
   '',
-  'Targets: 1M ready in ≤ 10 s; ≤ 64 bytes per entry. "Ready" is from `feed.start()` to caught up with the end offsets the topic had at start. The denylist figure is measured alone, before the replay.',
+  'Targets: 1M ready in ≤ 10 s; ≤ 64 bytes per entry. "Ready" is from `feed.start()` to caught up with the end offsets the topic had at start. The denylist figure is measured alone, in a fresh process.',
   '',
   '## How to reproduce',
   '',
@@ -97,7 +149,7 @@ const lines = [
   '',
   '## Not measured yet',
   '',
-  'HTTP throughput with autocannon, propagation latency at N = 3/10/50 consumers, auth-service revocations per second (issue 5).',
+  'HTTP throughput with autocannon and auth-service revocations per second (issue 5).',
   '',
 ];
 await writeFile(new URL('./README.md', import.meta.url), lines.join('\n'));
