@@ -87,7 +87,7 @@ describe.each(['embedded', 'postgres'] as const)(
       }
     });
 
-    it('refresh rotation: a new pair works; replaying the spent refresh token revokes the session', async () => {
+    it('refresh rotation: a new pair works; two tabs share a successor; real reuse revokes the session', async () => {
       const username = uniqueName('carol');
       await register(system.auth.url, username);
       const first = await login(system.auth.url, username);
@@ -101,6 +101,20 @@ describe.each(['embedded', 'postgres'] as const)(
       await expectAccepted(system.orders, rotated.body.access_token);
       await expectAccepted(system.game, rotated.body.access_token);
 
+      // Two tabs refreshing at once: the spent token, presented again within the grace window,
+      // yields the same successor instead of ending the session.
+      const otherTab = await call<TokenPair>(`${system.auth.url}/auth/refresh`, {
+        json: { refresh_token: first.refresh_token },
+      });
+      expect(otherTab.status).toBe(200);
+      expect(otherTab.body.refresh_token).toBe(rotated.body.refresh_token);
+      await expectAccepted(system.orders, otherTab.body.access_token);
+
+      // Once the successor is spent too, the first token is plain reuse: the session ends.
+      const third = await call<TokenPair>(`${system.auth.url}/auth/refresh`, {
+        json: { refresh_token: rotated.body.refresh_token },
+      });
+      expect(third.status).toBe(200);
       const replay = await call(`${system.auth.url}/auth/refresh`, {
         json: { refresh_token: first.refresh_token },
       });
@@ -109,11 +123,12 @@ describe.each(['embedded', 'postgres'] as const)(
       const at = Date.now();
 
       for (const service of [system.orders, system.game]) {
+        await waitRejected(service, third.body.access_token, at);
         await waitRejected(service, rotated.body.access_token, at);
         await waitRejected(service, first.access_token, at);
       }
       const thief = await call(`${system.auth.url}/auth/refresh`, {
-        json: { refresh_token: rotated.body.refresh_token },
+        json: { refresh_token: third.body.refresh_token },
       });
       expect(thief.status).toBe(401);
       expect(thief.body).toMatchObject({ code: 'INVALID_REFRESH_TOKEN' });

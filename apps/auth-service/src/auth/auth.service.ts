@@ -87,8 +87,29 @@ export class AuthService {
   async refresh(refreshToken: string): Promise<IssuedTokens> {
     const tokenHash = hashRefreshToken(refreshToken);
     const outcome = await this.db.transaction<RefreshOutcome>(async (tx) => {
-      const state = await this.sessions.lockRefreshToken(tx, tokenHash);
+      const state = await this.sessions.lockRefreshToken(
+        tx,
+        tokenHash,
+        this.config.refreshGraceSeconds,
+      );
       if (!state) return { kind: 'invalid' };
+      if (state.used && state.inGrace && state.sessionLive) {
+        // Two tabs refreshed at once: the same successor again, not a reuse.
+        const user = await this.users.findById(state.userId, tx);
+        if (!user || user.disabled) return { kind: 'invalid' };
+        const again = this.issuer.successorOf(refreshToken, new Date(state.expiresAt * 1000));
+        const tokens = await this.issuer.pair(
+          {
+            userId: user.id,
+            sessionId: state.sessionId,
+            scope: user.scope,
+            tokensRevokedBefore: user.tokensRevokedBefore,
+            authTime: state.authTime,
+          },
+          again.token,
+        );
+        return { kind: 'rotated', tokens };
+      }
       if (state.used) {
         if (await this.sessions.revoke(tx, state.userId, state.sessionId, 'refresh-reuse')) {
           await this.recorder.record(
@@ -110,8 +131,8 @@ export class AuthService {
         this.config.refreshTokenTtlSeconds,
         this.config.sessionMaxAgeSeconds,
       );
-      const next = this.issuer.newRefreshToken(expiresAt);
-      await this.sessions.markRefreshTokenUsed(tx, tokenHash);
+      const next = this.issuer.successorOf(refreshToken, expiresAt);
+      await this.sessions.markRefreshTokenUsed(tx, tokenHash, next.hash);
       await this.sessions.insertRefreshToken(tx, next.hash, state.sessionId, next.expiresAt);
       const tokens = await this.issuer.pair(
         {

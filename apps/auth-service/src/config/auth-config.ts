@@ -31,6 +31,11 @@ export interface AuthConfig {
    * (the guard refetches the JWKS on an unknown kid at most every 5 s).
    */
   readonly keyActivationDelaySeconds: number;
+  /**
+   * A refresh token spent less than this ago may be presented again (two tabs refreshing at
+   * once) and yields the same new refresh token instead of counting as reuse. 0 turns it off.
+   */
+  readonly refreshGraceSeconds: number;
   /** Sliding sessions never outlive this, counted from the original login. */
   readonly sessionMaxAgeSeconds: number;
   /** Scopes a newly registered user gets. */
@@ -163,6 +168,7 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
     accessTokenTtlSeconds,
     refreshTokenTtlSeconds,
     sessionMaxAgeSeconds,
+    refreshGraceSeconds: int(env, 'REFRESH_GRACE_SECONDS', 10, 0, 300),
     keyActivationDelaySeconds: int(env, 'KEY_ACTIVATION_DELAY_SECONDS', 10, 6, 86_400),
     defaultScope: env.DEFAULT_SCOPE ?? 'profile orders:read game:play',
     databaseUrl,

@@ -86,6 +86,14 @@ const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX revocations_by_jti ON revocations (jti) WHERE jti IS NOT NULL`,
     ],
   },
+  {
+    version: 4,
+    statements: [
+      // The successor of a spent refresh token, for the two-tabs grace window.
+      `ALTER TABLE refresh_tokens ADD COLUMN replaced_by text`,
+      `CREATE TABLE secrets (name text PRIMARY KEY, value text NOT NULL)`,
+    ],
+  },
 ];
 
 /** Brings the schema up to date. Safe to run from several instances at once. */

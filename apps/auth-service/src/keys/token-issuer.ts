@@ -1,5 +1,6 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { DATABASE, type Database } from '../database/database.js';
 import { SignJWT } from 'jose';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
 import { SigningKeys } from './signing-keys.js';
@@ -31,11 +32,39 @@ export function hashRefreshToken(token: string): string {
 
 /** Signs RFC 9068 access tokens and mints opaque refresh tokens. */
 @Injectable()
-export class TokenIssuer {
+export class TokenIssuer implements OnModuleInit {
+  private rotationSecret: Buffer | undefined;
+
   constructor(
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+    @Inject(DATABASE) private readonly db: Database,
     private readonly keys: SigningKeys,
   ) {}
+
+  /** Loads (or creates, once for all instances) the secret successors are derived with. */
+  async onModuleInit(): Promise<void> {
+    await this.db.query(
+      `INSERT INTO secrets (name, value) VALUES ('refresh_rotation', $1) ON CONFLICT (name) DO NOTHING`,
+      [randomBytes(32).toString('base64url')],
+    );
+    const rows = await this.db.query<{ value: string }>(
+      `SELECT value FROM secrets WHERE name = 'refresh_rotation'`,
+    );
+    this.rotationSecret = Buffer.from(rows[0]?.value ?? '', 'base64url');
+  }
+
+  /**
+   * The refresh token that replaces `spent`: derived from it with a server secret, so that two
+   * tabs presenting the same token within the grace window both get the same successor, and
+   * no plaintext refresh token is ever stored.
+   */
+  successorOf(spent: string, expiresAt: Date): { token: string; hash: string; expiresAt: Date } {
+    if (!this.rotationSecret || this.rotationSecret.length < 32) {
+      throw new Error('refresh rotation secret not loaded');
+    }
+    const token = `rt_${createHmac('sha256', this.rotationSecret).update(spent).digest('base64url')}`;
+    return { token, hash: hashRefreshToken(token), expiresAt };
+  }
 
   /** A new opaque refresh token; it expires with its session (`expiresAt`). */
   newRefreshToken(expiresAt: Date): { token: string; hash: string; expiresAt: Date } {

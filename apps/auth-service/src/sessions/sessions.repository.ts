@@ -20,6 +20,8 @@ export interface RefreshTokenState {
   readonly authTime: number;
   /** When the refresh token expires, in seconds. */
   readonly expiresAt: number;
+  /** Spent at most `graceSeconds` ago, and its successor is still unspent. */
+  readonly inGrace: boolean;
 }
 
 /** The live state of a session, as bearer routes of the auth service check it. */
@@ -69,12 +71,16 @@ export class SessionsRepository {
 
   /** Reads a refresh token's state without locking (introspection). */
   findRefreshToken(tokenHash: string): Promise<RefreshTokenState | undefined> {
-    return this.readRefreshToken(this.db, tokenHash, '');
+    return this.readRefreshToken(this.db, tokenHash, '', 0);
   }
 
   /** Locks the refresh token row for the rest of the transaction. */
-  lockRefreshToken(tx: Queryable, tokenHash: string): Promise<RefreshTokenState | undefined> {
-    return this.readRefreshToken(tx, tokenHash, 'FOR UPDATE OF rt');
+  lockRefreshToken(
+    tx: Queryable,
+    tokenHash: string,
+    graceSeconds = 0,
+  ): Promise<RefreshTokenState | undefined> {
+    return this.readRefreshToken(tx, tokenHash, 'FOR UPDATE OF rt', graceSeconds);
   }
 
   /** Whether a single access token (`jti`) was revoked. */
@@ -87,6 +93,7 @@ export class SessionsRepository {
     tx: Queryable,
     tokenHash: string,
     lock: '' | 'FOR UPDATE OF rt',
+    graceSeconds: number,
   ): Promise<RefreshTokenState | undefined> {
     const rows = await tx.query<{
       session_id: string;
@@ -96,17 +103,21 @@ export class SessionsRepository {
       session_live: boolean;
       auth_time: string | number;
       expires_at: string | number;
+      in_grace: boolean | null;
     }>(
       `SELECT rt.session_id, s.user_id,
               rt.used_at IS NOT NULL AS used,
               rt.expires_at <= now() AS token_expired,
               (s.revoked_at IS NULL AND s.expires_at > now()) AS session_live,
               floor(extract(epoch FROM s.created_at))::bigint AS auth_time,
-              floor(extract(epoch FROM rt.expires_at))::bigint AS expires_at
+              floor(extract(epoch FROM rt.expires_at))::bigint AS expires_at,
+              (rt.used_at > now() - make_interval(secs => $2) AND NOT EXISTS (
+                 SELECT 1 FROM refresh_tokens next
+                  WHERE next.token_hash = rt.replaced_by AND next.used_at IS NOT NULL)) AS in_grace
          FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id
         WHERE rt.token_hash = $1
         ${lock}`,
-      [tokenHash],
+      [tokenHash, graceSeconds],
     );
     const row = rows[0];
     return (
@@ -118,12 +129,16 @@ export class SessionsRepository {
         sessionLive: row.session_live,
         authTime: Number(row.auth_time),
         expiresAt: Number(row.expires_at),
+        inGrace: row.in_grace === true,
       }
     );
   }
 
-  async markRefreshTokenUsed(tx: Queryable, tokenHash: string): Promise<void> {
-    await tx.query('UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1', [tokenHash]);
+  async markRefreshTokenUsed(tx: Queryable, tokenHash: string, replacedBy: string): Promise<void> {
+    await tx.query(
+      'UPDATE refresh_tokens SET used_at = now(), replaced_by = $2 WHERE token_hash = $1',
+      [tokenHash, replacedBy],
+    );
   }
 
   /**
