@@ -7,6 +7,7 @@ import { AdminService } from './admin/admin.service.js';
 import { AuthController } from './auth/auth.controller.js';
 import { AuthService } from './auth/auth.service.js';
 import { BearerAuthGuard } from './auth/bearer-auth.guard.js';
+import { LiveAccessTokens } from './auth/live-access-tokens.js';
 import { AUTH_CONFIG, type AuthConfig } from './config/auth-config.js';
 import { DATABASE, type Database } from './database/database.js';
 import { HttpErrorFilter } from './errors/http-error.filter.js';
@@ -67,6 +68,7 @@ export class AuthAppModule implements OnApplicationShutdown {
         AuthService,
         ClientAuthenticator,
         OAuthTokensService,
+        LiveAccessTokens,
         BearerAuthGuard,
         RateLimitGuard,
         AdminScopeGuard,

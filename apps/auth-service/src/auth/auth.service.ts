@@ -8,6 +8,7 @@ import { hashRefreshToken, TokenIssuer, type IssuedTokens } from '../keys/token-
 import { OutboxRelay } from '../revocation/outbox.relay.js';
 import { RevocationRecorder } from '../revocation/revocation-recorder.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
+import { SessionsService } from '../sessions/sessions.service.js';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { UsersRepository } from '../users/users.repository.js';
 import type { ClientInfo } from './client-info.js';
@@ -30,6 +31,7 @@ export class AuthService {
     private readonly recorder: RevocationRecorder,
     private readonly relay: OutboxRelay,
     private readonly hasher: PasswordHasher,
+    private readonly sessionsService: SessionsService,
   ) {}
 
   async register(username: string, password: string): Promise<{ id: string }> {
@@ -187,17 +189,7 @@ export class AuthService {
 
   /** Revokes the caller's session: every access token of it, everywhere, and its refresh token. */
   async logout(principal: Principal): Promise<void> {
-    const revoked = await this.db.transaction(async (tx) => {
-      if (!(await this.sessions.revoke(tx, principal.sub, principal.sid, 'logout'))) return false;
-      await this.recorder.record(
-        tx,
-        principal.sub,
-        { scope: 'session', sid: principal.sid },
-        'logout',
-      );
-      return true;
-    });
-    if (revoked) this.relay.wake();
+    await this.sessionsService.endSession(principal.sub, principal.sid, 'logout');
   }
 
   /** Revokes every session of the caller's user, and every access token issued up to now. */

@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { GuardError, TokenVerifier, type Principal } from '@tokenfence/revocation-guard';
-import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
+import type { Principal } from '@tokenfence/revocation-guard';
+import { LiveAccessTokens } from '../auth/live-access-tokens.js';
+import { AuthError } from '../errors/auth-error.js';
 import { DATABASE, type Database } from '../database/database.js';
-import { SigningKeys } from '../keys/signing-keys.js';
 import { FIRST_PARTY_CLIENT_ID, hashRefreshToken } from '../keys/token-issuer.js';
 import { OutboxRelay } from '../revocation/outbox.relay.js';
 import { RevocationRecorder } from '../revocation/revocation-recorder.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
+import { SessionsService } from '../sessions/sessions.service.js';
 import type { AuthenticatedClient } from './client-authenticator.js';
 
 /** RFC 7662 answer: `{active: false}` and nothing else for any inactive token. */
@@ -23,13 +24,11 @@ const looksLikeJws = (token: string): boolean => token.split('.').length === 3;
 /** RFC 7009 revocation and RFC 7662 introspection, against the database as the source of truth. */
 @Injectable()
 export class OAuthTokensService {
-  private verifier: TokenVerifier | undefined;
-
   constructor(
-    @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
     @Inject(DATABASE) private readonly db: Database,
-    private readonly keys: SigningKeys,
+    private readonly liveTokens: LiveAccessTokens,
     private readonly sessions: SessionsRepository,
+    private readonly sessionsService: SessionsService,
     private readonly recorder: RevocationRecorder,
     private readonly relay: OutboxRelay,
   ) {}
@@ -89,51 +88,16 @@ export class OAuthTokensService {
     if (client.clientId !== FIRST_PARTY_CLIENT_ID) return;
     const state = await this.sessions.findRefreshToken(hashRefreshToken(token));
     if (!state) return;
-    const revoked = await this.db.transaction(async (tx) => {
-      if (!(await this.sessions.revoke(tx, state.userId, state.sessionId, 'oauth-revoke'))) {
-        return false;
-      }
-      await this.recorder.record(
-        tx,
-        state.userId,
-        { scope: 'session', sid: state.sessionId },
-        'oauth-revoke',
-      );
-      return true;
-    });
-    if (revoked) this.relay.wake();
+    await this.sessionsService.endSession(state.userId, state.sessionId, 'oauth-revoke');
   }
 
-  /** A verified access token that no session, user or token revocation covers. */
+  /** A verified access token that no revocation covers, or undefined. */
   private async liveAccessToken(token: string): Promise<Principal | undefined> {
-    let principal: Principal;
     try {
-      principal = await this.tokenVerifier().verify(token);
+      return await this.liveTokens.check(token);
     } catch (err) {
-      if (err instanceof GuardError) return undefined;
+      if (err instanceof AuthError) return undefined;
       throw err;
     }
-    const session = await this.sessions.state(principal.sid);
-    if (
-      !session ||
-      session.revoked ||
-      session.userId !== principal.sub ||
-      principal.iat <= session.tokensRevokedBefore ||
-      (await this.sessions.isTokenRevoked(principal.jti))
-    ) {
-      return undefined;
-    }
-    return principal;
-  }
-
-  private tokenVerifier(): TokenVerifier {
-    this.verifier ??= new TokenVerifier({
-      issuer: this.config.issuer,
-      audience: this.config.audience,
-      algorithms: [this.config.signingAlgorithm],
-      clockToleranceSeconds: 0,
-      keys: this.keys.verificationKeys(),
-    });
-    return this.verifier;
   }
 }

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { RevocationReason } from '@tokenfence/contract';
 import type { Principal } from '@tokenfence/revocation-guard';
 import { DATABASE, type Database } from '../database/database.js';
 import { AuthError } from '../errors/auth-error.js';
@@ -43,13 +44,22 @@ export class SessionsService {
 
   /** Logs one device out; 404 for a session that is not the caller's (or not live). */
   async revoke(principal: Principal, sid: string): Promise<void> {
-    if (!UUID.test(sid)) throw new AuthError('NOT_FOUND', 'No such session.');
+    if (!UUID.test(sid) || !(await this.endSession(principal.sub, sid, 'logout'))) {
+      throw new AuthError('NOT_FOUND', 'No such session.');
+    }
+  }
+
+  /**
+   * Ends one live session of a user and broadcasts it: every access token of the session is
+   * refused everywhere, its refresh token too. False when it was not live (or not theirs).
+   */
+  async endSession(userId: string, sid: string, reason: RevocationReason): Promise<boolean> {
     const revoked = await this.db.transaction(async (tx) => {
-      if (!(await this.sessions.revoke(tx, principal.sub, sid, 'logout'))) return false;
-      await this.recorder.record(tx, principal.sub, { scope: 'session', sid }, 'logout');
+      if (!(await this.sessions.revoke(tx, userId, sid, reason))) return false;
+      await this.recorder.record(tx, userId, { scope: 'session', sid }, reason);
       return true;
     });
-    if (!revoked) throw new AuthError('NOT_FOUND', 'No such session.');
-    this.relay.wake();
+    if (revoked) this.relay.wake();
+    return revoked;
   }
 }
