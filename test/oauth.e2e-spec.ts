@@ -122,6 +122,14 @@ describe.each(['embedded', 'postgres'] as const)('OAuth standards (%s database)'
     await waitRejected(system.orders, first.access_token, at);
     await waitRejected(system.game, first.access_token, at);
     expect((await introspect(first.access_token)).body).toEqual({ active: false });
+    // The auth service's own bearer routes refuse it too.
+    const sessionsWithRevoked = await call(`${system.auth.url}/auth/sessions`, {
+      headers: { authorization: `Bearer ${first.access_token}` },
+    });
+    expect({ status: sessionsWithRevoked.status, code: sessionsWithRevoked.body.code }).toEqual({
+      status: 401,
+      code: 'TOKEN_REVOKED',
+    });
     const stillFine = await call(`${system.auth.url}/auth/refresh`, {
       json: { refresh_token: first.refresh_token },
     });
