@@ -161,6 +161,16 @@ describe('bad input gets a clear 4xx, never a 500', () => {
     expect(checkout.headers.get('www-authenticate')).toContain('insufficient_scope');
   });
 
+  it('exposes Prometheus metrics with the outcomes it has seen', async () => {
+    const response = await fetch(`${system.orders.url}/metrics`);
+    const text = await response.text();
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    expect(text).toContain('tokenfence_ready 1');
+    expect(text).toMatch(/tokenfence_verifications_total\{result="TOKEN_MALFORMED"\} [1-9]/);
+    expect(text).toMatch(/tokenfence_heartbeats_total [1-9]/);
+    expect(text).toContain('tokenfence_propagation_seconds_count');
+  });
+
   it('public routes answer without a token', async () => {
     for (const service of [system.orders, system.game]) {
       const answer = await call(`${service.url}/public`);

@@ -21,6 +21,7 @@ export {
   RequireScopes,
 } from './nest/route-requirements.decorators.js';
 export { checkRequirements, type RouteRequirements } from './core/route-requirements.js';
+export { RevocationMetrics } from './nest/revocation-metrics.js';
 export { CurrentPrincipal } from './nest/current-principal.decorator.js';
 
 export { AccessTokenAuthenticator } from './core/access-token-authenticator.js';

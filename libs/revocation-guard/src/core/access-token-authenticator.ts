@@ -15,6 +15,8 @@ const STALE_WARNING_INTERVAL_MS = 10_000;
  */
 export class AccessTokenAuthenticator {
   private lastStaleWarningMs = 0;
+  /** Outcomes of `authenticate`: `ok` or a {@link GuardError} code. */
+  readonly outcomes = new Map<string, number>();
 
   constructor(
     private readonly verifier: TokenVerifier,
@@ -27,6 +29,24 @@ export class AccessTokenAuthenticator {
   async authenticate(
     authorization: string | undefined,
     freshness: FreshnessRequirement = this.freshness,
+  ): Promise<Principal> {
+    try {
+      const principal = await this.authenticateOnce(authorization, freshness);
+      this.count('ok');
+      return principal;
+    } catch (err) {
+      this.count(err instanceof GuardError ? err.code : 'error');
+      throw err;
+    }
+  }
+
+  private count(outcome: string): void {
+    this.outcomes.set(outcome, (this.outcomes.get(outcome) ?? 0) + 1);
+  }
+
+  private async authenticateOnce(
+    authorization: string | undefined,
+    freshness: FreshnessRequirement,
   ): Promise<Principal> {
     if (authorization === undefined || authorization.trim() === '') {
       throw new GuardError('TOKEN_MISSING', 'An Authorization: Bearer access token is required.');

@@ -1,5 +1,6 @@
 import { EventError, type EventErrorCode, type RevocationEvent } from '@tokenfence/contract';
 import type { Clock } from './clock.js';
+import { LatencyHistogram } from './latency-histogram.js';
 import type { Denylist } from './denylist.js';
 import type { EventPosition, EventSink, RevocationEventSource } from './event-source.js';
 import type { EventVerifier } from './event-verifier.js';
@@ -45,6 +46,8 @@ export class RevocationFeed implements EventSink {
   private partitions: readonly number[] = [];
   private pruneTimer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<RevocationListener>();
+  /** Event time (auth-service commit) to applied here. */
+  readonly propagation = new LatencyHistogram();
 
   constructor(
     readonly denylist: Denylist,
@@ -114,6 +117,7 @@ export class RevocationFeed implements EventSink {
         if (this.denylist.apply(revocation)) {
           this.applied++;
           this.lastPropagationMs = this.clock.nowMs() - revocation.revokedAtMs;
+          if (this.ready) this.propagation.observe(this.lastPropagationMs / 1000);
           for (const listener of this.listeners) listener(revocation);
         } else {
           this.ignoredExpired++;

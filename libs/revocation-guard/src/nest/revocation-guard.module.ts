@@ -17,6 +17,7 @@ import type {
 } from './revocation-guard.options.js';
 import { RevocationFeedLifecycle } from './revocation-feed.lifecycle.js';
 import { RevocationGuard } from './revocation.guard.js';
+import { RevocationMetrics } from './revocation-metrics.js';
 import { RevocationReadiness } from './revocation-readiness.js';
 import { RevocationSocketAuth } from './revocation-socket-auth.js';
 
@@ -120,6 +121,7 @@ const providers: Provider[] = [
   RevocationGuard,
   RevocationReadiness,
   RevocationSocketAuth,
+  RevocationMetrics,
 ];
 
 /**
@@ -136,6 +138,7 @@ const providers: Provider[] = [
     RevocationGuard,
     RevocationReadiness,
     RevocationSocketAuth,
+    RevocationMetrics,
   ],
 })
 export class RevocationGuardModule extends RevocationGuardConfigurableModule {}
