@@ -12,13 +12,13 @@ export class LatencyHistogram {
     this.total++;
     this.sum += value;
     LatencyHistogram.BOUNDS_SECONDS.forEach((bound, i) => {
-      if (value <= bound) this.counts[i]!++;
+      if (value <= bound) this.counts[i]++;
     });
   }
 
   snapshot(): { buckets: [number, number][]; count: number; sum: number } {
     return {
-      buckets: LatencyHistogram.BOUNDS_SECONDS.map((b, i) => [b, this.counts[i]!]),
+      buckets: LatencyHistogram.BOUNDS_SECONDS.map((b, i) => [b, this.counts[i]]),
       count: this.total,
       sum: this.sum,
     };

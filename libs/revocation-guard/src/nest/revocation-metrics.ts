@@ -28,7 +28,9 @@ export class RevocationMetrics {
       ['', stats.ready ? 1 : 0],
     ]);
     metric('tokenfence_denylist_entries', 'gauge', 'Live revocations held, by scope.', [
-      ...Object.entries(size).map(([scope, n]): [string, number] => [`{scope="${scope}"}`, n]),
+      ...Object.entries(size as unknown as Record<string, number>).map(
+        ([scope, n]): [string, number] => [`{scope="${scope}"}`, n],
+      ),
     ]);
     metric('tokenfence_events_applied_total', 'counter', 'Revocations applied.', [
       ['', stats.applied],
