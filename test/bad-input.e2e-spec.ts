@@ -171,6 +171,39 @@ describe('bad input gets a clear 4xx, never a 500', () => {
     expect(text).toContain('tokenfence_propagation_seconds_count');
   });
 
+  it('serves an OpenAPI document covering every endpoint and its error codes', async () => {
+    const doc = await call<{
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    }>(`${system.auth.url}/docs-json`);
+    expect(doc.status).toBe(200);
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/auth/register',
+        '/auth/login',
+        '/auth/refresh',
+        '/auth/logout',
+        '/auth/logout-all',
+        '/auth/password',
+        '/auth/sessions',
+        '/auth/sessions/{sid}',
+        '/oauth/revoke',
+        '/oauth/introspect',
+        '/.well-known/oauth-authorization-server',
+        '/.well-known/jwks.json',
+        '/admin/revoke-all',
+        '/admin/keys/rotate',
+        '/admin/keys/{kid}/revoke',
+        '/admin/audit',
+        '/health/ready',
+      ]),
+    );
+    const register = JSON.stringify(doc.body.paths['/auth/register']);
+    expect(register).toContain('USERNAME_TAKEN');
+    expect(register).toContain('VALIDATION_FAILED');
+    const ui = await fetch(`${system.auth.url}/docs`);
+    expect(ui.status).toBe(200);
+  });
+
   it('public routes answer without a token', async () => {
     for (const service of [system.orders, system.game]) {
       const answer = await call(`${service.url}/public`);

@@ -1,3 +1,5 @@
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, TOKEN_ERRORS } from '../http/api-errors.decorator.js';
 import {
   Body,
   Controller,
@@ -17,6 +19,9 @@ import { AdminScopeGuard } from './admin-scope.guard.js';
 import { ChangeScopesDto } from './admin.dto.js';
 import { AdminService, type AuditEntry } from './admin.service.js';
 
+@ApiTags('admin')
+@ApiBearerAuth()
+@ApiErrors('INSUFFICIENT_SCOPE', 'NOT_FOUND', 'VALIDATION_FAILED', ...TOKEN_ERRORS)
 @Controller('admin')
 @UseGuards(BearerAuthGuard, AdminScopeGuard)
 export class AdminController {

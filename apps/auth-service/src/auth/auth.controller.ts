@@ -1,4 +1,12 @@
 import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiErrors, TOKEN_ERRORS } from '../http/api-errors.decorator.js';
 import { CurrentPrincipal, type Principal } from '@tokenfence/revocation-guard';
 import type { Request } from 'express';
 import type { IssuedTokens } from '../keys/token-issuer.js';
@@ -7,6 +15,7 @@ import { AuthService } from './auth.service.js';
 import { BearerAuthGuard } from './bearer-auth.guard.js';
 import { RateLimit, RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
 
+@ApiTags('auth')
 @Controller('auth')
 @UseGuards(RateLimitGuard)
 export class AuthController {
@@ -14,6 +23,14 @@ export class AuthController {
 
   @Post('register')
   @RateLimit('register')
+  @ApiCreatedResponse({ description: '`{id}` of the new user' })
+  @ApiErrors(
+    'VALIDATION_FAILED',
+    'MALFORMED_JSON',
+    'PAYLOAD_TOO_LARGE',
+    'USERNAME_TAKEN',
+    'RATE_LIMITED',
+  )
   register(@Body() body: RegisterDto): Promise<{ id: string }> {
     return this.auth.register(body.username, body.password);
   }
@@ -21,6 +38,8 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @RateLimit('login')
+  @ApiOkResponse({ description: '`{access_token, refresh_token, token_type, expires_in}`' })
+  @ApiErrors('VALIDATION_FAILED', 'MALFORMED_JSON', 'INVALID_CREDENTIALS', 'RATE_LIMITED')
   login(@Body() body: LoginDto, @Req() req: Request): Promise<IssuedTokens> {
     return this.auth.login(body.username, body.password, {
       userAgent: req.headers['user-agent']?.slice(0, 512),
@@ -31,6 +50,8 @@ export class AuthController {
   @Post('refresh')
   @HttpCode(200)
   @RateLimit('refresh')
+  @ApiOkResponse({ description: 'A new pair (the same successor within the grace window)' })
+  @ApiErrors('VALIDATION_FAILED', 'INVALID_REFRESH_TOKEN', 'REFRESH_TOKEN_REUSED', 'RATE_LIMITED')
   refresh(@Body() body: RefreshDto): Promise<IssuedTokens> {
     return this.auth.refresh(body.refresh_token);
   }
@@ -38,6 +59,9 @@ export class AuthController {
   @Post('password')
   @HttpCode(204)
   @RateLimit('password')
+  @ApiBearerAuth()
+  @ApiNoContentResponse({ description: 'Changed; every other session is revoked' })
+  @ApiErrors('VALIDATION_FAILED', 'INVALID_CREDENTIALS', 'RATE_LIMITED', ...TOKEN_ERRORS)
   @UseGuards(BearerAuthGuard)
   changePassword(
     @CurrentPrincipal() principal: Principal,
@@ -48,6 +72,9 @@ export class AuthController {
 
   @Post('logout')
   @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiNoContentResponse({ description: 'The session is revoked everywhere' })
+  @ApiErrors(...TOKEN_ERRORS)
   @UseGuards(BearerAuthGuard)
   logout(@CurrentPrincipal() principal: Principal): Promise<void> {
     return this.auth.logout(principal);
@@ -55,6 +82,9 @@ export class AuthController {
 
   @Post('logout-all')
   @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiNoContentResponse({ description: 'Every session of the user is revoked everywhere' })
+  @ApiErrors(...TOKEN_ERRORS)
   @UseGuards(BearerAuthGuard)
   logoutAll(@CurrentPrincipal() principal: Principal): Promise<void> {
     return this.auth.logoutAll(principal);

@@ -1,6 +1,8 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length, Matches } from 'class-validator';
 
 export class RegisterDto {
+  @ApiProperty({ minLength: 3, maxLength: 64, pattern: '^[A-Za-z0-9._@-]+$', example: 'alice' })
   @IsString()
   @Length(3, 64)
   @Matches(/^[A-Za-z0-9._@-]+$/, {
@@ -8,32 +10,38 @@ export class RegisterDto {
   })
   username!: string;
 
+  @ApiProperty({ minLength: 8, maxLength: 256, format: 'password' })
   @IsString()
   @Length(8, 256)
   password!: string;
 }
 
 export class LoginDto {
+  @ApiProperty({ maxLength: 64, example: 'alice' })
   @IsString()
   @Length(1, 64)
   username!: string;
 
+  @ApiProperty({ maxLength: 256, format: 'password' })
   @IsString()
   @Length(1, 256)
   password!: string;
 }
 
 export class RefreshDto {
+  @ApiProperty({ maxLength: 512, description: 'An opaque refresh token (rt_...)' })
   @IsString()
   @Length(1, 512)
   refresh_token!: string;
 }
 
 export class ChangePasswordDto {
+  @ApiProperty({ maxLength: 256, format: 'password' })
   @IsString()
   @Length(1, 256)
   current_password!: string;
 
+  @ApiProperty({ minLength: 8, maxLength: 256, format: 'password' })
   @IsString()
   @Length(8, 256)
   new_password!: string;

@@ -23,6 +23,9 @@ const STATUS = {
 
 export type AuthErrorCode = keyof typeof STATUS;
 
+/** The HTTP status of a code, for the OpenAPI document. */
+export const statusOf = (code: AuthErrorCode): number => STATUS[code];
+
 export interface FieldError {
   readonly field: string;
   readonly message: string;

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Header, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiBasicAuth, ApiConsumes, ApiOkResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Inject } from '@nestjs/common';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
@@ -7,6 +8,7 @@ import { oauthError } from './oauth-error.js';
 import { OAuthTokenRequestDto } from './oauth.dto.js';
 import { OAuthTokensService, type IntrospectionResponse } from './oauth-tokens.service.js';
 
+@ApiTags('oauth')
 @Controller()
 export class OAuthController {
   constructor(
@@ -17,6 +19,10 @@ export class OAuthController {
 
   /** RFC 7009: 200 whether or not the token was known or already revoked. */
   @Post('oauth/revoke')
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiBasicAuth('client')
+  @ApiOkResponse({ description: 'Revoked, unknown or already revoked: always 200 (RFC 7009)' })
+  @ApiResponse({ status: 401, description: '`error`: invalid_client' })
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   async revoke(@Req() req: Request, @Body() body: OAuthTokenRequestDto): Promise<void> {
@@ -26,6 +32,10 @@ export class OAuthController {
 
   /** RFC 7662, for confidential clients only. */
   @Post('oauth/introspect')
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiBasicAuth('client')
+  @ApiOkResponse({ description: '`{active: true, ...claims}` or `{active: false}` (RFC 7662)' })
+  @ApiResponse({ status: 401, description: '`error`: invalid_client (confidential clients only)' })
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   introspect(

@@ -1,8 +1,13 @@
 import { Controller, Delete, Get, HttpCode, Param, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, TOKEN_ERRORS } from '../http/api-errors.decorator.js';
 import { CurrentPrincipal, type Principal } from '@tokenfence/revocation-guard';
 import { BearerAuthGuard } from '../auth/bearer-auth.guard.js';
 import { SessionsService, type SessionListItem } from './sessions.service.js';
 
+@ApiTags('sessions')
+@ApiBearerAuth()
+@ApiErrors(...TOKEN_ERRORS)
 @Controller('auth/sessions')
 @UseGuards(BearerAuthGuard)
 export class SessionsController {
@@ -15,6 +20,7 @@ export class SessionsController {
 
   @Delete(':sid')
   @HttpCode(204)
+  @ApiErrors('NOT_FOUND')
   revoke(@CurrentPrincipal() principal: Principal, @Param('sid') sid: string): Promise<void> {
     return this.sessions.revoke(principal, sid);
   }
