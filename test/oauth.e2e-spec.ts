@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as oauth from 'oauth4webapi';
 import { basicAuth, form, FORM, OAUTH_CLIENTS_ENV, SERVICE_CLIENT } from './support/clients.js';
 import { expectAccepted, waitRejected } from './support/downstream.js';
 import { call } from './support/http.js';
@@ -41,6 +42,32 @@ describe.each(['embedded', 'postgres'] as const)('OAuth standards (%s database)'
       introspection_endpoint: `${system.auth.url}/oauth/introspect`,
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     });
+  });
+
+  it('a strict third-party validator (oauth4webapi) accepts our metadata and our RFC 9068 access tokens', async () => {
+    const issuer = new URL(system.auth.url);
+    const as = await oauth.processDiscoveryResponse(
+      issuer,
+      await oauth.discoveryRequest(issuer, {
+        algorithm: 'oauth2',
+        [oauth.allowInsecureRequests]: true,
+      }),
+    );
+    const username = uniqueName('rfc9068');
+    const id = await register(system.auth.url, username);
+    const tokens = await login(system.auth.url, username);
+    const request = new Request(`${system.orders.url}/me`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
+    const claims = await oauth.validateJwtAccessToken(as, request, 'tokenfence-services', {
+      [oauth.allowInsecureRequests]: true,
+    });
+    expect(claims).toMatchObject({ sub: id, iss: system.auth.url, client_id: FIRST_PARTY });
+    await expect(
+      oauth.validateJwtAccessToken(as, request, 'another-audience', {
+        [oauth.allowInsecureRequests]: true,
+      }),
+    ).rejects.toThrow();
   });
 
   it('RFC 7662 introspection: active tokens with claims, {active:false} alone otherwise, clients authenticated', async () => {
