@@ -1,22 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { SET_TYP } from '@tokenfence/contract';
 import { generateKeyPair, SignJWT } from 'jose';
 import kafkajs from 'kafkajs';
 import { expectAccepted, waitRejected } from './support/downstream.js';
 import { bearer, call } from './support/http.js';
-import { TestSystem, type RunningService } from './support/system.js';
+import type { RunningService } from './support/system.js';
 import { login, register, uniqueName } from './support/users.js';
 import { waitFor } from './support/wait-for.js';
+import { useSystem } from './support/use-system.js';
 
 describe('events you can trust, and freshness', () => {
-  const system = new TestSystem({ database: 'embedded' });
-
-  beforeAll(async () => {
-    await system.start();
-  }, 120_000);
-  afterAll(async () => {
-    await system.stop();
-  }, 60_000);
+  const system = useSystem({ database: 'embedded' });
 
   it('forged, unsigned and malformed messages are ignored; valid events after them still apply', async () => {
     const username = uniqueName('victim');

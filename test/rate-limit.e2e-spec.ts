@@ -1,20 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { call } from './support/http.js';
-import { TestSystem } from './support/system.js';
 import { PASSWORD, register, uniqueName } from './support/users.js';
+import { useSystem } from './support/use-system.js';
 
 describe('rate limits on login', () => {
-  const system = new TestSystem({
+  const system = useSystem({
     database: 'embedded',
     authEnv: { RATE_LIMIT_LOGIN_PER_USERNAME: '3', RATE_LIMIT_LOGIN_PER_IP: '6' },
   });
-
-  beforeAll(async () => {
-    await system.start();
-  }, 120_000);
-  afterAll(async () => {
-    await system.stop();
-  }, 60_000);
 
   const attempt = (username: string, password = 'wrong password') =>
     call(`${system.auth.url}/auth/login`, { json: { username, password } });

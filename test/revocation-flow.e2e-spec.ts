@@ -1,21 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { expectAccepted, waitRejected } from './support/downstream.js';
 import { bearer, call } from './support/http.js';
-import { TestSystem } from './support/system.js';
 import { login, register, uniqueName, type TokenPair } from './support/users.js';
 import { waitFor } from './support/wait-for.js';
+import { useSystem } from './support/use-system.js';
 
 describe.each(['embedded', 'postgres'] as const)(
   'revocation end to end (%s database)',
   (database) => {
-    const system = new TestSystem({ database });
-
-    beforeAll(async () => {
-      await system.start();
-    }, 120_000);
-    afterAll(async () => {
-      await system.stop();
-    }, 60_000);
+    const system = useSystem({ database });
 
     it('logout: both services accept the token, then reject it with TOKEN_REVOKED', async () => {
       const username = uniqueName('alice');

@@ -1,21 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { call } from './support/http.js';
-import { TestSystem } from './support/system.js';
 import { login, register, uniqueName, type TokenPair } from './support/users.js';
 import { waitFor } from './support/wait-for.js';
+import { useSystem } from './support/use-system.js';
 
 describe('sliding sessions with an absolute limit', () => {
-  const system = new TestSystem({
+  const system = useSystem({
     database: 'embedded',
     authEnv: { SESSION_MAX_AGE_SECONDS: '3' },
   });
-
-  beforeAll(async () => {
-    await system.start();
-  }, 120_000);
-  afterAll(async () => {
-    await system.stop();
-  }, 60_000);
 
   it('refreshes keep working until the session reaches its maximum age, then refresh is refused', async () => {
     const username = uniqueName('slider');

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { expectAccepted, waitRejected } from './support/downstream.js';
 import { bearer, call } from './support/http.js';
-import { TestSystem } from './support/system.js';
 import { login, PASSWORD, register, uniqueName, type TokenPair } from './support/users.js';
+import { useSystem } from './support/use-system.js';
 
 interface SessionItem {
   sid: string;
@@ -15,14 +15,7 @@ interface SessionItem {
 describe.each(['embedded', 'postgres'] as const)(
   'sessions and password change (%s database)',
   (database) => {
-    const system = new TestSystem({ database });
-
-    beforeAll(async () => {
-      await system.start();
-    }, 120_000);
-    afterAll(async () => {
-      await system.stop();
-    }, 60_000);
+    const system = useSystem({ database });
 
     async function loginFrom(username: string, userAgent: string): Promise<TokenPair> {
       const answer = await call<TokenPair>(`${system.auth.url}/auth/login`, {

@@ -95,24 +95,9 @@ export class AuthService {
         this.config.refreshGraceSeconds,
       );
       if (!state) return { kind: 'invalid' };
-      if (state.used && state.inGrace && state.sessionLive) {
-        // Two tabs refreshed at once: the same successor again, not a reuse.
-        const user = await this.users.findById(state.userId, tx);
-        if (!user || user.disabled) return { kind: 'invalid' };
-        const again = this.issuer.successorOf(refreshToken, new Date(state.expiresAt * 1000));
-        const tokens = await this.issuer.pair(
-          {
-            userId: user.id,
-            sessionId: state.sessionId,
-            scope: user.scope,
-            tokensRevokedBefore: user.tokensRevokedBefore,
-            authTime: state.authTime,
-          },
-          again.token,
-        );
-        return { kind: 'rotated', tokens };
-      }
-      if (state.used) {
+      // Two tabs refreshed at once: the same successor again, not a reuse.
+      const twoTabs = state.used && state.inGrace && state.sessionLive;
+      if (state.used && !twoTabs) {
         if (await this.sessions.revoke(tx, state.userId, state.sessionId, 'refresh-reuse')) {
           await this.recorder.record(
             tx,
@@ -123,19 +108,25 @@ export class AuthService {
         }
         return { kind: 'reused' };
       }
-      if (state.tokenExpired || !state.sessionLive) return { kind: 'invalid' };
+      if (!twoTabs && (state.tokenExpired || !state.sessionLive)) return { kind: 'invalid' };
       const user = await this.users.findById(state.userId, tx);
       if (!user || user.disabled) return { kind: 'invalid' };
-      // Sliding session: each refresh extends it, never past the absolute limit.
-      const expiresAt = await this.sessions.slide(
-        tx,
-        state.sessionId,
-        this.config.refreshTokenTtlSeconds,
-        this.config.sessionMaxAgeSeconds,
-      );
-      const next = this.issuer.successorOf(refreshToken, expiresAt);
-      await this.sessions.markRefreshTokenUsed(tx, tokenHash, next.hash);
-      await this.sessions.insertRefreshToken(tx, next.hash, state.sessionId, next.expiresAt);
+      let successor: string;
+      if (twoTabs) {
+        successor = this.issuer.successorOf(refreshToken, new Date(state.expiresAt * 1000)).token;
+      } else {
+        // Sliding session: each refresh extends it, never past the absolute limit.
+        const expiresAt = await this.sessions.slide(
+          tx,
+          state.sessionId,
+          this.config.refreshTokenTtlSeconds,
+          this.config.sessionMaxAgeSeconds,
+        );
+        const next = this.issuer.successorOf(refreshToken, expiresAt);
+        await this.sessions.markRefreshTokenUsed(tx, tokenHash, next.hash);
+        await this.sessions.insertRefreshToken(tx, next.hash, state.sessionId, next.expiresAt);
+        successor = next.token;
+      }
       const tokens = await this.issuer.pair(
         {
           userId: user.id,
@@ -144,7 +135,7 @@ export class AuthService {
           tokensRevokedBefore: user.tokensRevokedBefore,
           authTime: state.authTime,
         },
-        next.token,
+        successor,
       );
       return { kind: 'rotated', tokens };
     });
