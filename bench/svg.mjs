@@ -47,8 +47,8 @@ ${lines.join('\n')}
 `;
 }
 
-/** Horizontal bars on a log scale: one bar per row. */
-export function barChart({ title, rows, unit }) {
+/** Horizontal bars, one per row, on a log scale (or a linear one from zero). */
+export function barChart({ title, rows, unit, scale = 'log' }) {
   const w = 720,
     rowH = 22,
     left = 260,
@@ -59,7 +59,10 @@ export function barChart({ title, rows, unit }) {
   const min = Math.min(...rows.map((r) => r.value));
   const lo = Math.log10(min) - 0.3,
     hi = Math.log10(max) + 0.05;
-  const len = (v) => ((Math.log10(v) - lo) / (hi - lo)) * (w - left - right);
+  const len =
+    scale === 'linear'
+      ? (v) => (v / max) * (w - left - right)
+      : (v) => ((Math.log10(v) - lo) / (hi - lo)) * (w - left - right);
   const bars = rows.map((r, i) => {
     const yy = top + i * rowH;
     return (

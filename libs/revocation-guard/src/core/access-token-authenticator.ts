@@ -6,7 +6,6 @@ import type { RevocationFeed } from './revocation-feed.js';
 import type { FreshnessRequirement } from './stale-policy.js';
 import type { TokenVerifier } from './token-verifier.js';
 
-const BEARER = /^Bearer +([^\s]+)\s*$/i;
 const STALE_WARNING_INTERVAL_MS = 10_000;
 
 /**
@@ -51,17 +50,20 @@ export class AccessTokenAuthenticator {
     if (authorization === undefined || authorization.trim() === '') {
       throw new GuardError('TOKEN_MISSING', 'An Authorization: Bearer access token is required.');
     }
-    const match = BEARER.exec(authorization);
-    if (!match?.[1]) {
+    // "Bearer" (any case), spaces, the token. A token with spaces inside fails the verifier's
+    // compact-JWS check; no second regex scan of the whole header here.
+    const token =
+      authorization.slice(0, 7).toLowerCase() === 'bearer ' ? authorization.slice(7).trim() : '';
+    if (token === '') {
       throw new GuardError('TOKEN_MALFORMED', 'The Authorization header must be "Bearer <token>".');
     }
     const state = this.requireUsableState(freshness);
-    const principal = await this.verifier.verify(match[1]);
+    const principal = await this.verifier.verify(token);
     const scope = this.feed.denylist.check(principal);
     if (scope !== undefined) {
       throw new GuardError('TOKEN_REVOKED', `The access token has been revoked (${scope}).`);
     }
-    if (state === 'introspect') await this.introspect(match[1]);
+    if (state === 'introspect') await this.introspect(token);
     return principal;
   }
 

@@ -69,7 +69,8 @@ export class TokenVerifier {
       algorithms: [...options.algorithms],
       typ: 'at+jwt',
       clockTolerance: options.clockToleranceSeconds,
-      requiredClaims: ['iss', 'aud', 'sub', 'jti', 'sid', 'iat', 'exp'],
+      // iss and aud are required by the issuer and audience options; toPrincipal requires the
+      // rest (cheaper than jose's requiredClaims, which costs microseconds per call).
     };
   }
 
@@ -110,14 +111,17 @@ function toPrincipal(payload: JWTPayload, kid: string): Principal {
   if (typeof sid !== 'string' || sid === '' || typeof scope !== 'string' || !sub || !jti) {
     throw new GuardError('TOKEN_CLAIMS_INVALID', 'The access token lacks a valid sub, sid or jti.');
   }
+  if (typeof iat !== 'number' || typeof exp !== 'number') {
+    throw new GuardError('TOKEN_CLAIMS_INVALID', 'The access token lacks iat or exp.');
+  }
   return {
     sub,
     sid,
     jti,
     scope,
     scopes: scope.split(' ').filter((s) => s !== ''),
-    iat: iat as number,
-    exp: exp as number,
+    iat,
+    exp,
     kid,
     claims: payload,
   };
