@@ -90,7 +90,15 @@ describe('TokenVerifier', () => {
     expect(await codeOf(await token({}, {}, otherKey))).toBe('TOKEN_SIGNATURE_INVALID');
     expect(await codeOf(await token({ iss: 'https://evil.test' }))).toBe('TOKEN_CLAIMS_INVALID');
     expect(await codeOf(await token({ aud: 'other' }))).toBe('TOKEN_CLAIMS_INVALID');
-    expect(await codeOf(await token({ sid: undefined }))).toBe('TOKEN_CLAIMS_INVALID');
+    for (const claim of ['iss', 'aud', 'sub', 'jti', 'sid', 'iat', 'exp']) {
+      expect([claim, await codeOf(await token({ [claim]: undefined }))]).toEqual([
+        claim,
+        'TOKEN_CLAIMS_INVALID',
+      ]);
+    }
+    expect(await codeOf(await token({ iat: 'yesterday' as unknown as number }))).toBe(
+      'TOKEN_CLAIMS_INVALID',
+    );
     expect(await codeOf(await token({ nbf: NOW + 60 }))).toBe('TOKEN_CLAIMS_INVALID');
     expect(await codeOf(await token({}, { typ: 'JWT' }))).toBe('TOKEN_CLAIMS_INVALID');
     expect(await codeOf(await token({}, { kid: 'unknown' }))).toBe('TOKEN_SIGNATURE_INVALID');
