@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { SET_TYP } from '@tokenfence/contract';
 import { generateKeyPair, SignJWT } from 'jose';
 import kafkajs from 'kafkajs';
-import { expectAccepted, waitRejected } from './support/downstream.js';
+import { expectAccepted, terminusHealth, waitRejected } from './support/downstream.js';
 import { bearer, call } from './support/http.js';
 import type { RunningService } from './support/system.js';
 import { login, register, uniqueName } from './support/users.js';
@@ -115,7 +115,12 @@ describe('events you can trust, and freshness', () => {
       status: 503,
       code: 'REVOCATION_STATE_STALE',
     });
-    expect((await call(`${strict.url}/health/ready`)).status).toBe(503);
+    expect(await terminusHealth(strict)).toEqual({
+      status: 503,
+      overall: 'error',
+      state: 'unavailable',
+      code: 'REVOCATION_STATE_STALE',
+    });
     await expectAccepted(lenient, tokens.access_token);
     const lenientHealth = await call(`${lenient.url}/health/ready`);
     expect({ status: lenientHealth.status, state: lenientHealth.body.status }).toEqual({

@@ -33,3 +33,22 @@ export async function waitRejected(
   });
   return refused.elapsedMs;
 }
+
+interface TerminusBody {
+  status?: string;
+  details?: { revocations?: { state?: string; code?: string } };
+}
+
+/** orders-service's Terminus readiness: HTTP status, overall status, and the indicator's state. */
+export async function terminusHealth(
+  service: RunningService,
+): Promise<{ status: number; overall?: string; state?: string; code?: string }> {
+  const answer = await call<TerminusBody>(`${service.url}/health/ready`);
+  const indicator = answer.body?.details?.revocations;
+  return {
+    status: answer.status,
+    overall: answer.body?.status,
+    state: indicator?.state,
+    ...(indicator?.code ? { code: indicator.code } : {}),
+  };
+}

@@ -1,5 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { RevocationGuardModule } from '@tokenfence/revocation-guard';
+import { RevocationHealthIndicator } from '@tokenfence/revocation-guard/terminus';
 import { HealthController } from './health.controller.js';
 import { MeController } from './me.controller.js';
 import { OrdersController } from './orders.controller.js';
@@ -10,7 +12,11 @@ export class OrdersAppModule {
   static forRoot(config: OrdersConfig): DynamicModule {
     return {
       module: OrdersAppModule,
-      imports: [RevocationGuardModule.forRoot(config.guard)],
+      imports: [
+        TerminusModule.forRoot({ logger: false }),
+        RevocationGuardModule.forRoot(config.guard),
+      ],
+      providers: [RevocationHealthIndicator],
       controllers: [MeController, OrdersController, HealthController],
     };
   }

@@ -7,7 +7,11 @@ export {
 export type { RevocationGuardModuleOptions } from './nest/revocation-guard.options.js';
 export { RevocationGuard } from './nest/revocation.guard.js';
 export { Public, IS_PUBLIC_KEY } from './nest/public.decorator.js';
-export { RevocationReadiness, type ReadinessReport } from './nest/revocation-readiness.js';
+export {
+  RevocationReadiness,
+  type ReadinessReport,
+  type RevocationState,
+} from './nest/revocation-readiness.js';
 export {
   RevocationSocketAuth,
   SOCKET_REVOKED_EVENT,

@@ -1,16 +1,27 @@
 import { HttpException, Injectable } from '@nestjs/common';
 import { AccessTokenAuthenticator } from '../core/access-token-authenticator.js';
 import type { DenylistSize } from '../core/denylist.js';
-import { GuardError } from '../core/guard-error.js';
+import { GuardError, type GuardErrorCode } from '../core/guard-error.js';
 import { RevocationFeed } from '../core/revocation-feed.js';
 
 export interface ReadinessReport {
-  /** `degraded`: stale, but the `allow` policy keeps serving. */
+  /** `degraded`: stale, but the `allow` or `introspect` policy keeps serving. */
   readonly status: 'ready' | 'degraded';
   /** Milliseconds since the last proof of freshness; null before the first one. */
   readonly stalenessMs: number | null;
   readonly revocations: DenylistSize;
 }
+
+/** The revocation state without throwing: `unavailable` means requests get 503 now. */
+export type RevocationState =
+  | ReadinessReport
+  | {
+      readonly status: 'unavailable';
+      readonly code: GuardErrorCode;
+      readonly message: string;
+      readonly stalenessMs: number | null;
+      readonly revocations: DenylistSize;
+    };
 
 /**
  * Readiness for a health endpoint: 503 until the feed has caught up with every revocation
@@ -23,20 +34,27 @@ export class RevocationReadiness {
     private readonly authenticator: AccessTokenAuthenticator,
   ) {}
 
-  check(): ReadinessReport {
-    try {
-      this.authenticator.requireUsableState();
-    } catch (err) {
-      if (err instanceof GuardError) {
-        throw new HttpException({ code: err.code, message: err.message }, err.status);
-      }
-      throw err;
-    }
-    const stalenessMs = this.feed.stalenessMs();
-    return {
-      status: stalenessMs <= this.authenticator.freshness.maxStalenessMs ? 'ready' : 'degraded',
-      stalenessMs: Number.isFinite(stalenessMs) ? stalenessMs : null,
+  state(): RevocationState {
+    const staleness = this.feed.stalenessMs();
+    const common = {
+      stalenessMs: Number.isFinite(staleness) ? staleness : null,
       revocations: this.feed.denylist.size(),
     };
+    try {
+      const usable = this.authenticator.requireUsableState();
+      return { status: usable === 'fresh' ? 'ready' : 'degraded', ...common };
+    } catch (err) {
+      if (!(err instanceof GuardError)) throw err;
+      return { status: 'unavailable', code: err.code, message: err.message, ...common };
+    }
+  }
+
+  /** The report, or an HTTP 503 `{code, message}` when requests are refused right now. */
+  check(): ReadinessReport {
+    const state = this.state();
+    if (state.status === 'unavailable') {
+      throw new HttpException({ code: state.code, message: state.message }, 503);
+    }
+    return state;
   }
 }
