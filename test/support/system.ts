@@ -17,7 +17,7 @@ import { waitFor } from './wait-for.js';
 const LOG_LEVELS: ['error'] = ['error'];
 
 /** Suites log in far more often than people do; the rate-limit suite sets its own limits. */
-const GENEROUS_RATE_LIMITS = Object.fromEntries(
+export const GENEROUS_RATE_LIMITS = Object.fromEntries(
   ['LOGIN', 'REGISTER', 'REFRESH', 'PASSWORD'].flatMap((action) => [
     [`RATE_LIMIT_${action}_PER_IP`, '1000000'],
     [`RATE_LIMIT_${action}_PER_USERNAME`, '1000000'],

@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { FaultRig } from './support/fault-rig.js';
+import type { TokenPair } from './support/users.js';
+
+// Every piece runs as its own OS process and is killed with SIGKILL: the broker, the auth service
+// and consumer instances. After each run, every revocation the auth service accepted with a 2xx
+// must be enforced by every consumer: accepted × consumers == enforced.
+const report = (run: string, c: { accepted: number; enforced: number; expected: number }) =>
+  console.log(
+    `[faults] ${run}: ${c.accepted} revocations accepted, ${c.enforced} of ${c.expected} (revocation, consumer) pairs enforced`,
+  );
+
+describe('faults on PostgreSQL: broker, auth service and consumers killed mid-stream', () => {
+  const rig = new FaultRig('postgres');
+
+  beforeAll(async () => {
+    await rig.start(['orders', 'orders', 'game']);
+  }, 180_000);
+  afterAll(() => rig.stop(), 60_000);
+
+  it('broker SIGKILLed three times during a stream of logouts: nothing accepted is lost', async () => {
+    const sessions = await rig.sessions(64);
+    const live = sessions.splice(0, 4);
+    const accepted: TokenPair[] = [];
+    for (let cycle = 0; cycle < 3; cycle++) {
+      // Logouts in flight while the broker dies, then more while it is down, then it comes back.
+      const [during] = await Promise.all([
+        rig.logout(sessions.splice(0, 10)),
+        rig.kafka.stop({ keepWorkDir: true, signal: 'SIGKILL' }),
+      ]);
+      accepted.push(...during, ...(await rig.logout(sessions.splice(0, 10))));
+      await rig.kafka.restart();
+    }
+    accepted.push(...(await rig.logout(sessions)));
+    expect(accepted.length).toBe(60); // the auth service never needs Kafka to accept a logout
+
+    const count = await rig.enforcement(accepted);
+    report('broker SIGKILL ×3', count);
+    expect(count.enforced).toBe(count.expected);
+    expect(await rig.stillAccepted(live)).toBe(live.length);
+  }, 300_000);
+
+  it('auth service SIGKILLed between commit and publish: pending revocations survive and arrive', async () => {
+    const sessions = await rig.sessions(24);
+    const live = sessions.splice(0, 4);
+    await rig.kafka.stop({ keepWorkDir: true, signal: 'SIGKILL' });
+    const accepted = await rig.logout(sessions);
+    expect(accepted.length).toBe(20);
+    expect(await rig.pendingOutboxRows()).toBeGreaterThanOrEqual(20); // committed, not published
+    await rig.auth.stop('SIGKILL');
+    await rig.kafka.restart();
+    await rig.auth.start();
+
+    const count = await rig.enforcement(accepted);
+    report('auth SIGKILL with 20 unpublished revocations', count);
+    expect(count.enforced).toBe(count.expected);
+    expect(await rig.pendingOutboxRows()).toBe(0);
+    // Signing keys and sessions survived the crash: tokens from before it still work.
+    expect(await rig.stillAccepted(live)).toBe(live.length);
+  }, 300_000);
+
+  it('auth service SIGKILLed with logouts in flight: every one it answered 204 is enforced', async () => {
+    const sessions = await rig.sessions(44);
+    const live = sessions.splice(0, 4);
+    // Two clients log out one session after another; the auth service dies after the 8th 204,
+    // with requests in flight. Those cut off are not accepted (no 2xx) and not counted.
+    const answered: TokenPair[] = [];
+    const queue = sessions.slice(0, 20);
+    let killed: Promise<void> | undefined;
+    await Promise.all(
+      [0, 1].map(async () => {
+        for (let next = queue.shift(); next; next = queue.shift()) {
+          answered.push(...(await rig.logout([next])));
+          if (answered.length >= 8) killed ??= rig.auth.stop('SIGKILL');
+        }
+      }),
+    );
+    await killed;
+    await rig.auth.start();
+    const accepted = [...answered, ...(await rig.logout(sessions.slice(20)))];
+
+    const count = await rig.enforcement(accepted);
+    report(`auth SIGKILL mid-stream (${answered.length} of 20 answered before the kill)`, count);
+    expect(count.enforced).toBe(count.expected);
+    expect(await rig.stillAccepted(live)).toBe(live.length);
+  }, 300_000);
+
+  it('a consumer SIGKILLed mid-stream and restarted misses nothing', async () => {
+    const sessions = await rig.sessions(44);
+    const live = sessions.splice(0, 4);
+    const victim = rig.consumers[0];
+    const [before] = await Promise.all([
+      rig.logout(sessions.splice(0, 20)),
+      victim.stop('SIGKILL'),
+    ]);
+    const during = await rig.logout(sessions.splice(0, 10));
+    await victim.start();
+    const accepted = [...before, ...during, ...(await rig.logout(sessions))];
+    expect(accepted.length).toBe(40);
+
+    const count = await rig.enforcement(accepted);
+    report('consumer SIGKILL and restart', count);
+    expect(count.enforced).toBe(count.expected);
+    expect(await rig.stillAccepted(live)).toBe(live.length);
+  }, 300_000);
+});
+
+describe('faults on the embedded database', () => {
+  const rig = new FaultRig('embedded');
+
+  beforeAll(async () => {
+    await rig.start(['orders']);
+  }, 180_000);
+  afterAll(() => rig.stop(), 60_000);
+
+  it('auth service SIGKILLed between commit and publish: pending revocations survive and arrive', async () => {
+    const sessions = await rig.sessions(24);
+    const live = sessions.splice(0, 4);
+    await rig.kafka.stop({ keepWorkDir: true, signal: 'SIGKILL' });
+    const accepted = await rig.logout(sessions);
+    expect(accepted.length).toBe(20);
+    await rig.auth.stop('SIGKILL');
+    await rig.kafka.restart();
+    await rig.auth.start();
+
+    const count = await rig.enforcement(accepted);
+    report('embedded: auth SIGKILL with 20 unpublished revocations', count);
+    expect(count.enforced).toBe(count.expected);
+    expect(await rig.stillAccepted(live)).toBe(live.length);
+  }, 300_000);
+});
