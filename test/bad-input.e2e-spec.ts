@@ -47,6 +47,14 @@ describe('bad input gets a clear 4xx, never a 500', () => {
       'VALIDATION_FAILED',
     ],
     [
+      // Found by the REST fuzzer: PostgreSQL refused the query, answered as a 500.
+      'a NUL character in the username',
+      '/auth/login',
+      '{"username": "a\\u0000b", "password": "x"}',
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
       'a refresh token of the wrong type',
       '/auth/refresh',
       '{"refresh_token": 1}',
@@ -72,6 +80,41 @@ describe('bad input gets a clear 4xx, never a 500', () => {
     expect({ status: answer.status, code: answer.body.code }).toEqual({ status, code });
     expect(typeof answer.body.message).toBe('string');
   });
+
+  // Found by the REST fuzzer: only invalid_client answers carried RFC 6749 fields.
+  it.each([
+    ['an empty form', '/oauth/revoke', '', 'application/x-www-form-urlencoded', 400],
+    [
+      'an unknown field',
+      '/oauth/introspect',
+      'token=a&x=1',
+      'application/x-www-form-urlencoded',
+      400,
+    ],
+    ['malformed JSON', '/oauth/revoke', '{"token":', 'application/json', 400],
+    [
+      'an oversized form',
+      '/oauth/introspect',
+      `token=${'a'.repeat(100_000)}`,
+      'application/x-www-form-urlencoded',
+      413,
+    ],
+  ])(
+    'auth-service OAuth endpoints: %s is an RFC 6749 invalid_request',
+    async (_name, path, body, type, status) => {
+      const answer = await call(`${system.auth.url}${path}`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': type },
+      });
+      expect({ status: answer.status, error: answer.body.error }).toEqual({
+        status,
+        error: 'invalid_request',
+      });
+      expect(typeof answer.body.error_description).toBe('string');
+      expect(typeof answer.body.code).toBe('string');
+    },
+  );
 
   it('auth-service: a validation error names the offending fields', async () => {
     const answer = await call<{ fields: { field: string }[] }>(`${system.auth.url}/auth/register`, {

@@ -1,38 +1,110 @@
 import { describe, expect, it } from '@jest/globals';
-import { call } from './support/http.js';
+import { postFrom, type AddressedAnswer } from './support/from-address.js';
 import { PASSWORD, register, uniqueName } from './support/users.js';
 import { useSystem } from './support/use-system.js';
+
+const PER_USERNAME = 3;
+const PER_IP = 6;
+const GUESSES = 20;
+
+/** What a loop of login attempts met: how many reached the password check, how many were cut off. */
+interface Outcome {
+  readonly tried: number;
+  /** 401 INVALID_CREDENTIALS: only the password check answers that. */
+  readonly checked: number;
+  readonly limited: AddressedAnswer[];
+  readonly other: AddressedAnswer[];
+}
+
+function tally(answers: AddressedAnswer[]): Outcome {
+  return {
+    tried: answers.length,
+    checked: answers.filter((a) => a.status === 401 && a.body.code === 'INVALID_CREDENTIALS')
+      .length,
+    limited: answers.filter((a) => a.status === 429),
+    other: answers.filter((a) => a.status !== 429 && a.status !== 401),
+  };
+}
+
+/** A 429 that says how long to wait, within the one-minute window. */
+const expectCutOff = (answer: AddressedAnswer): void => {
+  expect({ status: answer.status, code: answer.body.code }).toEqual({
+    status: 429,
+    code: 'RATE_LIMITED',
+  });
+  expect(Number(answer.retryAfter)).toBeGreaterThanOrEqual(1);
+  expect(Number(answer.retryAfter)).toBeLessThanOrEqual(60);
+};
 
 describe('rate limits on login', () => {
   const system = useSystem({
     database: 'embedded',
-    authEnv: { RATE_LIMIT_LOGIN_PER_USERNAME: '3', RATE_LIMIT_LOGIN_PER_IP: '6' },
+    authEnv: {
+      RATE_LIMIT_LOGIN_PER_USERNAME: String(PER_USERNAME),
+      RATE_LIMIT_LOGIN_PER_IP: String(PER_IP),
+    },
   });
 
-  const attempt = (username: string, password = 'wrong password') =>
-    call(`${system.auth.url}/auth/login`, { json: { username, password } });
+  // Each test plays its own client IP, so neither spends the other's per-IP budget.
+  const attempt = (ip: string, username: string, password = 'wrong password') =>
+    postFrom(ip, `${system.auth.url}/auth/login`, { username, password });
 
-  it('a brute force on one username meets 429 with Retry-After, even with the right password after', async () => {
+  it('a password-guessing loop on one username is cut off with 429 and Retry-After; the right password too', async () => {
     const username = uniqueName('victim');
     await register(system.auth.url, username);
-    const statuses: number[] = [];
-    for (let i = 0; i < 3; i++) statuses.push((await attempt(username)).status);
-    const limited = await attempt(username, PASSWORD);
-    expect(statuses).toEqual([401, 401, 401]);
-    expect({ status: limited.status, code: limited.body.code }).toEqual({
-      status: 429,
-      code: 'RATE_LIMITED',
-    });
-    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    const answers: AddressedAnswer[] = [];
+    for (let i = 0; i < GUESSES; i++) {
+      answers.push(await attempt('127.0.0.2', username, `guess ${i}`));
+    }
+    const outcome = tally(answers);
+    const rightPassword = await attempt('127.0.0.2', username, PASSWORD);
+    console.log(
+      `brute force on one username: ${outcome.tried} attempts tried, ${outcome.checked} reached password checking, ${outcome.limited.length} cut off with 429; the right password after: ${rightPassword.status}`,
+    );
+
+    expect(answers.slice(0, PER_USERNAME).map((a) => a.status)).toEqual(
+      Array(PER_USERNAME).fill(401),
+    );
+    expect({
+      checked: outcome.checked,
+      limited: outcome.limited.length,
+      other: outcome.other,
+    }).toEqual({ checked: PER_USERNAME, limited: GUESSES - PER_USERNAME, other: [] });
+    outcome.limited.forEach(expectCutOff);
+    expectCutOff(rightPassword);
     // Case does not get around it.
-    expect((await attempt(username.toUpperCase())).status).toBe(429);
+    expectCutOff(await attempt('127.0.0.2', username.toUpperCase()));
   });
 
-  it('spraying many usernames from one IP meets the per-IP limit', async () => {
-    const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await attempt(uniqueName('spray'))).status);
-    // Every username is new, so only the per-IP limit (6, five used above) can answer 429.
-    expect(statuses[0]).toBe(401);
-    expect(statuses.slice(1)).toEqual([429, 429, 429]);
+  it('spraying many usernames from one IP meets the per-IP limit; a right password from it too', async () => {
+    const victims = [uniqueName('sprayed'), uniqueName('sprayed')];
+    for (const name of victims) await register(system.auth.url, name);
+    const answers: AddressedAnswer[] = [];
+    const usernames = new Set<string>();
+    for (let i = 0; i < GUESSES; i++) {
+      // Never more than two tries a username: only the per-IP limit can cut these off.
+      const username =
+        i < 2 * victims.length ? (victims[i % victims.length] ?? '') : uniqueName('spray');
+      usernames.add(username);
+      answers.push(await attempt('127.0.0.3', username));
+    }
+    const outcome = tally(answers);
+    const untouched = uniqueName('bystander');
+    await register(system.auth.url, untouched);
+    const rightPassword = await attempt('127.0.0.3', untouched, PASSWORD);
+    console.log(
+      `spray from one IP across ${usernames.size} usernames: ${outcome.tried} attempts tried, ${outcome.checked} reached password checking, ${outcome.limited.length} cut off with 429; a right password from that IP after: ${rightPassword.status}`,
+    );
+
+    expect({
+      checked: outcome.checked,
+      limited: outcome.limited.length,
+      other: outcome.other,
+    }).toEqual({ checked: PER_IP, limited: GUESSES - PER_IP, other: [] });
+    expect(answers.slice(PER_IP).every((a) => a.status === 429)).toBe(true);
+    outcome.limited.forEach(expectCutOff);
+    expectCutOff(rightPassword);
+    // The limit is the IP's: the same right password from another client IP logs in.
+    expect((await attempt('127.0.0.4', untouched, PASSWORD)).status).toBe(200);
   });
 });

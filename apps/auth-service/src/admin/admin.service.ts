@@ -9,6 +9,8 @@ import { SessionsRepository } from '../sessions/sessions.repository.js';
 import { UsersRepository } from '../users/users.repository.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Key ids are JWK thumbprints (base64url), event keys prefixed with `events-`. */
+const KID = /^[A-Za-z0-9_-]{1,128}$/;
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 export interface AuditEntry {
@@ -99,6 +101,8 @@ export class AdminService {
 
   /** A compromised key: it leaves the JWKS and every token it signed is refused everywhere. */
   async revokeKey(admin: Principal, kid: string): Promise<void> {
+    // Anything else is no key of ours, and may not even be storable (U+0000).
+    if (!KID.test(kid)) throw new AuthError('NOT_FOUND', 'No such key.');
     const { found } = await this.keys.revoke(kid);
     if (!found) throw new AuthError('NOT_FOUND', 'No such key.');
     await this.db.transaction((tx) =>

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Length, Matches } from 'class-validator';
+import { IsString, Length, Matches, NotContains } from 'class-validator';
 
 export class RegisterDto {
   @ApiProperty({ minLength: 3, maxLength: 64, pattern: '^[A-Za-z0-9._@-]+$', example: 'alice' })
@@ -20,6 +20,8 @@ export class LoginDto {
   @ApiProperty({ maxLength: 64, example: 'alice' })
   @IsString()
   @Length(1, 64)
+  // PostgreSQL text cannot hold U+0000, and no registered username contains it.
+  @NotContains('\u0000', { message: 'username must not contain NUL characters' })
   username!: string;
 
   @ApiProperty({ maxLength: 256, format: 'password' })

@@ -5,7 +5,8 @@ import {
   type ArgumentsHost,
   type ExceptionFilter,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { withOAuthFields } from '../oauth/oauth-error.js';
 import { AuthError, type AuthErrorCode } from './auth-error.js';
 
 interface ErrorBody {
@@ -22,18 +23,22 @@ const CODE_BY_STATUS: Record<number, AuthErrorCode> = {
   415: 'UNSUPPORTED_MEDIA_TYPE',
 };
 
-/** Every error leaves as `{ code, message, fields? }`; unknown errors become a logged 500. */
+/**
+ * Every error leaves as `{ code, message, fields? }` (on OAuth endpoints with RFC 6749 `error` and
+ * `error_description` too); unknown errors become a logged 500.
+ */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpErrorFilter');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
     const [status, body] = this.toBody(exception);
     if (status === 401 && !response.hasHeader('WWW-Authenticate')) {
       response.setHeader('WWW-Authenticate', 'Bearer');
     }
-    response.status(status).json(body);
+    response.status(status).json(withOAuthFields(http.getRequest<Request>().path, status, body));
   }
 
   private toBody(exception: unknown): [number, ErrorBody] {

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import { withOAuthFields } from '../oauth/oauth-error.js';
 
 interface BodyParserError extends Error {
   type?: string;
@@ -12,34 +13,25 @@ interface BodyParserError extends Error {
  */
 export function bodyErrorHandler(
   err: BodyParserError,
-  _req: Request,
+  req: Request,
   res: Response,
   next: NextFunction,
 ): void {
   if (res.headersSent) return next(err);
+  const answer = (status: number, code: string, message: string): void => {
+    res.status(status).json(withOAuthFields(req.path, status, { code, message }));
+  };
   switch (err.type ?? '') {
     case 'entity.parse.failed':
-      res
-        .status(400)
-        .json({ code: 'MALFORMED_JSON', message: 'The request body is not valid JSON.' });
-      return;
+      return answer(400, 'MALFORMED_JSON', 'The request body is not valid JSON.');
     case 'entity.too.large':
-      res
-        .status(413)
-        .json({ code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.' });
-      return;
+      return answer(413, 'PAYLOAD_TOO_LARGE', 'The request body is too large.');
     case 'charset.unsupported':
     case 'encoding.unsupported':
-      res
-        .status(415)
-        .json({ code: 'UNSUPPORTED_MEDIA_TYPE', message: 'The body encoding is not supported.' });
-      return;
+      return answer(415, 'UNSUPPORTED_MEDIA_TYPE', 'The body encoding is not supported.');
     default:
       if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
-        res
-          .status(err.status)
-          .json({ code: 'VALIDATION_FAILED', message: 'The request body was refused.' });
-        return;
+        return answer(err.status, 'VALIDATION_FAILED', 'The request body was refused.');
       }
       next(err);
   }

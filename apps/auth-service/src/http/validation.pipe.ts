@@ -9,9 +9,24 @@ function flatten(errors: readonly ValidationError[], prefix = ''): FieldError[] 
   });
 }
 
+/** No request body has nested fields; deeper nesting than this is refused before transforming. */
+const MAX_BODY_DEPTH = 16;
+
+/** Whether `value` nests objects or arrays deeper than `max` levels (iterative: no recursion). */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const pending: [unknown, number][] = [[value, 1]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [node, depth] = next;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(node)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /**
- * Strict body validation: a body must be a JSON object, and unknown fields or wrong types are a
- * 400 that lists the fields.
+ * Strict body validation: a body must be a JSON object of bounded depth, and unknown fields or
+ * wrong types are a 400 that lists the fields.
  */
 export class StrictValidationPipe extends ValidationPipe {
   constructor() {
@@ -33,6 +48,10 @@ export class StrictValidationPipe extends ValidationPipe {
       (typeof value !== 'object' || value === null || Array.isArray(value))
     ) {
       throw new AuthError('VALIDATION_FAILED', 'The request body must be a JSON object.');
+    }
+    // class-transformer recurses once per level: a deeply nested body overflowed the stack (500).
+    if (metadata.type === 'body' && nestedDeeperThan(value, MAX_BODY_DEPTH)) {
+      throw new AuthError('VALIDATION_FAILED', 'The request body is nested too deeply.');
     }
     return super.transform(value, metadata);
   }

@@ -11,6 +11,15 @@ export interface AuthenticatedClient {
 
 const sha256 = (value: string): Buffer => createHash('sha256').update(value).digest();
 
+/** RFC 6749 section 2.3.1: Basic id and secret are form-encoded; bad encoding is invalid_client. */
+function formDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw oauthError(401, 'invalid_client', 'Malformed Basic credentials.');
+  }
+}
+
 /**
  * OAuth client authentication: `client_secret_basic`, `client_secret_post`, or a public client
  * by `client_id` alone. Secrets are compared in constant time against their SHA-256.
@@ -43,8 +52,8 @@ export class ClientAuthenticator {
       const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
       if (colon < 0) throw oauthError(401, 'invalid_client', 'Malformed Basic credentials.');
-      clientId = decodeURIComponent(decoded.slice(0, colon));
-      secret = decodeURIComponent(decoded.slice(colon + 1));
+      clientId = formDecode(decoded.slice(0, colon));
+      secret = formDecode(decoded.slice(colon + 1));
     }
     if (!clientId) throw oauthError(401, 'invalid_client', 'Client authentication is required.');
     const client = this.clients.get(clientId);

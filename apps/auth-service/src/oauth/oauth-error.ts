@@ -7,3 +7,24 @@ export function oauthError(status: 400 | 401, error: string, description: string
     status,
   );
 }
+
+/** The OAuth endpoints (RFC 7009, RFC 7662): every error they answer is an RFC 6749 one too. */
+const OAUTH_PATHS = new Set(['/oauth/revoke', '/oauth/introspect']);
+
+/**
+ * On an OAuth endpoint, adds RFC 6749 section 5.2 `error` and `error_description` to an error
+ * body that lacks them (a refused body, bad JSON, a wrong method): `invalid_client` for 401,
+ * `invalid_request` for any other 4xx. Other paths and statuses are left as they are.
+ */
+export function withOAuthFields<T extends { message: string }>(
+  path: string,
+  status: number,
+  body: T,
+): T {
+  const normalized = path.toLowerCase().replace(/\/+$/, '');
+  if (!OAUTH_PATHS.has(normalized) || status < 400 || status >= 500 || 'error' in body) {
+    return body;
+  }
+  const error = status === 401 ? 'invalid_client' : 'invalid_request';
+  return { ...body, error, error_description: body.message };
+}

@@ -118,6 +118,14 @@ export class Denylist {
     };
   }
 
+  /**
+   * Bytes held by the typed-array tables of token and session ids (the bulk of the denylist);
+   * the tables grow with the live entries and shrink back when pruning empties them.
+   */
+  tableBytes(): number {
+    return this.tokens.tableBytes + this.sessions.tableBytes;
+  }
+
   private matters(expiresAt: number): boolean {
     return (expiresAt + this.clockToleranceSeconds) * 1000 >= this.clock.nowMs();
   }
