@@ -45,8 +45,7 @@ describe('parseRevocationEvent', () => {
 
   it('keeps the event type, and derives it for events written before the field existed', () => {
     expect(parseRevocationEvent(encodeRevocationEvent(valid)).eventType).toBe(valid.eventType);
-    const older: Partial<RevocationEvent> = { ...valid };
-    delete older.eventType;
+    const older = Object.fromEntries(Object.entries(valid).filter(([k]) => k !== 'eventType'));
     expect(parseRevocationEvent(JSON.stringify({ ...older, reason: 'password-change' }))).toEqual({
       ...valid,
       reason: 'password-change',
