@@ -94,6 +94,18 @@ const MIGRATIONS: readonly Migration[] = [
       `CREATE TABLE secrets (name text PRIMARY KEY, value text NOT NULL)`,
     ],
   },
+  {
+    version: 5,
+    statements: [
+      // Attempt counters shared by every instance: one fixed window per key.
+      `CREATE TABLE rate_limit_counters (
+         key text PRIMARY KEY,
+         hits integer NOT NULL,
+         resets_at_ms bigint NOT NULL
+       )`,
+      `CREATE INDEX rate_limit_counters_by_reset ON rate_limit_counters (resets_at_ms)`,
+    ],
+  },
 ];
 
 /** Brings the schema up to date. Safe to run from several instances at once. */
