@@ -15,6 +15,7 @@ import { HealthController } from './health/health.controller.js';
 import { KafkaRevocationPublisher } from './kafka/kafka-revocation.publisher.js';
 import { REVOCATION_PUBLISHER } from './kafka/revocation-publisher.js';
 import { JwksController } from './keys/jwks.controller.js';
+import { LoginLockout } from './lockout/login-lockout.js';
 import { DatabaseRateLimitStore } from './rate-limit/database-rate-limit.store.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RATE_LIMIT_STORE } from './rate-limit/rate-limit-store.js';
@@ -62,6 +63,12 @@ export class AuthAppModule implements OnApplicationShutdown {
           provide: RATE_LIMIT_STORE,
           useFactory: (db: Database) => new DatabaseRateLimitStore(db),
           inject: [DATABASE],
+        },
+        {
+          provide: LoginLockout,
+          useFactory: (db: Database, config: AuthConfig) =>
+            new LoginLockout(db, config.loginLockout),
+          inject: [DATABASE, AUTH_CONFIG],
         },
         PasswordHasher,
         UsersRepository,

@@ -39,7 +39,13 @@ export class AuthController {
   @HttpCode(200)
   @RateLimit('login')
   @ApiOkResponse({ description: '`{access_token, refresh_token, token_type, expires_in}`' })
-  @ApiErrors('VALIDATION_FAILED', 'MALFORMED_JSON', 'INVALID_CREDENTIALS', 'RATE_LIMITED')
+  @ApiErrors(
+    'VALIDATION_FAILED',
+    'MALFORMED_JSON',
+    'INVALID_CREDENTIALS',
+    'RATE_LIMITED',
+    'LOGIN_LOCKED',
+  )
   login(@Body() body: LoginDto, @Req() req: Request): Promise<IssuedTokens> {
     return this.auth.login(body.username, body.password, {
       userAgent: req.headers['user-agent']?.slice(0, 512),

@@ -9,6 +9,7 @@ import { OutboxRelay } from '../revocation/outbox.relay.js';
 import { RevocationRecorder } from '../revocation/revocation-recorder.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
 import { SessionsService } from '../sessions/sessions.service.js';
+import { LoginLockout } from '../lockout/login-lockout.js';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { UsersRepository } from '../users/users.repository.js';
 import type { ClientInfo } from './client-info.js';
@@ -32,6 +33,7 @@ export class AuthService {
     private readonly relay: OutboxRelay,
     private readonly hasher: PasswordHasher,
     private readonly sessionsService: SessionsService,
+    private readonly lockout: LoginLockout,
   ) {}
 
   async register(username: string, password: string): Promise<{ id: string }> {
@@ -47,12 +49,20 @@ export class AuthService {
     return { id };
   }
 
+  /**
+   * Checks the password; a locked username is refused before it is checked (429 LOGIN_LOCKED),
+   * whether or not the password is right. A failure counts towards the lock the same way whether
+   * or not the user exists; a success clears the count.
+   */
   async login(username: string, password: string, client: ClientInfo): Promise<IssuedTokens> {
+    await this.lockout.assertUnlocked(username);
     const user = await this.users.findByUsername(username);
     const ok = await this.hasher.verify(user?.passwordHash, password);
     if (!user || !ok || user.disabled) {
+      await this.lockout.recordFailure(username);
       throw new AuthError('INVALID_CREDENTIALS', 'The username or password is incorrect.');
     }
+    await this.lockout.recordSuccess(username);
     const sessionId = randomUUID();
     const lifetimeSeconds = Math.min(
       this.config.refreshTokenTtlSeconds,

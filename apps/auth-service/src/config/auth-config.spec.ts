@@ -17,9 +17,31 @@ describe('loadAuthConfig', () => {
       revocationTopic: 'auth.revocations',
       databaseUrl: undefined,
     });
+    expect(config.loginLockout).toEqual({
+      threshold: 5,
+      baseMs: 1_000,
+      maxMs: 900_000,
+      resetMs: 86_400_000,
+    });
     expect(loadAuthConfig({ KAFKA_BROKERS: 'k:1', PORT: '4000' }).issuer).toBe(
       'http://127.0.0.1:4000',
     );
+  });
+
+  it('reads the login lockout settings', () => {
+    const env = {
+      KAFKA_BROKERS: 'k:1',
+      LOGIN_LOCKOUT_THRESHOLD: '2',
+      LOGIN_LOCKOUT_BASE_SECONDS: '3',
+      LOGIN_LOCKOUT_MAX_SECONDS: '12',
+      LOGIN_LOCKOUT_RESET_SECONDS: '100',
+    };
+    expect(loadAuthConfig(env).loginLockout).toEqual({
+      threshold: 2,
+      baseMs: 3_000,
+      maxMs: 12_000,
+      resetMs: 100_000,
+    });
   });
 
   it.each([
@@ -32,6 +54,19 @@ describe('loadAuthConfig', () => {
     [
       { KAFKA_BROKERS: 'k:1', ACCESS_TOKEN_TTL_SECONDS: '3600', REFRESH_TOKEN_TTL_SECONDS: '600' },
       'REFRESH_TOKEN_TTL_SECONDS',
+    ],
+    [{ KAFKA_BROKERS: 'k:1', LOGIN_LOCKOUT_THRESHOLD: '0' }, 'LOGIN_LOCKOUT_THRESHOLD'],
+    [
+      { KAFKA_BROKERS: 'k:1', LOGIN_LOCKOUT_BASE_SECONDS: '60', LOGIN_LOCKOUT_MAX_SECONDS: '30' },
+      'LOGIN_LOCKOUT_MAX_SECONDS',
+    ],
+    [
+      {
+        KAFKA_BROKERS: 'k:1',
+        LOGIN_LOCKOUT_MAX_SECONDS: '3600',
+        LOGIN_LOCKOUT_RESET_SECONDS: '60',
+      },
+      'LOGIN_LOCKOUT_RESET_SECONDS',
     ],
   ])('fails fast with a TypeError naming what to set: %j', (env, name) => {
     expect(() => loadAuthConfig(env)).toThrow(TypeError);

@@ -1,4 +1,5 @@
 import { DEFAULT_REVOCATION_TOPIC } from '@tokenfence/contract';
+import type { LockoutPolicy } from '../lockout/lockout-policy.js';
 
 export type SigningAlgorithm = 'ES256' | 'EdDSA' | 'RS256';
 
@@ -54,6 +55,8 @@ export interface AuthConfig {
   readonly clients: readonly OAuthClient[];
   /** Attempts per minute, per client IP and per username. */
   readonly rateLimits: Readonly<Record<RateLimitedAction, ActionLimits>>;
+  /** Progressive lockout of a username after consecutive failed logins. */
+  readonly loginLockout: LockoutPolicy;
   /** The first admin, created at start-up when both are set and the user does not exist. */
   readonly admin: { readonly username: string; readonly password: string } | undefined;
 }
@@ -67,6 +70,18 @@ function limits(env: Env, action: string, perIp: number, perUsername: number): A
       limit: int(env, `RATE_LIMIT_${action}_PER_USERNAME`, perUsername, 1, 1_000_000),
       windowMs,
     },
+  };
+}
+
+/** `LOGIN_LOCKOUT_*`: after THRESHOLD failures, locks of BASE s doubling up to MAX s. */
+function lockout(env: Env): LockoutPolicy {
+  const baseSeconds = int(env, 'LOGIN_LOCKOUT_BASE_SECONDS', 1, 1, 3600);
+  const maxSeconds = int(env, 'LOGIN_LOCKOUT_MAX_SECONDS', 900, baseSeconds, 86_400);
+  return {
+    threshold: int(env, 'LOGIN_LOCKOUT_THRESHOLD', 5, 1, 1000),
+    baseMs: baseSeconds * 1000,
+    maxMs: maxSeconds * 1000,
+    resetMs: int(env, 'LOGIN_LOCKOUT_RESET_SECONDS', 86_400, maxSeconds, 30 * 86_400) * 1000,
   };
 }
 
@@ -191,6 +206,7 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
       refresh: limits(env, 'REFRESH', 120, 60),
       password: limits(env, 'PASSWORD', 20, 5),
     },
+    loginLockout: lockout(env),
     admin: parseAdmin(env),
   };
 }

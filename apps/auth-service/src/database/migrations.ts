@@ -106,6 +106,19 @@ const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX rate_limit_counters_by_reset ON rate_limit_counters (resets_at_ms)`,
     ],
   },
+  {
+    version: 6,
+    statements: [
+      // Consecutive failed logins per (lower-cased) username, whether or not the user exists.
+      `CREATE TABLE login_failures (
+         username text PRIMARY KEY,
+         failures integer NOT NULL,
+         locked_until_ms bigint NOT NULL,
+         last_failure_ms bigint NOT NULL
+       )`,
+      `CREATE INDEX login_failures_by_last_failure ON login_failures (last_failure_ms)`,
+    ],
+  },
 ];
 
 /** Brings the schema up to date. Safe to run from several instances at once. */

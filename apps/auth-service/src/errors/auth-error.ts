@@ -16,6 +16,7 @@ const STATUS = {
   USERNAME_TAKEN: 409,
   PAYLOAD_TOO_LARGE: 413,
   RATE_LIMITED: 429,
+  LOGIN_LOCKED: 429,
   UNSUPPORTED_MEDIA_TYPE: 415,
   NOT_READY: 503,
   INTERNAL_ERROR: 500,
@@ -39,6 +40,8 @@ export class AuthError extends Error {
     readonly code: AuthErrorCode,
     message: string,
     readonly fields?: readonly FieldError[],
+    /** Sent as `Retry-After` (seconds) with a 429. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }

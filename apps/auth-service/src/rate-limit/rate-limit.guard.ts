@@ -6,7 +6,7 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import { AUTH_CONFIG, type AuthConfig, type RateLimitedAction } from '../config/auth-config.js';
 import { AuthError } from '../errors/auth-error.js';
 import { RATE_LIMIT_STORE, type RateLimitRule, type RateLimitStore } from './rate-limit-store.js';
@@ -32,8 +32,7 @@ export class RateLimitGuard implements CanActivate {
     );
     if (!action) return true;
     const rules = this.config.rateLimits[action];
-    const http = context.switchToHttp();
-    const request = http.getRequest<Request>();
+    const request = context.switchToHttp().getRequest<Request>();
     const body = request.body as { username?: unknown } | undefined;
     const checks: [string, RateLimitRule][] = [
       [`${action}:ip:${request.ip ?? 'unknown'}`, rules.perIp],
@@ -44,7 +43,11 @@ export class RateLimitGuard implements CanActivate {
     const waits = await Promise.all(checks.map(([key, rule]) => this.store.hit(key, rule)));
     const waitMs = Math.max(...waits);
     if (waitMs === 0) return true;
-    http.getResponse<Response>().setHeader('Retry-After', String(Math.ceil(waitMs / 1000)));
-    throw new AuthError('RATE_LIMITED', 'Too many attempts; retry later.');
+    throw new AuthError(
+      'RATE_LIMITED',
+      'Too many attempts; retry later.',
+      undefined,
+      Math.ceil(waitMs / 1000),
+    );
   }
 }
