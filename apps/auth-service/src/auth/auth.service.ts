@@ -12,7 +12,16 @@ import { SessionsService } from '../sessions/sessions.service.js';
 import { LoginLockout } from '../lockout/login-lockout.js';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { UsersRepository } from '../users/users.repository.js';
+import type { AuthenticatedClient } from '../oauth/client-authenticator.js';
+import { ClientAuthenticator } from '../oauth/client-authenticator.js';
+import { grantedScope, parseScope, scopesNotAllowed } from '../oauth/client-scopes.js';
 import type { ClientInfo } from './client-info.js';
+
+/** The client a login is for, and the scopes it asks for (undefined: all it may have). */
+export interface LoginGrant {
+  readonly client: AuthenticatedClient;
+  readonly requestedScopes: readonly string[] | undefined;
+}
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
@@ -34,6 +43,7 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly sessionsService: SessionsService,
     private readonly lockout: LoginLockout,
+    private readonly clients: ClientAuthenticator,
   ) {}
 
   async register(username: string, password: string): Promise<{ id: string }> {
@@ -54,7 +64,20 @@ export class AuthService {
    * whether or not the password is right. A failure counts towards the lock the same way whether
    * or not the user exists; a success clears the count.
    */
-  async login(username: string, password: string, client: ClientInfo): Promise<IssuedTokens> {
+  async login(
+    username: string,
+    password: string,
+    device: ClientInfo,
+    grant: LoginGrant,
+  ): Promise<IssuedTokens> {
+    // Checked before anything about the user: the answer cannot depend on who exists.
+    const refused = scopesNotAllowed(grant.requestedScopes ?? [], grant.client.allowedScopes);
+    if (refused.length > 0) {
+      throw new AuthError(
+        'SCOPE_NOT_ALLOWED',
+        `Client ${grant.client.clientId} may not request: ${refused.join(' ')}.`,
+      );
+    }
     await this.lockout.assertUnlocked(username);
     const user = await this.users.findByUsername(username);
     const ok = await this.hasher.verify(user?.passwordHash, password);
@@ -75,8 +98,10 @@ export class AuthService {
         id: sessionId,
         userId: user.id,
         expiresAt: sessionExpiresAt,
-        userAgent: client.userAgent,
-        ip: client.ip,
+        userAgent: device.userAgent,
+        ip: device.ip,
+        clientId: grant.client.clientId,
+        requestedScope: grant.requestedScopes?.join(' '),
       });
       await this.sessions.insertRefreshToken(tx, refresh.hash, sessionId, refresh.expiresAt);
     });
@@ -84,7 +109,8 @@ export class AuthService {
       {
         userId: user.id,
         sessionId,
-        scope: user.scope,
+        scope: grantedScope(user.scope, grant.client.allowedScopes, grant.requestedScopes),
+        clientId: grant.client.clientId,
         tokensRevokedBefore: user.tokensRevokedBefore,
         authTime: nowSeconds(),
       },
@@ -121,6 +147,9 @@ export class AuthService {
       if (!twoTabs && (state.tokenExpired || !state.sessionLive)) return { kind: 'invalid' };
       const user = await this.users.findById(state.userId, tx);
       if (!user || user.disabled) return { kind: 'invalid' };
+      // A client removed from the configuration can no longer refresh its sessions.
+      const client = this.clients.find(state.clientId);
+      if (!client) return { kind: 'invalid' };
       let successor: string;
       if (twoTabs) {
         successor = this.issuer.successorOf(refreshToken, new Date(state.expiresAt * 1000)).token;
@@ -141,7 +170,12 @@ export class AuthService {
         {
           userId: user.id,
           sessionId: state.sessionId,
-          scope: user.scope,
+          scope: grantedScope(
+            user.scope,
+            client.allowedScopes,
+            state.requestedScope === undefined ? undefined : parseScope(state.requestedScope),
+          ),
+          clientId: client.clientId,
           tokensRevokedBefore: user.tokensRevokedBefore,
           authTime: state.authTime,
         },

@@ -28,6 +28,22 @@ describe('loadAuthConfig', () => {
     );
   });
 
+  it('reads OAuth clients with their allowed scopes', () => {
+    const clients = loadAuthConfig({
+      KAFKA_BROKERS: 'k:1',
+      OAUTH_CLIENTS: JSON.stringify([
+        { client_id: 'shop', allowed_scopes: ['profile', 'orders:read'] },
+        { client_id: 'bare' },
+        { client_id: 'tokenfence-first-party' },
+      ]),
+    }).clients;
+    expect(clients).toEqual([
+      { clientId: 'shop', secretSha256: undefined, allowedScopes: ['profile', 'orders:read'] },
+      { clientId: 'bare', secretSha256: undefined, allowedScopes: [] },
+      { clientId: 'tokenfence-first-party', secretSha256: undefined, allowedScopes: undefined },
+    ]);
+  });
+
   it('reads the login lockout settings', () => {
     const env = {
       KAFKA_BROKERS: 'k:1',
@@ -56,6 +72,14 @@ describe('loadAuthConfig', () => {
       'REFRESH_TOKEN_TTL_SECONDS',
     ],
     [{ KAFKA_BROKERS: 'k:1', LOGIN_LOCKOUT_THRESHOLD: '0' }, 'LOGIN_LOCKOUT_THRESHOLD'],
+    [
+      { KAFKA_BROKERS: 'k:1', OAUTH_CLIENTS: '[{"client_id":"c","allowed_scopes":"profile"}]' },
+      'allowed_scopes',
+    ],
+    [
+      { KAFKA_BROKERS: 'k:1', OAUTH_CLIENTS: '[{"client_id":"c","allowed_scopes":["a b"]}]' },
+      'allowed_scopes',
+    ],
     [
       { KAFKA_BROKERS: 'k:1', LOGIN_LOCKOUT_BASE_SECONDS: '60', LOGIN_LOCKOUT_MAX_SECONDS: '30' },
       'LOGIN_LOCKOUT_MAX_SECONDS',

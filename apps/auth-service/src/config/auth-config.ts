@@ -1,5 +1,9 @@
 import { DEFAULT_REVOCATION_TOPIC } from '@tokenfence/contract';
 import type { LockoutPolicy } from '../lockout/lockout-policy.js';
+import { SCOPE_TOKEN } from '../oauth/client-scopes.js';
+
+/** Client id of the service's own login, always known, public unless configured otherwise. */
+export const FIRST_PARTY_CLIENT_ID = 'tokenfence-first-party';
 
 export type SigningAlgorithm = 'ES256' | 'EdDSA' | 'RS256';
 
@@ -15,6 +19,12 @@ export interface ActionLimits {
 export interface OAuthClient {
   readonly clientId: string;
   readonly secretSha256: string | undefined;
+  /**
+   * The scopes tokens issued for this client may carry. `undefined` (the built-in first-party
+   * client when it is not configured, or configured without `allowed_scopes`): every scope of
+   * the user. Other clients without `allowed_scopes` may be issued none.
+   */
+  readonly allowedScopes: readonly string[] | undefined;
 }
 
 /** The auth service's whole configuration, validated once at start-up. */
@@ -114,7 +124,17 @@ function parseClients(raw: string | undefined): OAuthClient[] {
     if (hash !== undefined && (typeof hash !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(hash))) {
       fail('OAUTH_CLIENTS', '"client_secret_sha256" values that are base64url SHA-256 digests');
     }
-    return { clientId: e.client_id, secretSha256: hash };
+    const scopes = e.allowed_scopes;
+    if (
+      scopes !== undefined &&
+      (!Array.isArray(scopes) ||
+        !scopes.every((s): s is string => typeof s === 'string' && SCOPE_TOKEN.test(s)))
+    ) {
+      fail('OAUTH_CLIENTS', '"allowed_scopes" values that are arrays of RFC 6749 scope tokens');
+    }
+    const allowedScopes =
+      scopes ?? (e.client_id === FIRST_PARTY_CLIENT_ID ? undefined : ([] as string[]));
+    return { clientId: e.client_id, secretSha256: hash, allowedScopes };
   });
 }
 

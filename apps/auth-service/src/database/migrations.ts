@@ -119,6 +119,15 @@ const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX login_failures_by_last_failure ON login_failures (last_failure_ms)`,
     ],
   },
+  {
+    version: 7,
+    statements: [
+      // The client a session was opened for, and the scopes its login asked for (NULL: all the
+      // client may have): every token of the session is limited by both.
+      `ALTER TABLE sessions ADD COLUMN client_id text NOT NULL DEFAULT 'tokenfence-first-party'`,
+      `ALTER TABLE sessions ADD COLUMN requested_scope text`,
+    ],
+  },
 ];
 
 /** Brings the schema up to date. Safe to run from several instances at once. */
