@@ -38,6 +38,7 @@ function revocation(nowS) {
     revokedAtMs: nowS * 1000,
     expiresAt: nowS + 900,
     reason: 'logout',
+    eventType: 'https://schemas.openid.net/secevent/caep/event-type/session-revoked',
   };
 }
 

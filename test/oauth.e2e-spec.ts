@@ -1,15 +1,36 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as oauth from 'oauth4webapi';
-import { basicAuth, form, FORM, OAUTH_CLIENTS_ENV, SERVICE_CLIENT } from './support/clients.js';
+import {
+  basicAuth,
+  form,
+  FORM,
+  OAUTH_CLIENTS_ENV,
+  SERVICE_CLIENT,
+  SHOP_CLIENT,
+} from './support/clients.js';
 import { expectAccepted, waitRejected } from './support/downstream.js';
-import { call } from './support/http.js';
+import { bearer, call } from './support/http.js';
 import { TestSystem } from './support/system.js';
-import { login, register, uniqueName } from './support/users.js';
+import { login, PASSWORD, register, uniqueName, type TokenPair } from './support/users.js';
+
+const ADMIN = { username: 'oauth-admin', password: 'an admin password for tests' };
+const claimsOf = (token: string): { scope: string; client_id: string } =>
+  JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as {
+    scope: string;
+    client_id: string;
+  };
 
 const FIRST_PARTY = 'tokenfence-first-party';
 
 describe.each(['embedded', 'postgres'] as const)('OAuth standards (%s database)', (database) => {
-  const system = new TestSystem({ database, authEnv: { OAUTH_CLIENTS: OAUTH_CLIENTS_ENV } });
+  const system = new TestSystem({
+    database,
+    authEnv: {
+      OAUTH_CLIENTS: OAUTH_CLIENTS_ENV,
+      ADMIN_USERNAME: ADMIN.username,
+      ADMIN_PASSWORD: ADMIN.password,
+    },
+  });
   const service = basicAuth(SERVICE_CLIENT.id, SERVICE_CLIENT.secret);
 
   beforeAll(async () => {
@@ -176,5 +197,84 @@ describe.each(['embedded', 'postgres'] as const)('OAuth standards (%s database)'
     const foreign = await revoke({ token: third.access_token }, service);
     expect(foreign.status).toBe(200);
     await expectAccepted(system.orders, third.access_token);
+  });
+
+  it('a client is issued only its allowed scopes, at login, at refresh and after an admin scope change', async () => {
+    const username = uniqueName('shopper');
+    const id = await register(system.auth.url, username);
+    const loginFor = (fields: Record<string, string>) =>
+      call<TokenPair & { code?: string }>(`${system.auth.url}/auth/login`, {
+        json: { username, password: PASSWORD, ...fields },
+      });
+
+    // The user has profile, orders:read and game:play; the shop may have the first two only.
+    const shop = await loginFor({ client_id: SHOP_CLIENT.id });
+    expect(shop.status).toBe(200);
+    expect(claimsOf(shop.body.access_token)).toMatchObject({
+      scope: 'profile orders:read',
+      client_id: SHOP_CLIENT.id,
+    });
+    const narrowed = await loginFor({ client_id: SHOP_CLIENT.id, scope: 'orders:read' });
+    expect(claimsOf(narrowed.body.access_token).scope).toBe('orders:read');
+    const tooMuch = await loginFor({ client_id: SHOP_CLIENT.id, scope: 'profile game:play' });
+    expect({ status: tooMuch.status, code: tooMuch.body.code }).toEqual({
+      status: 400,
+      code: 'SCOPE_NOT_ALLOWED',
+    });
+    const firstParty = await loginFor({});
+    expect(claimsOf(firstParty.body.access_token)).toMatchObject({
+      scope: 'profile orders:read game:play',
+      client_id: FIRST_PARTY,
+    });
+    // A client without allowed_scopes is issued none; a confidential one must authenticate.
+    const noSecret = await loginFor({ client_id: SERVICE_CLIENT.id });
+    expect({ status: noSecret.status, code: noSecret.body.code }).toEqual({
+      status: 401,
+      code: 'INVALID_CLIENT',
+    });
+    const service = await loginFor({
+      client_id: SERVICE_CLIENT.id,
+      client_secret: SERVICE_CLIENT.secret,
+    });
+    expect(claimsOf(service.body.access_token)).toMatchObject({ scope: '' });
+    const unknownClient = await loginFor({ client_id: 'nobody-configured-me' });
+    expect(unknownClient.status).toBe(401);
+
+    // An admin grants orders:write and drops profile: each session's next refresh intersects.
+    const admin = await call<TokenPair>(`${system.auth.url}/auth/login`, { json: ADMIN });
+    const rescope = await call(`${system.auth.url}/admin/users/${id}/scopes`, {
+      method: 'PUT',
+      headers: bearer(admin.body.access_token),
+      json: { scope: 'orders:read orders:write game:play' },
+    });
+    expect(rescope.status).toBe(204);
+    const refreshed = async (tokens: TokenPair) => {
+      const answer = await call<TokenPair>(`${system.auth.url}/auth/refresh`, {
+        json: { refresh_token: tokens.refresh_token },
+      });
+      expect(answer.status).toBe(200);
+      return claimsOf(answer.body.access_token);
+    };
+    expect(await refreshed(shop.body)).toMatchObject({
+      scope: 'orders:read',
+      client_id: SHOP_CLIENT.id,
+    });
+    expect((await refreshed(narrowed.body)).scope).toBe('orders:read');
+    expect((await refreshed(firstParty.body)).scope).toBe('orders:read orders:write game:play');
+
+    // Refresh tokens are the shop's own to revoke, not another client's.
+    const shopSession = await loginFor({ client_id: SHOP_CLIENT.id });
+    const byOther = await revoke({ token: shopSession.body.refresh_token, client_id: FIRST_PARTY });
+    expect(byOther.status).toBe(200);
+    expect((await introspect(shopSession.body.refresh_token)).body).toMatchObject({
+      active: true,
+      client_id: SHOP_CLIENT.id,
+    });
+    const byShop = await revoke({
+      token: shopSession.body.refresh_token,
+      client_id: SHOP_CLIENT.id,
+    });
+    expect(byShop.status).toBe(200);
+    expect((await introspect(shopSession.body.refresh_token)).body).toEqual({ active: false });
   });
 });

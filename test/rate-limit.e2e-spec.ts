@@ -1,4 +1,7 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { freePort } from './support/free-port.js';
+import { call } from './support/http.js';
+import { TestSystem, type RunningService } from './support/system.js';
 import { postFrom, type AddressedAnswer } from './support/from-address.js';
 import { PASSWORD, register, uniqueName } from './support/users.js';
 import { useSystem } from './support/use-system.js';
@@ -106,5 +109,40 @@ describe('rate limits on login', () => {
     expectCutOff(rightPassword);
     // The limit is the IP's: the same right password from another client IP logs in.
     expect((await attempt('127.0.0.4', untouched, PASSWORD)).status).toBe(200);
+  });
+});
+
+const attemptAt = (authUrl: string, username: string, password = 'wrong password') =>
+  call(`${authUrl}/auth/login`, { json: { username, password } });
+
+// The embedded database belongs to one process (two PGlite instances on one data directory are
+// two diverging copies), so instances can share counters on PostgreSQL only.
+describe('two auth-service instances on one PostgreSQL database', () => {
+  const system = new TestSystem({
+    database: 'postgres',
+    authEnv: { RATE_LIMIT_LOGIN_PER_USERNAME: '3', RATE_LIMIT_LOGIN_PER_IP: '1000' },
+  });
+  let second: RunningService;
+
+  beforeAll(async () => {
+    await system.start();
+    second = await system.startAuth(await freePort());
+  }, 120_000);
+  afterAll(async () => {
+    await system.stop();
+  }, 60_000);
+
+  it('enforce one per-username limit between them', async () => {
+    const username = uniqueName('shared');
+    await register(system.auth.url, username);
+    const instances = [system.auth.url, second.url, system.auth.url, second.url];
+    const answers = [];
+    for (const url of instances) answers.push(await attemptAt(url, username));
+    // Each instance saw two attempts only: a limit per process would still answer 401.
+    expect(answers.map((a) => a.status)).toEqual([401, 401, 401, 429]);
+    expect(answers[3]?.body.code).toBe('RATE_LIMITED');
+    expect(Number(answers[3]?.headers.get('retry-after'))).toBeGreaterThan(0);
+    const rightPassword = await attemptAt(system.auth.url, username, PASSWORD);
+    expect(rightPassword.status).toBe(429);
   });
 });

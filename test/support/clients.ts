@@ -3,11 +3,15 @@ import { createHash } from 'node:crypto';
 /** A confidential OAuth client for the suites, and the auth-service setting that declares it. */
 export const SERVICE_CLIENT = { id: 'orders-service', secret: 'e2e-only-secret-5f3a9c1d7b2e' };
 
+/** A public client that may be issued two scopes only. */
+export const SHOP_CLIENT = { id: 'shop-app', allowedScopes: ['profile', 'orders:read'] };
+
 export const OAUTH_CLIENTS_ENV = JSON.stringify([
   {
     client_id: SERVICE_CLIENT.id,
     client_secret_sha256: createHash('sha256').update(SERVICE_CLIENT.secret).digest('base64url'),
   },
+  { client_id: SHOP_CLIENT.id, allowed_scopes: SHOP_CLIENT.allowedScopes },
 ]);
 
 export const basicAuth = (id: string, secret: string): Record<string, string> => ({

@@ -15,7 +15,10 @@ import { HealthController } from './health/health.controller.js';
 import { KafkaRevocationPublisher } from './kafka/kafka-revocation.publisher.js';
 import { REVOCATION_PUBLISHER } from './kafka/revocation-publisher.js';
 import { JwksController } from './keys/jwks.controller.js';
+import { LoginLockout } from './lockout/login-lockout.js';
+import { DatabaseRateLimitStore } from './rate-limit/database-rate-limit.store.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
+import { RATE_LIMIT_STORE } from './rate-limit/rate-limit-store.js';
 import { ClientAuthenticator } from './oauth/client-authenticator.js';
 import { OAuthController } from './oauth/oauth.controller.js';
 import { OAuthTokensService } from './oauth/oauth-tokens.service.js';
@@ -56,6 +59,17 @@ export class AuthAppModule implements OnApplicationShutdown {
         { provide: DATABASE, useValue: database },
         { provide: REVOCATION_PUBLISHER, useClass: KafkaRevocationPublisher },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
+        {
+          provide: RATE_LIMIT_STORE,
+          useFactory: (db: Database) => new DatabaseRateLimitStore(db),
+          inject: [DATABASE],
+        },
+        {
+          provide: LoginLockout,
+          useFactory: (db: Database, config: AuthConfig) =>
+            new LoginLockout(db, config.loginLockout),
+          inject: [DATABASE, AUTH_CONFIG],
+        },
         PasswordHasher,
         UsersRepository,
         SessionsRepository,

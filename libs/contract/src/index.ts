@@ -17,6 +17,14 @@ export {
   REVOCATION_CONTENT_TYPE,
   REVOCATION_HEADERS,
 } from './topic.js';
+export {
+  CAEP_EVENT_TYPES,
+  isKnownRevocationEventType,
+  revocationEventType,
+  TOKENFENCE_EVENT_TYPES,
+  type KnownRevocationEventType,
+  type RevocationEventType,
+} from './revocation-event-types.js';
 export { EventError, type EventErrorCode } from './event-error.js';
 export {
   encodeRevocationEvent,

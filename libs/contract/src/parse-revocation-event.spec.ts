@@ -13,6 +13,7 @@ const valid: RevocationEvent = {
   reason: 'logout',
   scope: 'session',
   sid: 'sid-1',
+  eventType: 'https://schemas.openid.net/secevent/caep/event-type/session-revoked',
 };
 
 function codeOf(input: string | Uint8Array): string | undefined {
@@ -42,6 +43,29 @@ describe('parseRevocationEvent', () => {
     }
   });
 
+  it('keeps the event type, and derives it for events written before the field existed', () => {
+    expect(parseRevocationEvent(encodeRevocationEvent(valid)).eventType).toBe(valid.eventType);
+    const older = Object.fromEntries(Object.entries(valid).filter(([k]) => k !== 'eventType'));
+    expect(parseRevocationEvent(JSON.stringify({ ...older, reason: 'password-change' }))).toEqual({
+      ...valid,
+      reason: 'password-change',
+      eventType: 'https://schemas.openid.net/secevent/caep/event-type/credential-change',
+    });
+    const olderToken = { ...older, scope: 'token', jti: 'jti-1', sid: undefined };
+    expect(parseRevocationEvent(JSON.stringify(olderToken)).eventType).toBe(
+      'https://tokenfence.dev/secevent/token-revoked',
+    );
+  });
+
+  it('keeps an unknown https event type: the revocation still applies by its scope', () => {
+    const future = 'https://schemas.openid.net/secevent/caep/event-type/some-future-event';
+    expect(parseRevocationEvent(JSON.stringify({ ...valid, eventType: future }))).toMatchObject({
+      scope: 'session',
+      sid: 'sid-1',
+      eventType: future,
+    });
+  });
+
   it('drops unknown fields instead of passing them on', () => {
     const parsed = parseRevocationEvent(JSON.stringify({ ...valid, extra: 'x', jti: 'stray' }));
     expect(parsed).not.toHaveProperty('extra');
@@ -63,6 +87,22 @@ describe('parseRevocationEvent', () => {
     ['a negative expiry', JSON.stringify({ ...valid, expiresAt: -1 }), 'EVENT_INVALID'],
     ['a fractional expiry', JSON.stringify({ ...valid, expiresAt: 1.5 }), 'EVENT_INVALID'],
     ['an empty id', JSON.stringify({ ...valid, id: '' }), 'EVENT_INVALID'],
+    [
+      'an event type that is no string',
+      JSON.stringify({ ...valid, eventType: 7 }),
+      'EVENT_INVALID',
+    ],
+    ['an empty event type', JSON.stringify({ ...valid, eventType: '' }), 'EVENT_INVALID'],
+    [
+      'an event type that is no https URI',
+      JSON.stringify({ ...valid, eventType: 'session-revoked' }),
+      'EVENT_INVALID',
+    ],
+    [
+      'an overlong event type',
+      JSON.stringify({ ...valid, eventType: `https://x.test/${'a'.repeat(300)}` }),
+      'EVENT_INVALID',
+    ],
   ])('rejects %s', (_name, input, code) => {
     expect(codeOf(input)).toBe(code);
   });

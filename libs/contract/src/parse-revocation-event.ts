@@ -1,6 +1,7 @@
 import { EventError } from './event-error.js';
 import { MAX_EVENT_BYTES } from './topic.js';
 import { REVOCATION_EVENT_VERSION, type RevocationEvent } from './revocation-event.js';
+import { revocationEventType, type RevocationEventType } from './revocation-event-types.js';
 
 const MAX_ID_LENGTH = 256;
 
@@ -18,6 +19,31 @@ function requireInteger(o: Json, key: string): number {
   const value = o[key];
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
     throw new EventError('EVENT_INVALID', `field "${key}" must be a non-negative integer`);
+  }
+  return value;
+}
+
+const MAX_EVENT_TYPE_LENGTH = 256;
+
+/**
+ * The member's `eventType`: any absolute https URI is accepted, known or not (a newer auth service
+ * may name new events; the revocation is applied by its scope). Absent (written before the field
+ * existed): derived from scope and reason, as the auth service names it now.
+ */
+function eventTypeOf(
+  o: Json,
+  scope: RevocationEvent['scope'],
+  reason: string,
+): RevocationEventType {
+  const value = o.eventType;
+  if (value === undefined) return revocationEventType(scope, reason);
+  if (
+    typeof value !== 'string' ||
+    value.length > MAX_EVENT_TYPE_LENGTH ||
+    !value.startsWith('https://') ||
+    /\s/.test(value)
+  ) {
+    throw new EventError('EVENT_INVALID', 'field "eventType" must be an https URI');
   }
   return value;
 }
@@ -67,6 +93,7 @@ export function validateRevocationEvent(decoded: unknown): RevocationEvent {
         reason,
         scope: 'token',
         jti: requireString(o, 'jti'),
+        eventType: eventTypeOf(o, 'token', reason),
       };
     case 'session':
       return {
@@ -78,14 +105,17 @@ export function validateRevocationEvent(decoded: unknown): RevocationEvent {
         reason,
         scope: 'session',
         sid: requireString(o, 'sid'),
+        eventType: eventTypeOf(o, 'session', reason),
       };
     case 'user': {
       const cutoff = requireInteger(o, 'cutoff');
-      return { v, id, sub, revokedAtMs, expiresAt, reason, scope: 'user', cutoff };
+      const eventType = eventTypeOf(o, 'user', reason);
+      return { v, id, sub, revokedAtMs, expiresAt, reason, scope: 'user', cutoff, eventType };
     }
     case 'all': {
       const cutoff = requireInteger(o, 'cutoff');
-      return { v, id, sub, revokedAtMs, expiresAt, reason, scope: 'all', cutoff };
+      const eventType = eventTypeOf(o, 'all', reason);
+      return { v, id, sub, revokedAtMs, expiresAt, reason, scope: 'all', cutoff, eventType };
     }
     case 'key':
       return {
@@ -97,6 +127,7 @@ export function validateRevocationEvent(decoded: unknown): RevocationEvent {
         reason,
         scope: 'key',
         kid: requireString(o, 'kid'),
+        eventType: eventTypeOf(o, 'key', reason),
       };
     default:
       throw new EventError('EVENT_INVALID', `unknown scope ${JSON.stringify(o.scope)}`);

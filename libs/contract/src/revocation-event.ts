@@ -1,3 +1,5 @@
+import type { RevocationEventType } from './revocation-event-types.js';
+
 /**
  * The revocation event contract, version 1. The auth service writes these events; every guard
  * instance reads them. Time fields follow JWT conventions: seconds since the epoch, except
@@ -10,7 +12,17 @@ export type RevocationScope = 'token' | 'session' | 'user' | 'all' | 'key';
 
 /** Why a revocation happened. Free to extend; consumers must not reject unknown reasons. */
 export type RevocationReason =
-  'logout' | 'logout-all' | 'refresh-reuse' | 'password-change' | 'admin' | (string & {});
+  | 'logout'
+  | 'logout-all'
+  | 'refresh-reuse'
+  | 'password-change'
+  | 'oauth-revoke'
+  | 'admin'
+  | 'account-disabled'
+  | 'token-claims-change'
+  | 'emergency'
+  | 'key-compromise'
+  | (string & {});
 
 interface RevocationEventBase {
   /** Schema version. */
@@ -27,6 +39,12 @@ interface RevocationEventBase {
    */
   readonly expiresAt: number;
   readonly reason: RevocationReason;
+  /**
+   * What happened, as an event-type URI: a CAEP name where one fits, else ours (see
+   * `revocationEventType`). Descriptive only: a consumer enforces `scope`, whatever the name.
+   * Events written before this field existed lack it; the parser derives it from scope and reason.
+   */
+  readonly eventType: RevocationEventType;
 }
 
 /** One access token, by its `jti`. */

@@ -5,12 +5,27 @@ import type { RevocationEvent } from './revocation-event.js';
 /**
  * Every message on the revocation topic is one Security Event Token (RFC 8417): a compact JWS
  * with header `typ: secevent+jwt`, signed by the auth service with its event key (a key of its
- * JWKS whose `kid` starts with {@link EVENT_KEY_ID_PREFIX}). Two event types exist:
+ * JWKS whose `kid` starts with {@link EVENT_KEY_ID_PREFIX}). Its `events` claim holds exactly one
+ * of two SET event types ({@link EVENT_TYPES}):
  *
  * - a revocation batch: the revocations one relay round committed for one partition, signed once,
- *   so a cold start verifies one signature per batch rather than per revocation;
+ *   so a cold start verifies one signature per batch rather than per revocation. Each member is a
+ *   {@link RevocationEvent} and names its own event type in `eventType`: a CAEP URI where one fits
+ *   (`session-revoked`, `credential-change`, `token-claims-change`), else one of ours under
+ *   `https://tokenfence.dev/secevent/` (see `revocationEventType`, the one mapping). A member
+ *   without `eventType` (older producers) gets the derived name; an unknown https name (a newer
+ *   producer) is kept and the member is applied by its `scope`; a malformed one makes the member
+ *   invalid, so it is skipped and counted like any other invalid member;
  * - a heartbeat, per partition: "every revocation accepted before `publishedBeforeMs` has been
  *   published to this partition before this message", which lets a consumer prove its freshness.
+ *
+ * ```json
+ * { "iss": "https://auth.example", "iat": 1800000000, "jti": "…",
+ *   "events": { "https://tokenfence.dev/secevent/revocation-batch": { "revocations": [
+ *     { "v": 1, "id": "…", "sub": "…", "scope": "session", "sid": "…", "reason": "logout",
+ *       "eventType": "https://schemas.openid.net/secevent/caep/event-type/session-revoked",
+ *       "revokedAtMs": 1800000000123, "expiresAt": 1800000901 } ] } } }
+ * ```
  */
 export const SET_TYP = 'secevent+jwt';
 export const EVENT_KEY_ID_PREFIX = 'events-';

@@ -14,12 +14,18 @@ import { ChangePasswordDto, LoginDto, RefreshDto, RegisterDto } from './auth.dto
 import { AuthService } from './auth.service.js';
 import { BearerAuthGuard } from './bearer-auth.guard.js';
 import { RateLimit, RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
+import { FIRST_PARTY_CLIENT_ID } from '../config/auth-config.js';
+import { ClientAuthenticator } from '../oauth/client-authenticator.js';
+import { parseScope } from '../oauth/client-scopes.js';
 
 @ApiTags('auth')
 @Controller('auth')
 @UseGuards(RateLimitGuard)
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly clients: ClientAuthenticator,
+  ) {}
 
   @Post('register')
   @RateLimit('register')
@@ -39,12 +45,27 @@ export class AuthController {
   @HttpCode(200)
   @RateLimit('login')
   @ApiOkResponse({ description: '`{access_token, refresh_token, token_type, expires_in}`' })
-  @ApiErrors('VALIDATION_FAILED', 'MALFORMED_JSON', 'INVALID_CREDENTIALS', 'RATE_LIMITED')
+  @ApiErrors(
+    'VALIDATION_FAILED',
+    'MALFORMED_JSON',
+    'SCOPE_NOT_ALLOWED',
+    'INVALID_CREDENTIALS',
+    'INVALID_CLIENT',
+    'RATE_LIMITED',
+    'LOGIN_LOCKED',
+  )
   login(@Body() body: LoginDto, @Req() req: Request): Promise<IssuedTokens> {
-    return this.auth.login(body.username, body.password, {
-      userAgent: req.headers['user-agent']?.slice(0, 512),
-      ip: req.ip,
+    // client_secret_post, or a public client by id; the service's own login by default.
+    const client = this.clients.authenticate(undefined, {
+      client_id: body.client_id ?? FIRST_PARTY_CLIENT_ID,
+      client_secret: body.client_secret,
     });
+    return this.auth.login(
+      body.username,
+      body.password,
+      { userAgent: req.headers['user-agent']?.slice(0, 512), ip: req.ip },
+      { client, requestedScopes: body.scope === undefined ? undefined : parseScope(body.scope) },
+    );
   }
 
   @Post('refresh')

@@ -1,5 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Length, Matches, NotContains } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, Length, Matches, NotContains } from 'class-validator';
 
 export class RegisterDto {
   @ApiProperty({ minLength: 3, maxLength: 64, pattern: '^[A-Za-z0-9._@-]+$', example: 'alice' })
@@ -28,6 +28,32 @@ export class LoginDto {
   @IsString()
   @Length(1, 256)
   password!: string;
+
+  @ApiPropertyOptional({
+    description: 'The OAuth client the tokens are for (default: tokenfence-first-party)',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  client_id?: string;
+
+  @ApiPropertyOptional({ description: 'The secret of a confidential client', format: 'password' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 512)
+  client_secret?: string;
+
+  @ApiPropertyOptional({
+    description: 'Scopes to limit the tokens to; each must be allowed for the client',
+    example: 'profile orders:read',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 1024)
+  @Matches(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, {
+    message: 'scope must be space-separated RFC 6749 scope tokens',
+  })
+  scope?: string;
 }
 
 export class RefreshDto {

@@ -9,9 +9,19 @@ import { OutboxRelay } from '../revocation/outbox.relay.js';
 import { RevocationRecorder } from '../revocation/revocation-recorder.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
 import { SessionsService } from '../sessions/sessions.service.js';
+import { LoginLockout } from '../lockout/login-lockout.js';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { UsersRepository } from '../users/users.repository.js';
+import type { AuthenticatedClient } from '../oauth/client-authenticator.js';
+import { ClientAuthenticator } from '../oauth/client-authenticator.js';
+import { grantedScope, parseScope, scopesNotAllowed } from '../oauth/client-scopes.js';
 import type { ClientInfo } from './client-info.js';
+
+/** The client a login is for, and the scopes it asks for (undefined: all it may have). */
+export interface LoginGrant {
+  readonly client: AuthenticatedClient;
+  readonly requestedScopes: readonly string[] | undefined;
+}
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
@@ -32,6 +42,8 @@ export class AuthService {
     private readonly relay: OutboxRelay,
     private readonly hasher: PasswordHasher,
     private readonly sessionsService: SessionsService,
+    private readonly lockout: LoginLockout,
+    private readonly clients: ClientAuthenticator,
   ) {}
 
   async register(username: string, password: string): Promise<{ id: string }> {
@@ -47,12 +59,33 @@ export class AuthService {
     return { id };
   }
 
-  async login(username: string, password: string, client: ClientInfo): Promise<IssuedTokens> {
+  /**
+   * Checks the password; a locked username is refused before it is checked (429 LOGIN_LOCKED),
+   * whether or not the password is right. A failure counts towards the lock the same way whether
+   * or not the user exists; a success clears the count.
+   */
+  async login(
+    username: string,
+    password: string,
+    device: ClientInfo,
+    grant: LoginGrant,
+  ): Promise<IssuedTokens> {
+    // Checked before anything about the user: the answer cannot depend on who exists.
+    const refused = scopesNotAllowed(grant.requestedScopes ?? [], grant.client.allowedScopes);
+    if (refused.length > 0) {
+      throw new AuthError(
+        'SCOPE_NOT_ALLOWED',
+        `Client ${grant.client.clientId} may not request: ${refused.join(' ')}.`,
+      );
+    }
+    await this.lockout.assertUnlocked(username);
     const user = await this.users.findByUsername(username);
     const ok = await this.hasher.verify(user?.passwordHash, password);
     if (!user || !ok || user.disabled) {
+      await this.lockout.recordFailure(username);
       throw new AuthError('INVALID_CREDENTIALS', 'The username or password is incorrect.');
     }
+    await this.lockout.recordSuccess(username);
     const sessionId = randomUUID();
     const lifetimeSeconds = Math.min(
       this.config.refreshTokenTtlSeconds,
@@ -65,8 +98,10 @@ export class AuthService {
         id: sessionId,
         userId: user.id,
         expiresAt: sessionExpiresAt,
-        userAgent: client.userAgent,
-        ip: client.ip,
+        userAgent: device.userAgent,
+        ip: device.ip,
+        clientId: grant.client.clientId,
+        requestedScope: grant.requestedScopes?.join(' '),
       });
       await this.sessions.insertRefreshToken(tx, refresh.hash, sessionId, refresh.expiresAt);
     });
@@ -74,7 +109,8 @@ export class AuthService {
       {
         userId: user.id,
         sessionId,
-        scope: user.scope,
+        scope: grantedScope(user.scope, grant.client.allowedScopes, grant.requestedScopes),
+        clientId: grant.client.clientId,
         tokensRevokedBefore: user.tokensRevokedBefore,
         authTime: nowSeconds(),
       },
@@ -111,6 +147,9 @@ export class AuthService {
       if (!twoTabs && (state.tokenExpired || !state.sessionLive)) return { kind: 'invalid' };
       const user = await this.users.findById(state.userId, tx);
       if (!user || user.disabled) return { kind: 'invalid' };
+      // A client removed from the configuration can no longer refresh its sessions.
+      const client = this.clients.find(state.clientId);
+      if (!client) return { kind: 'invalid' };
       let successor: string;
       if (twoTabs) {
         successor = this.issuer.successorOf(refreshToken, new Date(state.expiresAt * 1000)).token;
@@ -131,7 +170,12 @@ export class AuthService {
         {
           userId: user.id,
           sessionId: state.sessionId,
-          scope: user.scope,
+          scope: grantedScope(
+            user.scope,
+            client.allowedScopes,
+            state.requestedScope === undefined ? undefined : parseScope(state.requestedScope),
+          ),
+          clientId: client.clientId,
           tokensRevokedBefore: user.tokensRevokedBefore,
           authTime: state.authTime,
         },

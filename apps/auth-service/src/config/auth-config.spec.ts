@@ -17,9 +17,47 @@ describe('loadAuthConfig', () => {
       revocationTopic: 'auth.revocations',
       databaseUrl: undefined,
     });
+    expect(config.loginLockout).toEqual({
+      threshold: 5,
+      baseMs: 1_000,
+      maxMs: 900_000,
+      resetMs: 86_400_000,
+    });
     expect(loadAuthConfig({ KAFKA_BROKERS: 'k:1', PORT: '4000' }).issuer).toBe(
       'http://127.0.0.1:4000',
     );
+  });
+
+  it('reads OAuth clients with their allowed scopes', () => {
+    const clients = loadAuthConfig({
+      KAFKA_BROKERS: 'k:1',
+      OAUTH_CLIENTS: JSON.stringify([
+        { client_id: 'shop', allowed_scopes: ['profile', 'orders:read'] },
+        { client_id: 'bare' },
+        { client_id: 'tokenfence-first-party' },
+      ]),
+    }).clients;
+    expect(clients).toEqual([
+      { clientId: 'shop', secretSha256: undefined, allowedScopes: ['profile', 'orders:read'] },
+      { clientId: 'bare', secretSha256: undefined, allowedScopes: [] },
+      { clientId: 'tokenfence-first-party', secretSha256: undefined, allowedScopes: undefined },
+    ]);
+  });
+
+  it('reads the login lockout settings', () => {
+    const env = {
+      KAFKA_BROKERS: 'k:1',
+      LOGIN_LOCKOUT_THRESHOLD: '2',
+      LOGIN_LOCKOUT_BASE_SECONDS: '3',
+      LOGIN_LOCKOUT_MAX_SECONDS: '12',
+      LOGIN_LOCKOUT_RESET_SECONDS: '100',
+    };
+    expect(loadAuthConfig(env).loginLockout).toEqual({
+      threshold: 2,
+      baseMs: 3_000,
+      maxMs: 12_000,
+      resetMs: 100_000,
+    });
   });
 
   it.each([
@@ -32,6 +70,27 @@ describe('loadAuthConfig', () => {
     [
       { KAFKA_BROKERS: 'k:1', ACCESS_TOKEN_TTL_SECONDS: '3600', REFRESH_TOKEN_TTL_SECONDS: '600' },
       'REFRESH_TOKEN_TTL_SECONDS',
+    ],
+    [{ KAFKA_BROKERS: 'k:1', LOGIN_LOCKOUT_THRESHOLD: '0' }, 'LOGIN_LOCKOUT_THRESHOLD'],
+    [
+      { KAFKA_BROKERS: 'k:1', OAUTH_CLIENTS: '[{"client_id":"c","allowed_scopes":"profile"}]' },
+      'allowed_scopes',
+    ],
+    [
+      { KAFKA_BROKERS: 'k:1', OAUTH_CLIENTS: '[{"client_id":"c","allowed_scopes":["a b"]}]' },
+      'allowed_scopes',
+    ],
+    [
+      { KAFKA_BROKERS: 'k:1', LOGIN_LOCKOUT_BASE_SECONDS: '60', LOGIN_LOCKOUT_MAX_SECONDS: '30' },
+      'LOGIN_LOCKOUT_MAX_SECONDS',
+    ],
+    [
+      {
+        KAFKA_BROKERS: 'k:1',
+        LOGIN_LOCKOUT_MAX_SECONDS: '3600',
+        LOGIN_LOCKOUT_RESET_SECONDS: '60',
+      },
+      'LOGIN_LOCKOUT_RESET_SECONDS',
     ],
   ])('fails fast with a TypeError naming what to set: %j', (env, name) => {
     expect(() => loadAuthConfig(env)).toThrow(TypeError);

@@ -1,4 +1,9 @@
 import { DEFAULT_REVOCATION_TOPIC } from '@tokenfence/contract';
+import type { LockoutPolicy } from '../lockout/lockout-policy.js';
+import { SCOPE_TOKEN } from '../oauth/client-scopes.js';
+
+/** Client id of the service's own login, always known, public unless configured otherwise. */
+export const FIRST_PARTY_CLIENT_ID = 'tokenfence-first-party';
 
 export type SigningAlgorithm = 'ES256' | 'EdDSA' | 'RS256';
 
@@ -14,6 +19,12 @@ export interface ActionLimits {
 export interface OAuthClient {
   readonly clientId: string;
   readonly secretSha256: string | undefined;
+  /**
+   * The scopes tokens issued for this client may carry. `undefined` (the built-in first-party
+   * client when it is not configured, or configured without `allowed_scopes`): every scope of
+   * the user. Other clients without `allowed_scopes` may be issued none.
+   */
+  readonly allowedScopes: readonly string[] | undefined;
 }
 
 /** The auth service's whole configuration, validated once at start-up. */
@@ -54,6 +65,8 @@ export interface AuthConfig {
   readonly clients: readonly OAuthClient[];
   /** Attempts per minute, per client IP and per username. */
   readonly rateLimits: Readonly<Record<RateLimitedAction, ActionLimits>>;
+  /** Progressive lockout of a username after consecutive failed logins. */
+  readonly loginLockout: LockoutPolicy;
   /** The first admin, created at start-up when both are set and the user does not exist. */
   readonly admin: { readonly username: string; readonly password: string } | undefined;
 }
@@ -67,6 +80,18 @@ function limits(env: Env, action: string, perIp: number, perUsername: number): A
       limit: int(env, `RATE_LIMIT_${action}_PER_USERNAME`, perUsername, 1, 1_000_000),
       windowMs,
     },
+  };
+}
+
+/** `LOGIN_LOCKOUT_*`: after THRESHOLD failures, locks of BASE s doubling up to MAX s. */
+function lockout(env: Env): LockoutPolicy {
+  const baseSeconds = int(env, 'LOGIN_LOCKOUT_BASE_SECONDS', 1, 1, 3600);
+  const maxSeconds = int(env, 'LOGIN_LOCKOUT_MAX_SECONDS', 900, baseSeconds, 86_400);
+  return {
+    threshold: int(env, 'LOGIN_LOCKOUT_THRESHOLD', 5, 1, 1000),
+    baseMs: baseSeconds * 1000,
+    maxMs: maxSeconds * 1000,
+    resetMs: int(env, 'LOGIN_LOCKOUT_RESET_SECONDS', 86_400, maxSeconds, 30 * 86_400) * 1000,
   };
 }
 
@@ -99,7 +124,17 @@ function parseClients(raw: string | undefined): OAuthClient[] {
     if (hash !== undefined && (typeof hash !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(hash))) {
       fail('OAUTH_CLIENTS', '"client_secret_sha256" values that are base64url SHA-256 digests');
     }
-    return { clientId: e.client_id, secretSha256: hash };
+    const scopes = e.allowed_scopes;
+    if (
+      scopes !== undefined &&
+      (!Array.isArray(scopes) ||
+        !scopes.every((s): s is string => typeof s === 'string' && SCOPE_TOKEN.test(s)))
+    ) {
+      fail('OAUTH_CLIENTS', '"allowed_scopes" values that are arrays of RFC 6749 scope tokens');
+    }
+    const allowedScopes =
+      scopes ?? (e.client_id === FIRST_PARTY_CLIENT_ID ? undefined : ([] as string[]));
+    return { clientId: e.client_id, secretSha256: hash, allowedScopes };
   });
 }
 
@@ -191,6 +226,7 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
       refresh: limits(env, 'REFRESH', 120, 60),
       password: limits(env, 'PASSWORD', 20, 5),
     },
+    loginLockout: lockout(env),
     admin: parseAdmin(env),
   };
 }

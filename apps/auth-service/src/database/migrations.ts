@@ -94,6 +94,40 @@ const MIGRATIONS: readonly Migration[] = [
       `CREATE TABLE secrets (name text PRIMARY KEY, value text NOT NULL)`,
     ],
   },
+  {
+    version: 5,
+    statements: [
+      // Attempt counters shared by every instance: one fixed window per key.
+      `CREATE TABLE rate_limit_counters (
+         key text PRIMARY KEY,
+         hits integer NOT NULL,
+         resets_at_ms bigint NOT NULL
+       )`,
+      `CREATE INDEX rate_limit_counters_by_reset ON rate_limit_counters (resets_at_ms)`,
+    ],
+  },
+  {
+    version: 6,
+    statements: [
+      // Consecutive failed logins per (lower-cased) username, whether or not the user exists.
+      `CREATE TABLE login_failures (
+         username text PRIMARY KEY,
+         failures integer NOT NULL,
+         locked_until_ms bigint NOT NULL,
+         last_failure_ms bigint NOT NULL
+       )`,
+      `CREATE INDEX login_failures_by_last_failure ON login_failures (last_failure_ms)`,
+    ],
+  },
+  {
+    version: 7,
+    statements: [
+      // The client a session was opened for, and the scopes its login asked for (NULL: all the
+      // client may have): every token of the session is limited by both.
+      `ALTER TABLE sessions ADD COLUMN client_id text NOT NULL DEFAULT 'tokenfence-first-party'`,
+      `ALTER TABLE sessions ADD COLUMN requested_scope text`,
+    ],
+  },
 ];
 
 /** Brings the schema up to date. Safe to run from several instances at once. */

@@ -2,7 +2,9 @@
 const STATUS = {
   VALIDATION_FAILED: 400,
   MALFORMED_JSON: 400,
+  SCOPE_NOT_ALLOWED: 400,
   INVALID_CREDENTIALS: 401,
+  INVALID_CLIENT: 401,
   INVALID_REFRESH_TOKEN: 401,
   REFRESH_TOKEN_REUSED: 401,
   TOKEN_MISSING: 401,
@@ -16,6 +18,7 @@ const STATUS = {
   USERNAME_TAKEN: 409,
   PAYLOAD_TOO_LARGE: 413,
   RATE_LIMITED: 429,
+  LOGIN_LOCKED: 429,
   UNSUPPORTED_MEDIA_TYPE: 415,
   NOT_READY: 503,
   INTERNAL_ERROR: 500,
@@ -39,6 +42,8 @@ export class AuthError extends Error {
     readonly code: AuthErrorCode,
     message: string,
     readonly fields?: readonly FieldError[],
+    /** Sent as `Retry-After` (seconds) with a 429. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }

@@ -8,7 +8,10 @@ import { SigningKeys } from './signing-keys.js';
 export interface AccessTokenSubject {
   readonly userId: string;
   readonly sessionId: string;
+  /** The granted scope: see `grantedScope`. */
   readonly scope: string;
+  /** The OAuth client the session was opened for. */
+  readonly clientId: string;
   /** The user's cutoff: the token's `iat` must be later, or it would be born revoked. */
   readonly tokensRevokedBefore: number;
   /** When the user authenticated (seconds), for `auth_time`. */
@@ -21,9 +24,6 @@ export interface IssuedTokens {
   readonly token_type: 'Bearer';
   readonly expires_in: number;
 }
-
-/** Client id of the service's own first-party clients, until clients are configurable. */
-export const FIRST_PARTY_CLIENT_ID = 'tokenfence-first-party';
 
 /** Hash under which a refresh token is stored: the token itself is never kept. */
 export function hashRefreshToken(token: string): string {
@@ -80,7 +80,7 @@ export class TokenIssuer implements OnModuleInit {
     return new SignJWT({
       scope: subject.scope,
       sid: subject.sessionId,
-      client_id: FIRST_PARTY_CLIENT_ID,
+      client_id: subject.clientId,
       auth_time: subject.authTime,
     })
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })

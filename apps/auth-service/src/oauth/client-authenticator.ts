@@ -1,12 +1,18 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { AUTH_CONFIG, type AuthConfig, type OAuthClient } from '../config/auth-config.js';
-import { FIRST_PARTY_CLIENT_ID } from '../keys/token-issuer.js';
+import {
+  AUTH_CONFIG,
+  FIRST_PARTY_CLIENT_ID,
+  type AuthConfig,
+  type OAuthClient,
+} from '../config/auth-config.js';
+import type { AllowedScopes } from './client-scopes.js';
 import { oauthError } from './oauth-error.js';
 
 export interface AuthenticatedClient {
   readonly clientId: string;
   readonly confidential: boolean;
+  readonly allowedScopes: AllowedScopes;
 }
 
 const sha256 = (value: string): Buffer => createHash('sha256').update(value).digest();
@@ -34,8 +40,14 @@ export class ClientAuthenticator {
       this.clients.set(FIRST_PARTY_CLIENT_ID, {
         clientId: FIRST_PARTY_CLIENT_ID,
         secretSha256: undefined,
+        allowedScopes: undefined,
       });
     }
+  }
+
+  /** A configured client (or the built-in first-party one) by id, without authenticating it. */
+  find(clientId: string): OAuthClient | undefined {
+    return this.clients.get(clientId);
   }
 
   authenticate(
@@ -61,12 +73,12 @@ export class ClientAuthenticator {
     if (client.secretSha256 === undefined) {
       if (secret !== undefined)
         throw oauthError(401, 'invalid_client', 'Unknown client or wrong secret.');
-      return { clientId, confidential: false };
+      return { clientId, confidential: false, allowedScopes: client.allowedScopes };
     }
     const expected = Buffer.from(client.secretSha256, 'base64url');
     if (secret === undefined || !timingSafeEqual(sha256(secret), expected)) {
       throw oauthError(401, 'invalid_client', 'Unknown client or wrong secret.');
     }
-    return { clientId, confidential: true };
+    return { clientId, confidential: true, allowedScopes: client.allowedScopes };
   }
 }

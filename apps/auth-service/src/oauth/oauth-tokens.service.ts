@@ -3,7 +3,7 @@ import type { Principal } from '@tokenfence/revocation-guard';
 import { LiveAccessTokens } from '../auth/live-access-tokens.js';
 import { AuthError } from '../errors/auth-error.js';
 import { DATABASE, type Database } from '../database/database.js';
-import { FIRST_PARTY_CLIENT_ID, hashRefreshToken } from '../keys/token-issuer.js';
+import { hashRefreshToken } from '../keys/token-issuer.js';
 import { OutboxRelay } from '../revocation/outbox.relay.js';
 import { RevocationRecorder } from '../revocation/revocation-recorder.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
@@ -58,7 +58,7 @@ export class OAuthTokensService {
     return {
       active: true,
       token_type: 'refresh_token',
-      client_id: FIRST_PARTY_CLIENT_ID,
+      client_id: state.clientId,
       sub: state.userId,
       sid: state.sessionId,
       exp: state.expiresAt,
@@ -85,9 +85,8 @@ export class OAuthTokensService {
       this.relay.wake();
       return;
     }
-    if (client.clientId !== FIRST_PARTY_CLIENT_ID) return;
     const state = await this.sessions.findRefreshToken(hashRefreshToken(token));
-    if (!state) return;
+    if (!state || state.clientId !== client.clientId) return;
     await this.sessionsService.endSession(state.userId, state.sessionId, 'oauth-revoke');
   }
 

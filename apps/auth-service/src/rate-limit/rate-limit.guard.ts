@@ -6,10 +6,10 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import { AUTH_CONFIG, type AuthConfig, type RateLimitedAction } from '../config/auth-config.js';
 import { AuthError } from '../errors/auth-error.js';
-import { RateLimiter } from './rate-limiter.js';
+import { RATE_LIMIT_STORE, type RateLimitRule, type RateLimitStore } from './rate-limit-store.js';
 
 const RATE_LIMIT_KEY = 'tokenfence:rateLimit';
 
@@ -19,35 +19,35 @@ export const RateLimit = (action: RateLimitedAction): MethodDecorator =>
 
 @Injectable()
 export class RateLimitGuard implements CanActivate {
-  private readonly limiter = new RateLimiter();
-
   constructor(
     private readonly reflector: Reflector,
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+    @Inject(RATE_LIMIT_STORE) private readonly store: RateLimitStore,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const action = this.reflector.get<RateLimitedAction | undefined>(
       RATE_LIMIT_KEY,
       context.getHandler(),
     );
     if (!action) return true;
     const rules = this.config.rateLimits[action];
-    const http = context.switchToHttp();
-    const request = http.getRequest<Request>();
+    const request = context.switchToHttp().getRequest<Request>();
     const body = request.body as { username?: unknown } | undefined;
-    const keys = [`${action}:ip:${request.ip ?? 'unknown'}`];
-    const rulesFor = [rules.perIp];
+    const checks: [string, RateLimitRule][] = [
+      [`${action}:ip:${request.ip ?? 'unknown'}`, rules.perIp],
+    ];
     if (typeof body?.username === 'string' && body.username.length <= 64) {
-      keys.push(`${action}:user:${body.username.toLowerCase()}`);
-      rulesFor.push(rules.perUsername);
+      checks.push([`${action}:user:${body.username.toLowerCase()}`, rules.perUsername]);
     }
-    let waitMs = 0;
-    keys.forEach((key, i) => {
-      waitMs = Math.max(waitMs, this.limiter.hit(key, rulesFor[i]));
-    });
+    const waits = await Promise.all(checks.map(([key, rule]) => this.store.hit(key, rule)));
+    const waitMs = Math.max(...waits);
     if (waitMs === 0) return true;
-    http.getResponse<Response>().setHeader('Retry-After', String(Math.ceil(waitMs / 1000)));
-    throw new AuthError('RATE_LIMITED', 'Too many attempts; retry later.');
+    throw new AuthError(
+      'RATE_LIMITED',
+      'Too many attempts; retry later.',
+      undefined,
+      Math.ceil(waitMs / 1000),
+    );
   }
 }

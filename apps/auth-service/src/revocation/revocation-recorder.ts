@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   encodeRevocationEvent,
   REVOCATION_EVENT_VERSION,
+  revocationEventType,
   type RevocationEvent,
   type RevocationReason,
 } from '@tokenfence/contract';
@@ -49,6 +50,7 @@ export class RevocationRecorder {
       revokedAtMs,
       expiresAt: knownExpiry ?? lastIat + this.config.accessTokenTtlSeconds,
       reason,
+      eventType: revocationEventType(target.scope, reason),
       ...target,
     } as RevocationEvent;
     await tx.query(

@@ -7,6 +7,9 @@ export interface NewSession {
   readonly expiresAt: Date;
   readonly userAgent: string | undefined;
   readonly ip: string | undefined;
+  readonly clientId: string;
+  /** The scopes the login asked for; undefined for everything the client may have. */
+  readonly requestedScope: string | undefined;
 }
 
 /** A refresh token looked up for rotation, with what decides whether it may be spent. */
@@ -22,6 +25,9 @@ export interface RefreshTokenState {
   readonly expiresAt: number;
   /** Spent at most `graceSeconds` ago, and its successor is still unspent. */
   readonly inGrace: boolean;
+  /** The client the session was opened for, and the scopes its login asked for. */
+  readonly clientId: string;
+  readonly requestedScope: string | undefined;
 }
 
 /** The live state of a session, as bearer routes of the auth service check it. */
@@ -46,13 +52,16 @@ export class SessionsRepository {
 
   async insert(tx: Queryable, session: NewSession): Promise<void> {
     await tx.query(
-      `INSERT INTO sessions (id, user_id, expires_at, user_agent, ip) VALUES ($1, $2, $3, $4, $5)`,
+      `INSERT INTO sessions (id, user_id, expires_at, user_agent, ip, client_id, requested_scope)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [
         session.id,
         session.userId,
         session.expiresAt,
         session.userAgent ?? null,
         session.ip ?? null,
+        session.clientId,
+        session.requestedScope ?? null,
       ],
     );
   }
@@ -104,8 +113,10 @@ export class SessionsRepository {
       auth_time: string | number;
       expires_at: string | number;
       in_grace: boolean | null;
+      client_id: string;
+      requested_scope: string | null;
     }>(
-      `SELECT rt.session_id, s.user_id,
+      `SELECT rt.session_id, s.user_id, s.client_id, s.requested_scope,
               rt.used_at IS NOT NULL AS used,
               rt.expires_at <= now() AS token_expired,
               (s.revoked_at IS NULL AND s.expires_at > now()) AS session_live,
@@ -130,6 +141,8 @@ export class SessionsRepository {
         authTime: Number(row.auth_time),
         expiresAt: Number(row.expires_at),
         inGrace: row.in_grace === true,
+        clientId: row.client_id,
+        requestedScope: row.requested_scope ?? undefined,
       }
     );
   }

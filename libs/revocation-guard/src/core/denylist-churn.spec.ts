@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import type { RevocationEvent, SecurityEvent } from '@tokenfence/contract';
+import {
+  revocationEventType,
+  type RevocationEvent,
+  type SecurityEvent,
+} from '@tokenfence/contract';
 import type { Clock } from './clock.js';
 import { Denylist, type DenylistSize } from './denylist.js';
 import type { RevocationEventSource } from './event-source.js';
@@ -71,6 +75,7 @@ describe('Denylist under hours of churn (virtual time)', () => {
         // Spread deterministically over the TTL range.
         expiresAt: clock.seconds + TTL_MIN + ((n * 7919) % TTL_SPREAD),
         reason: 'logout' as const,
+        eventType: revocationEventType(scope, 'logout'),
       };
       switch (scope) {
         case 'token':

@@ -12,7 +12,13 @@ class ManualClock implements Clock {
   }
 }
 
-const base = { v: 1 as const, sub: 'user-1', revokedAtMs: T0 * 1000, reason: 'logout' };
+const base = {
+  v: 1 as const,
+  sub: 'user-1',
+  revokedAtMs: T0 * 1000,
+  reason: 'logout',
+  eventType: 'https://schemas.openid.net/secevent/caep/event-type/session-revoked',
+};
 const session = (
   sid: string,
   expiresAt: number,

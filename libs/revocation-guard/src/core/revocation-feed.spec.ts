@@ -58,6 +58,7 @@ const revocation = (sid: string): RevocationEvent => ({
   revokedAtMs: NOW_MS - 5,
   expiresAt: NOW_MS / 1000 + 900,
   reason: 'logout',
+  eventType: 'https://schemas.openid.net/secevent/caep/event-type/session-revoked',
 });
 
 function sign(

@@ -1,26 +1,18 @@
-/** How many attempts a key may make per window. */
-export interface RateLimitRule {
-  readonly limit: number;
-  readonly windowMs: number;
-}
+import type { RateLimitRule, RateLimitStore } from './rate-limit-store.js';
 
 interface Window {
   startedMs: number;
   count: number;
 }
 
-/**
- * Fixed-window counters per key, in memory (each auth-service instance counts for itself).
- * `hit` answers how long to wait when the key is over its limit.
- */
-export class RateLimiter {
+/** Counters in this process only: for tests, or a single instance without shared limits. */
+export class InMemoryRateLimitStore implements RateLimitStore {
   private readonly windows = new Map<string, Window>();
   private lastSweepMs = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** Counts one attempt; returns 0 when allowed, else the milliseconds until the next one is. */
-  hit(key: string, rule: RateLimitRule): number {
+  hit(key: string, rule: RateLimitRule): Promise<number> {
     const now = this.now();
     this.sweep(now, rule.windowMs);
     let window = this.windows.get(key);
@@ -29,7 +21,7 @@ export class RateLimiter {
       this.windows.set(key, window);
     }
     window.count++;
-    return window.count > rule.limit ? window.startedMs + rule.windowMs - now : 0;
+    return Promise.resolve(window.count > rule.limit ? window.startedMs + rule.windowMs - now : 0);
   }
 
   private sweep(now: number, windowMs: number): void {
