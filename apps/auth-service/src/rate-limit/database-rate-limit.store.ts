@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { Database } from '../database/database.js';
 import type { RateLimitRule, RateLimitStore } from './rate-limit-store.js';
@@ -9,7 +10,8 @@ const SWEEP_INTERVAL_MS = 60_000;
  * Counters in the database, so every auth-service instance on it enforces one limit. One upsert
  * per check: it opens a new window when the key's last one has ended, else counts into it, and
  * returns the count and the window's end. Times come from the instance's clock, so instances
- * disagree about a window's end by at most their clock skew.
+ * disagree about a window's end by at most their clock skew. Keys are stored as SHA-256 digests:
+ * any string (a NUL included) is a valid key, and no username or IP address is written down.
  */
 export class DatabaseRateLimitStore implements RateLimitStore {
   private readonly logger = new Logger('RateLimit');
@@ -31,7 +33,7 @@ export class DatabaseRateLimitStore implements RateLimitStore {
          resets_at_ms = CASE WHEN c.resets_at_ms <= $2::bigint
                              THEN $2::bigint + $3::bigint ELSE c.resets_at_ms END
        RETURNING hits, resets_at_ms`,
-      [key, now, rule.windowMs],
+      [createHash('sha256').update(key).digest('base64url'), now, rule.windowMs],
     );
     const row = rows[0];
     if (!row) throw new Error('rate-limit upsert returned no row');

@@ -34,6 +34,18 @@ describe.each(stores)('a rate-limit store %s', (_name, create) => {
     expect(await store.hit(key, rule)).toBe(0);
   });
 
+  it('takes any string as a key, a NUL character and odd Unicode included', async () => {
+    const store = create(() => 1_000);
+    const rule = { limit: 1, windowMs: 10_000 };
+    for (const key of [
+      'login:user:a\u0000b',
+      'login:user:\ud83d',
+      `login:user:${'x'.repeat(500)}`,
+    ]) {
+      expect([await store.hit(key, rule), await store.hit(key, rule)]).toEqual([0, 10_000]);
+    }
+  });
+
   it('counts attempts made at once exactly', async () => {
     const store = create(() => 5_000_000);
     const key = `burst-${_name}`;

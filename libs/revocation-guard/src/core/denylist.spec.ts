@@ -128,8 +128,8 @@ describe('Denylist', () => {
 
   it('ignores an event that can no longer matter', () => {
     const list = new Denylist(5, new ManualClock(T0));
-    expect(list.apply(session('sid-1', T0 - 6))).toBe(false);
-    expect(list.apply(session('sid-2', T0 - 5))).toBe(true);
+    expect(list.apply(session('sid-1', T0 - 6))).toBe('expired');
+    expect(list.apply(session('sid-2', T0 - 5))).toBe('applied');
     expect(list.size().session).toBe(1);
   });
 });
@@ -152,5 +152,41 @@ describe('Denylist: global cutoff and signing keys', () => {
     expect(list.check({ ...claims(), kid: 'old-key' })).toBe('key');
     expect(list.check({ ...claims(), kid: 'new-key' })).toBeUndefined();
     expect(list.size()).toMatchObject({ key: 1 });
+  });
+});
+
+describe('Denylist: redeliveries and replays', () => {
+  const uuid = '0b6f2b2e-8f1e-4c43-9d1e-6f1f3d0c9a11';
+  const all = (cutoff: number, expiresAt: number): RevocationEvent => ({
+    ...base,
+    id: `g-${cutoff}`,
+    sub: 'admin',
+    scope: 'all',
+    cutoff,
+    expiresAt,
+  });
+  const key = (kid: string, expiresAt: number): RevocationEvent => ({
+    ...base,
+    id: `k-${kid}`,
+    scope: 'key',
+    kid,
+    expiresAt,
+  });
+
+  it.each([
+    ['token (plain id)', token('jti-1', T0 + 900), token('jti-1', T0 + 901)],
+    ['token (UUID)', token(uuid, T0 + 900), token(uuid, T0 + 901)],
+    ['session', session('sid-1', T0 + 900), session('sid-1', T0 + 901)],
+    ['user', user('user-1', T0, T0 + 900), user('user-1', T0 + 1, T0 + 900)],
+    ['all', all(T0, T0 + 900), all(T0, T0 + 901)],
+    ['key', key('k1', T0 + 900), key('k1', T0 + 901)],
+  ])('%s: the same event again is a duplicate; a later one applies', (_, event, later) => {
+    const list = new Denylist(5, new ManualClock(T0));
+    expect(list.apply(event)).toBe('applied');
+    const size = list.size();
+    expect(list.apply(event)).toBe('duplicate');
+    expect(list.size()).toEqual(size);
+    expect(list.apply(later)).toBe('applied');
+    expect(list.apply(event)).toBe('duplicate'); // an older one changes nothing either
   });
 });

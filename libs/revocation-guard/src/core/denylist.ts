@@ -26,6 +26,21 @@ export interface DenylistSize {
   readonly all: number;
 }
 
+export type ApplyResult = 'applied' | 'duplicate' | 'expired';
+
+/** The later cutoff and expiry of the two, or undefined when `current` already covers both. */
+function mergeCutoff(
+  current: UserCutoff | undefined,
+  cutoff: number,
+  expiresAt: number,
+): UserCutoff | undefined {
+  if (current && current.cutoff >= cutoff && current.expiresAt >= expiresAt) return undefined;
+  return {
+    cutoff: Math.max(cutoff, current?.cutoff ?? 0),
+    expiresAt: Math.max(expiresAt, current?.expiresAt ?? 0),
+  };
+}
+
 /**
  * The in-memory set of revocations that can still matter. Applying events is idempotent and
  * order-independent (union of ids, latest cutoff and latest expiry win), and an entry is kept until
@@ -43,34 +58,40 @@ export class Denylist {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  /** Applies one event. Returns false when the event can no longer matter and was ignored. */
-  apply(event: RevocationEvent): boolean {
-    if (!this.matters(event.expiresAt)) return false;
+  /**
+   * Applies one event: `applied` when it changed the denylist, `duplicate` when everything it
+   * says was already known (a redelivery or a replay), `expired` when it can no longer matter.
+   */
+  apply(event: RevocationEvent): ApplyResult {
+    if (!this.matters(event.expiresAt)) return 'expired';
+    let changed: boolean;
     switch (event.scope) {
       case 'token':
-        this.tokens.add(event.jti, event.expiresAt);
-        return true;
+        changed = this.tokens.add(event.jti, event.expiresAt);
+        break;
       case 'session':
-        this.sessions.add(event.sid, event.expiresAt);
-        return true;
+        changed = this.sessions.add(event.sid, event.expiresAt);
+        break;
       case 'user': {
-        const current = this.users.get(event.sub);
-        this.users.set(event.sub, {
-          cutoff: Math.max(event.cutoff, current?.cutoff ?? 0),
-          expiresAt: Math.max(event.expiresAt, current?.expiresAt ?? 0),
-        });
-        return true;
+        const merged = mergeCutoff(this.users.get(event.sub), event.cutoff, event.expiresAt);
+        if (merged) this.users.set(event.sub, merged);
+        changed = merged !== undefined;
+        break;
       }
-      case 'all':
-        this.everything = {
-          cutoff: Math.max(event.cutoff, this.everything?.cutoff ?? 0),
-          expiresAt: Math.max(event.expiresAt, this.everything?.expiresAt ?? 0),
-        };
-        return true;
-      case 'key':
-        this.keys.set(event.kid, Math.max(event.expiresAt, this.keys.get(event.kid) ?? 0));
-        return true;
+      case 'all': {
+        const merged = mergeCutoff(this.everything, event.cutoff, event.expiresAt);
+        if (merged) this.everything = merged;
+        changed = merged !== undefined;
+        break;
+      }
+      case 'key': {
+        const known = this.keys.get(event.kid);
+        changed = known === undefined || event.expiresAt > known;
+        if (changed) this.keys.set(event.kid, event.expiresAt);
+        break;
+      }
     }
+    return changed ? 'applied' : 'duplicate';
   }
 
   /** The scope under which these claims are revoked, or undefined when they are not. */

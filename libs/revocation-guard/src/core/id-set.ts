@@ -25,21 +25,25 @@ export class IdSet {
     return this.keys.byteLength + this.expiries.byteLength;
   }
 
-  /** Adds `id`, or raises its expiry to `expiresAt` if later. */
-  add(id: string, expiresAt: number): void {
+  /** Adds `id`, or raises its expiry to `expiresAt` if later. Returns false if nothing changed. */
+  add(id: string, expiresAt: number): boolean {
     if (!parseUuid(id, this.scratch)) {
-      this.others.set(id, Math.max(expiresAt, this.others.get(id) ?? 0));
-      return;
+      const known = this.others.get(id);
+      if (known !== undefined && known >= expiresAt) return false;
+      this.others.set(id, expiresAt);
+      return true;
     }
     const slot = this.find(this.scratch);
     if (this.expiries[slot] !== 0) {
-      if (expiresAt > this.expiries[slot]) this.expiries[slot] = expiresAt;
-      return;
+      if (expiresAt <= this.expiries[slot]) return false;
+      this.expiries[slot] = expiresAt;
+      return true;
     }
     this.keys.set(this.scratch, slot * 4);
     this.expiries[slot] = Math.max(1, expiresAt);
     this.used++;
     if (this.used > this.expiries.length * MAX_LOAD) this.rehash(this.expiries.length * 2, 0);
+    return true;
   }
 
   has(id: string): boolean {

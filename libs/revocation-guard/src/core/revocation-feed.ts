@@ -10,6 +10,8 @@ export interface FeedStats {
   readonly ready: boolean;
   readonly applied: number;
   readonly ignoredExpired: number;
+  /** Revocations that changed nothing: at-least-once redeliveries, or replayed messages. */
+  readonly duplicates: number;
   readonly heartbeats: number;
   readonly rejected: Readonly<Record<EventErrorCode, number>>;
   /** Every revocation accepted before this instant (ms) has been applied; undefined until proven. */
@@ -32,6 +34,7 @@ export class RevocationFeed implements EventSink {
   private ready = false;
   private applied = 0;
   private ignoredExpired = 0;
+  private duplicates = 0;
   private heartbeats = 0;
   private lastPropagationMs: number | undefined;
   private readonly rejected: Record<EventErrorCode, number> = {
@@ -89,6 +92,7 @@ export class RevocationFeed implements EventSink {
       ready: this.ready,
       applied: this.applied,
       ignoredExpired: this.ignoredExpired,
+      duplicates: this.duplicates,
       heartbeats: this.heartbeats,
       rejected: { ...this.rejected },
       freshAsOfMs: this.freshAsOfMs(),
@@ -114,11 +118,14 @@ export class RevocationFeed implements EventSink {
         return;
       }
       for (const revocation of event.revocations) {
-        if (this.denylist.apply(revocation)) {
+        const result = this.denylist.apply(revocation);
+        if (result === 'applied') {
           this.applied++;
           this.lastPropagationMs = this.clock.nowMs() - revocation.revokedAtMs;
           if (this.ready) this.propagation.observe(this.lastPropagationMs / 1000);
           for (const listener of this.listeners) listener(revocation);
+        } else if (result === 'duplicate') {
+          this.duplicates++; // redelivered or replayed: nothing new, and no latency to observe
         } else {
           this.ignoredExpired++;
         }

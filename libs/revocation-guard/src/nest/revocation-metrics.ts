@@ -41,6 +41,12 @@ export class RevocationMetrics {
       'Revocations skipped as already expired.',
       [['', stats.ignoredExpired]],
     );
+    metric(
+      'tokenfence_events_duplicate_total',
+      'counter',
+      'Revocations that changed nothing (redelivered or replayed).',
+      [['', stats.duplicates]],
+    );
     metric('tokenfence_events_rejected_total', 'counter', 'Messages refused, by reason.', [
       ...Object.entries(stats.rejected).map(([reason, n]): [string, number] => [
         `{reason="${reason}"}`,
