@@ -84,6 +84,90 @@ describe('events you can trust, and freshness', () => {
     }
   });
 
+  it('replayed and oversized messages are counted and change nothing; valid events after them apply', async () => {
+    const username = uniqueName('replay');
+    await register(system.auth.url, username);
+    const kept = await login(system.auth.url, username);
+    const dropped = await login(system.auth.url, username);
+    await call(`${system.auth.url}/auth/logout`, {
+      method: 'POST',
+      headers: bearer(dropped.access_token),
+    });
+    await waitRejected(system.orders, dropped.access_token, Date.now());
+
+    const kafka = new kafkajs.Kafka({
+      brokers: system.brokers.split(','),
+      clientId: 'attacker',
+      logLevel: kafkajs.logLevel.NOTHING,
+    });
+    // The genuine, validly signed batch that revoked `dropped`, copied off the topic ...
+    const sid = (
+      JSON.parse(Buffer.from(dropped.access_token.split('.')[1] ?? '', 'base64url').toString()) as {
+        sid: string;
+      }
+    ).sid;
+    const genuine = await copyMessageMentioning(kafka, system.topic, sid);
+    const before = await metrics(system.orders);
+    const admin = kafka.admin();
+    const producer = kafka.producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+    await Promise.all([admin.connect(), producer.connect()]);
+    try {
+      // ... replayed five times into every partition, and a message over the 1 MiB limit (the
+      // attacker also raised the topic's own limit so the broker takes it).
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [
+          {
+            type: kafkajs.ConfigResourceTypes.TOPIC,
+            name: system.topic,
+            configEntries: [{ name: 'max.message.bytes', value: String(4 * 1024 * 1024) }],
+          },
+        ],
+      });
+      const oversized = `${genuine.toString()}.${'A'.repeat(1024 * 1024 + 1)}`;
+      for (const partition of [0, 1, 2]) {
+        await producer.send({
+          topic: system.topic,
+          messages: [
+            ...Array.from({ length: 5 }, () => ({ partition, value: genuine })),
+            { partition, value: oversized },
+          ],
+        });
+      }
+    } finally {
+      await Promise.all([producer.disconnect(), admin.disconnect()]);
+    }
+
+    let latest = before;
+    const after = await waitFor(
+      'the replays and the oversized messages to be counted',
+      async () => {
+        const now = (latest = await metrics(system.orders));
+        return now.duplicate - before.duplicate >= 15 && now.tooLarge - before.tooLarge >= 3
+          ? now
+          : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    ).catch((err: unknown) => {
+      throw new Error(
+        `${String(err)}; counters before ${JSON.stringify(before)}, last ${JSON.stringify(latest)}`,
+      );
+    });
+    console.log(
+      `topic attacks: ${after.duplicate - before.duplicate} replayed revocations counted as duplicates, ${after.tooLarge - before.tooLarge} oversized messages refused`,
+    );
+    expect(after.applied).toBe(before.applied); // the replays applied nothing new
+    await expectAccepted(system.orders, kept.access_token);
+    // A real logout after them still applies.
+    await call(`${system.auth.url}/auth/logout`, {
+      method: 'POST',
+      headers: bearer(kept.access_token),
+    });
+    const at = Date.now();
+    await waitRejected(system.orders, kept.access_token, at);
+    await waitRejected(system.game, kept.access_token, at);
+  });
+
   it('stale policy: reject answers 503 and allow keeps serving while the auth service is down', async () => {
     const username = uniqueName('stale');
     await register(system.auth.url, username);
@@ -143,4 +227,53 @@ describe('events you can trust, and freshness', () => {
 
 async function closeAll(services: RunningService[]): Promise<void> {
   await Promise.all(services.map((s) => s.close()));
+}
+
+interface FeedCounters {
+  applied: number;
+  duplicate: number;
+  tooLarge: number;
+}
+
+async function metrics(service: RunningService): Promise<FeedCounters> {
+  const text = (await call<string>(`${service.url}/metrics`)).body;
+  const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN);
+  return {
+    applied: value(/^tokenfence_events_applied_total (\d+)$/m),
+    duplicate: value(/^tokenfence_events_duplicate_total (\d+)$/m),
+    tooLarge: value(/^tokenfence_events_rejected_total\{reason="EVENT_TOO_LARGE"\} (\d+)$/m),
+  };
+}
+
+/** The first message on the topic whose SET payload contains `text`, byte for byte. */
+async function copyMessageMentioning(
+  kafka: kafkajs.Kafka,
+  topic: string,
+  text: string,
+): Promise<Buffer> {
+  const consumer = kafka.consumer({ groupId: `attacker-${Date.now()}` });
+  let found: Buffer | undefined;
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: ({ message }) => {
+        const payload = message.value?.toString().split('.')[1] ?? '';
+        if (!found && Buffer.from(payload, 'base64url').toString().includes(text)) {
+          found = message.value ?? undefined;
+        }
+        return Promise.resolve();
+      },
+    });
+    return await waitFor(
+      `a message mentioning ${text} on the topic`,
+      () => Promise.resolve(found),
+      {
+        timeoutMs: 30_000,
+        intervalMs: 50,
+      },
+    );
+  } finally {
+    await consumer.disconnect();
+  }
 }

@@ -5,10 +5,16 @@ import type { TokenPair } from './support/users.js';
 // Every piece runs as its own OS process and is killed with SIGKILL: the broker, the auth service
 // and consumer instances. After each run, every revocation the auth service accepted with a 2xx
 // must be enforced by every consumer: accepted × consumers == enforced.
-const report = (run: string, c: { accepted: number; enforced: number; expected: number }) =>
+async function report(
+  rig: FaultRig,
+  run: string,
+  c: { accepted: number; enforced: number; expected: number },
+): Promise<void> {
   console.log(
     `[faults] ${run}: ${c.accepted} revocations accepted, ${c.enforced} of ${c.expected} (revocation, consumer) pairs enforced`,
   );
+  if (c.enforced !== c.expected) console.log(await rig.diagnostics());
+}
 
 describe('faults on PostgreSQL: broker, auth service and consumers killed mid-stream', () => {
   const rig = new FaultRig('postgres');
@@ -35,7 +41,7 @@ describe('faults on PostgreSQL: broker, auth service and consumers killed mid-st
     expect(accepted.length).toBe(60); // the auth service never needs Kafka to accept a logout
 
     const count = await rig.enforcement(accepted);
-    report('broker SIGKILL ×3', count);
+    await report(rig, 'broker SIGKILL ×3', count);
     expect(count.enforced).toBe(count.expected);
     expect(await rig.stillAccepted(live)).toBe(live.length);
   }, 300_000);
@@ -52,7 +58,7 @@ describe('faults on PostgreSQL: broker, auth service and consumers killed mid-st
     await rig.auth.start();
 
     const count = await rig.enforcement(accepted);
-    report('auth SIGKILL with 20 unpublished revocations', count);
+    await report(rig, 'auth SIGKILL with 20 unpublished revocations', count);
     expect(count.enforced).toBe(count.expected);
     expect(await rig.pendingOutboxRows()).toBe(0);
     // Signing keys and sessions survived the crash: tokens from before it still work.
@@ -80,7 +86,11 @@ describe('faults on PostgreSQL: broker, auth service and consumers killed mid-st
     const accepted = [...answered, ...(await rig.logout(sessions.slice(20)))];
 
     const count = await rig.enforcement(accepted);
-    report(`auth SIGKILL mid-stream (${answered.length} of 20 answered before the kill)`, count);
+    await report(
+      rig,
+      `auth SIGKILL mid-stream (${answered.length} of 20 answered before the kill)`,
+      count,
+    );
     expect(count.enforced).toBe(count.expected);
     expect(await rig.stillAccepted(live)).toBe(live.length);
   }, 300_000);
@@ -99,7 +109,7 @@ describe('faults on PostgreSQL: broker, auth service and consumers killed mid-st
     expect(accepted.length).toBe(40);
 
     const count = await rig.enforcement(accepted);
-    report('consumer SIGKILL and restart', count);
+    await report(rig, 'consumer SIGKILL and restart', count);
     expect(count.enforced).toBe(count.expected);
     expect(await rig.stillAccepted(live)).toBe(live.length);
   }, 300_000);
@@ -124,7 +134,7 @@ describe('faults on the embedded database', () => {
     await rig.auth.start();
 
     const count = await rig.enforcement(accepted);
-    report('embedded: auth SIGKILL with 20 unpublished revocations', count);
+    await report(rig, 'embedded: auth SIGKILL with 20 unpublished revocations', count);
     expect(count.enforced).toBe(count.expected);
     expect(await rig.stillAccepted(live)).toBe(live.length);
   }, 300_000);

@@ -142,6 +142,17 @@ export class FaultRig {
     return { accepted: revoked.length, enforced: expected - pending.length, expected };
   }
 
+  /** What to look at when a run fails: pending outbox rows and each process's recent output. */
+  async diagnostics(): Promise<string> {
+    const pending = await this.pendingOutboxRows().catch((err: unknown) => String(err));
+    return [
+      `outbox rows pending: ${pending}`,
+      ...[this.auth, ...this.consumers].map(
+        (p) => `--- ${p.kind} on ${p.url} (pid ${p.pid}):\n${p.recentOutput()}`,
+      ),
+    ].join('\n');
+  }
+
   /** How many of `live` every consumer still accepts (they must all be). */
   async stillAccepted(live: readonly TokenPair[]): Promise<number> {
     let accepted = 0;
