@@ -8,23 +8,36 @@ import type { OutgoingMessage, RevocationPublisher } from './revocation-publishe
 
 const { Partitioners, logLevel } = kafkajs;
 
+/** A send that the broker has not acknowledged by then counts as failed (and is sent again). */
+const PUBLISH_TIMEOUT_MS = 20_000;
+
 /**
- * Publishes through the NestJS Kafka client (`ClientKafka`, producer-only) with an idempotent
- * producer and acks from all in-sync replicas; creates the topic with kafkajs' admin client.
+ * Publishes through the NestJS Kafka client (`ClientKafka`, producer-only) with acks from all
+ * in-sync replicas and one request in flight (so a retry never reorders a partition); creates the
+ * topic with kafkajs' admin client.
+ *
+ * The producer is not idempotent, and a failed publish replaces the client: after a broker crash
+ * kafkajs' idempotent producer can be left out of sequence with the broker and refuse every later
+ * send until the process restarts. A redelivered batch is harmless: consumers apply events
+ * idempotently and count duplicates.
  */
 @Injectable()
 export class KafkaRevocationPublisher implements RevocationPublisher {
   private readonly logger = new Logger('KafkaRevocationPublisher');
-  private readonly client: ClientKafka;
+  private client: ClientKafka;
   private readonly partitioner = Partitioners.DefaultPartitioner();
   private partitions: number[] = [];
 
   constructor(@Inject(AUTH_CONFIG) private readonly config: AuthConfig) {
+    this.client = this.createClient();
+  }
+
+  private createClient(): ClientKafka {
     const logger = this.logger;
-    this.client = new ClientKafka({
+    return new ClientKafka({
       client: {
         clientId: 'auth-service',
-        brokers: config.kafkaBrokers,
+        brokers: this.config.kafkaBrokers,
         logLevel: logLevel.WARN,
         logCreator:
           () =>
@@ -35,13 +48,20 @@ export class KafkaRevocationPublisher implements RevocationPublisher {
       producerOnlyMode: true,
       postfixId: '',
       producer: {
-        idempotent: true,
+        idempotent: false,
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
         createPartitioner: Partitioners.DefaultPartitioner,
       },
       send: { acks: -1 },
     });
+  }
+
+  /** Drops the current client (whatever state it is in) for a fresh one. */
+  private async replaceClient(): Promise<void> {
+    const old = this.client;
+    this.client = this.createClient();
+    await old.close().catch(() => undefined);
   }
 
   async ensureTopic(): Promise<readonly number[]> {
@@ -77,15 +97,31 @@ export class KafkaRevocationPublisher implements RevocationPublisher {
 
   async publish(messages: readonly OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    await lastValueFrom(
-      this.client.emitBatch(this.config.revocationTopic, {
-        messages: messages.map((m) => ({
-          partition: m.partition,
-          value: m.value,
-          headers: { [REVOCATION_HEADERS.contentType]: REVOCATION_CONTENT_TYPE },
-        })),
-      }),
-    );
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const sent = lastValueFrom(
+        this.client.emitBatch(this.config.revocationTopic, {
+          messages: messages.map((m) => ({
+            partition: m.partition,
+            value: m.value,
+            headers: { [REVOCATION_HEADERS.contentType]: REVOCATION_CONTENT_TYPE },
+          })),
+        }),
+      );
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no broker acknowledgement within ${PUBLISH_TIMEOUT_MS} ms`)),
+          PUBLISH_TIMEOUT_MS,
+        );
+      });
+      sent.catch(() => undefined); // settled late after a timeout: already handled
+      await Promise.race([sent, timedOut]);
+    } catch (err) {
+      await this.replaceClient(); // the caller retries, with a client in a known state
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async close(): Promise<void> {
