@@ -147,6 +147,17 @@ describe('JWT attacks are refused with 401', () => {
       headers: { authorization: `Bearer ${'a'.repeat(20_000)}.b.c` },
     });
     expect(answer.status).toBe(431);
+    // The auth service also answers these (and a URL over 16 KiB) with its JSON error body.
+    for (const [path, headers] of [
+      ['/auth/sessions', { authorization: `Bearer ${'a'.repeat(20_000)}.b.c` }],
+      [`/auth/sessions?${'q'.repeat(20_000)}`, {}],
+    ] as const) {
+      const auth = await call(`${system.auth.url}${path}`, { headers });
+      expect({ status: auth.status, body: auth.body }).toEqual({
+        status: 431,
+        body: { code: 'HEADERS_TOO_LARGE', message: expect.any(String) },
+      });
+    }
   });
 
   it('does not read tokens from the query string or cookies', async () => {

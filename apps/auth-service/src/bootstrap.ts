@@ -7,6 +7,7 @@ import { AuthAppModule } from './app.module.js';
 import type { AuthConfig } from './config/auth-config.js';
 import { openDatabase } from './database/open-database.js';
 import { bodyErrorHandler } from './http/body-errors.js';
+import { answerClientErrorsWithJson } from './http/client-errors.js';
 import { serveOpenApi } from './http/openapi.js';
 import { StrictValidationPipe } from './http/validation.pipe.js';
 
@@ -28,6 +29,7 @@ export async function createAuthApp(
     bodyErrorHandler,
   );
   app.useGlobalPipes(new StrictValidationPipe());
+  answerClientErrorsWithJson(app.getHttpServer());
   serveOpenApi(app, config);
   return app;
 }
