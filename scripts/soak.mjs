@@ -11,6 +11,7 @@ const result = spawnSync(
   process.execPath,
   [
     '--experimental-vm-modules',
+    '--expose-gc',
     'node_modules/jest/bin/jest.js',
     '--selectProjects',
     'e2e',

@@ -14,7 +14,15 @@ describe('load with churn', () => {
     async () => {
       const extra = await system.startDownstream('orders');
       await system.waitReady(extra);
-      const heapBefore = process.memoryUsage().heapUsed;
+      // Heap of this whole process (auth service, three instances, the load), sampled ten times;
+      // after a full collection when node runs with --expose-gc (npm run soak does).
+      const heap: number[] = [];
+      const sample = () => {
+        (globalThis as { gc?: () => void }).gc?.();
+        heap.push(Math.round(process.memoryUsage().heapUsed / 2 ** 20));
+      };
+      sample();
+      const sampler = setInterval(sample, (seconds * 1000) / 10);
       const report = await runChurn(system.auth.url, [system.orders, system.game, extra], {
         durationMs: seconds * 1000,
         workers: 8,
@@ -22,9 +30,10 @@ describe('load with churn', () => {
         liveSessions: 24,
         boundMs: 1000,
         retireAfterMs: 120_000,
-      });
+      }).finally(() => clearInterval(sampler));
+      sample();
       console.log(
-        `[churn] ${report.seconds.toFixed(1)} s, ${report.requests} requests (${report.requestsPerSec}/s) on 3 instances, ${report.revocations} revocations; false accepts ${report.falseAccepts}, false rejects ${report.falseRejects}; latest accept after a 204: ${report.maxLateAcceptMs} ms; outcomes ${JSON.stringify(report.byOutcome)}; heap ${(heapBefore / 2 ** 20).toFixed(0)} → ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB${report.samples.length ? `; ${report.samples.join('; ')}` : ''}`,
+        `[churn] ${report.seconds.toFixed(1)} s, ${report.requests} requests (${report.requestsPerSec}/s) on 3 instances, ${report.revocations} revocations; false accepts ${report.falseAccepts}, false rejects ${report.falseRejects}; latest accept after a 204: ${report.maxLateAcceptMs} ms; outcomes ${JSON.stringify(report.byOutcome)}; heap MiB${(globalThis as { gc?: unknown }).gc ? ' after GC' : ''} ${heap.join(' → ')}${report.samples.length ? `; ${report.samples.join('; ')}` : ''}`,
       );
       expect(report.revocations).toBeGreaterThan(0);
       expect(report.byOutcome['401 TOKEN_REVOKED'] ?? 0).toBeGreaterThan(0);
