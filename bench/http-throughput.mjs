@@ -159,9 +159,11 @@ export async function httpThroughput({ seconds, connections = 32 }) {
     { id: 'cacheOff', label: 'tokenfence guard, cache off', guard: 0 },
   ];
 
-  const rows = [];
+  // Two rounds, the second in reverse order, averaged: drift over the run and the order of the
+  // rows would otherwise show up as differences between them.
+  const runs = [];
   try {
-    for (const variant of variants) {
+    for (const variant of [...variants, ...[...variants].reverse()]) {
       let app;
       if (variant.guard !== undefined) {
         const config = loadOrdersConfig({
@@ -185,7 +187,7 @@ export async function httpThroughput({ seconds, connections = 32 }) {
         if (load.non2xx || load.errors) {
           throw new Error(`${variant.id}: ${load.non2xx} non-2xx, ${load.errors} errors`);
         }
-        rows.push({ id: variant.id, label: variant.label, connections, seconds, ...load });
+        runs.push({ id: variant.id, label: variant.label, connections, seconds, ...load });
       } finally {
         await app.close();
       }
@@ -195,6 +197,18 @@ export async function httpThroughput({ seconds, connections = 32 }) {
     await auth.close();
     await kafka.stop();
   }
+  const mean = (list, key) => list.reduce((sum, r) => sum + r[key], 0) / list.length;
+  const rows = variants.map((variant) => {
+    const mine = runs.filter((r) => r.id === variant.id);
+    return {
+      ...mine[0],
+      rounds: mine.length,
+      requestsPerSec: mean(mine, 'requestsPerSec'),
+      total: mine.reduce((sum, r) => sum + r.total, 0),
+      latencyP50Ms: mean(mine, 'latencyP50Ms'),
+      latencyP99Ms: mean(mine, 'latencyP99Ms'),
+    };
+  });
   const ceiling = rows.find((r) => r.id === 'none').requestsPerSec;
   return rows.map((r) => ({ ...r, ratioToCeiling: r.requestsPerSec / ceiling }));
 }
