@@ -6,11 +6,10 @@ import { createAuthApp } from '../apps/auth-service/dist/bootstrap.js';
 import { loadAuthConfig } from '../apps/auth-service/dist/config/auth-config.js';
 import { OutboxRelay } from '../apps/auth-service/dist/revocation/outbox.relay.js';
 import { findFreePort, startLocalKafka } from '../tools/kafka/local-kafka.mjs';
+import { percentile } from './support.mjs';
 
 const ADMIN_URL = process.env.E2E_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const J = { 'content-type': 'application/json' };
-const percentile = (sorted, p) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 async function withDatabase(kind, work) {
   if (kind === 'embedded') return work(undefined);

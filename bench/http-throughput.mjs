@@ -7,14 +7,12 @@ import { Controller, Get, Module, Req } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import Redis from 'ioredis';
-import { createAuthApp } from '../apps/auth-service/dist/bootstrap.js';
-import { loadAuthConfig } from '../apps/auth-service/dist/config/auth-config.js';
 import { createOrdersApp } from '../apps/orders-service/dist/bootstrap.js';
 import { loadOrdersConfig } from '../apps/orders-service/dist/orders.config.js';
-import { findFreePort, startLocalKafka } from '../tools/kafka/local-kafka.mjs';
+import { startLocalKafka } from '../tools/kafka/local-kafka.mjs';
+import { startBenchAuth, waitReady } from './support.mjs';
 
 const AUDIENCE = 'tokenfence-services';
-const J = { 'content-type': 'application/json' };
 
 /** The same controller as orders-service's `/me`, written without TypeScript decorators. */
 function plainApp(guard) {
@@ -86,46 +84,12 @@ async function listen(app) {
   return (await app.getUrl()).replace('[::1]', '127.0.0.1');
 }
 
-async function waitReady(url) {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const status = await fetch(`${url}/health/ready`).then(
-      (r) => r.status,
-      () => 0,
-    );
-    if (status === 200) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${url} did not become ready`);
-}
-
 export async function httpThroughput({ seconds, connections = 32 }) {
   const kafka = await startLocalKafka({ port: 0, controllerPort: 0, log: () => {} });
-  const port = await findFreePort();
-  const issuer = `http://127.0.0.1:${port}`;
   const topic = `bench.http.${Date.now()}`;
-  const auth = await createAuthApp(
-    loadAuthConfig({
-      PORT: String(port),
-      KAFKA_BROKERS: kafka.brokers,
-      REVOCATION_TOPIC: topic,
-      DATA_DIR: 'memory://',
-    }),
-    { logger: ['error'] },
-  );
-  await auth.listen(port, '127.0.0.1');
-  const user = { username: `bench-${Date.now()}`, password: 'benchmark password' };
-  await fetch(`${issuer}/auth/register`, {
-    method: 'POST',
-    headers: J,
-    body: JSON.stringify(user),
-  });
-  const login = await fetch(`${issuer}/auth/login`, {
-    method: 'POST',
-    headers: J,
-    body: JSON.stringify(user),
-  });
-  const token = (await login.json()).access_token;
+  const auth = await startBenchAuth(kafka.brokers, topic);
+  const issuer = auth.issuer;
+  const token = (await auth.login()).access_token;
 
   let redis;
   try {

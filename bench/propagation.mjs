@@ -7,38 +7,16 @@ import {
   KafkaEventSource,
   RevocationFeed,
 } from '@tokenfence/revocation-guard';
-import { createAuthApp } from '../apps/auth-service/dist/bootstrap.js';
-import { loadAuthConfig } from '../apps/auth-service/dist/config/auth-config.js';
-import { startLocalKafka, findFreePort } from '../tools/kafka/local-kafka.mjs';
+import { startLocalKafka } from '../tools/kafka/local-kafka.mjs';
+import { percentile, startBenchAuth } from './support.mjs';
 
 const silent = { log() {}, warn() {}, error() {} };
-const percentile = (sorted, p) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-
-async function json(url, init) {
-  const response = await fetch(url, init);
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
 
 export async function propagation({ consumerCounts, revocations }) {
   const kafka = await startLocalKafka({ port: 0, controllerPort: 0, log: () => {} });
-  const port = await findFreePort();
-  const issuer = `http://127.0.0.1:${port}`;
   const topic = `bench.propagation.${Date.now()}`;
-  const config = loadAuthConfig({
-    PORT: String(port),
-    KAFKA_BROKERS: kafka.brokers,
-    REVOCATION_TOPIC: topic,
-    DATA_DIR: 'memory://',
-    RATE_LIMIT_LOGIN_PER_IP: '1000000',
-    RATE_LIMIT_LOGIN_PER_USERNAME: '1000000',
-  });
-  const auth = await createAuthApp(config, { logger: ['error'] });
-  await auth.listen(port, '127.0.0.1');
-  const J = { 'content-type': 'application/json' };
-  const user = { username: `bench-${Date.now()}`, password: 'benchmark password' };
-  await json(`${issuer}/auth/register`, { method: 'POST', headers: J, body: JSON.stringify(user) });
+  const auth = await startBenchAuth(kafka.brokers, topic);
+  const issuer = auth.issuer;
 
   const rows = [];
   try {
@@ -72,13 +50,7 @@ export async function propagation({ consumerCounts, revocations }) {
 
       const latencies = [];
       for (let i = 0; i < revocations; i++) {
-        const tokens = (
-          await json(`${issuer}/auth/login`, {
-            method: 'POST',
-            headers: J,
-            body: JSON.stringify(user),
-          })
-        ).body;
+        const tokens = await auth.login();
         const sid = JSON.parse(
           Buffer.from(tokens.access_token.split('.')[1], 'base64url').toString(),
         ).sid;
