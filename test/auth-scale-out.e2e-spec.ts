@@ -1,21 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { waitRejected } from './support/downstream.js';
-import { freePort } from './support/free-port.js';
 import { bearer, call } from './support/http.js';
-import { TestSystem, type RunningService } from './support/system.js';
+import { useScaledAuth } from './support/use-system.js';
 import { login, register, uniqueName } from './support/users.js';
 
 describe('two auth-service instances on one PostgreSQL database', () => {
-  const system = new TestSystem({ database: 'postgres' });
-  let second: RunningService;
-
-  beforeAll(async () => {
-    await system.start();
-    second = await system.startAuth(await freePort());
-  }, 120_000);
-  afterAll(async () => {
-    await system.stop();
-  }, 60_000);
+  const { system, second } = useScaledAuth({ database: 'postgres' });
 
   it('share keys and sessions; a logout on either reaches downstream, also after the relay holder dies', async () => {
     const username = uniqueName('scaled');
@@ -23,7 +13,7 @@ describe('two auth-service instances on one PostgreSQL database', () => {
 
     // A token from one instance is accepted by the other: same keys, same sessions.
     const viaFirst = await login(system.auth.url, username);
-    const logoutOnSecond = await call(`${second.url}/auth/logout`, {
+    const logoutOnSecond = await call(`${second().url}/auth/logout`, {
       method: 'POST',
       headers: bearer(viaFirst.access_token),
     });
@@ -32,8 +22,8 @@ describe('two auth-service instances on one PostgreSQL database', () => {
 
     // The first instance holds the relay lock (it started first); stop it.
     await system.auth.close();
-    const viaSecond = await login(second.url, username);
-    const logout = await call(`${second.url}/auth/logout`, {
+    const viaSecond = await login(second().url, username);
+    const logout = await call(`${second().url}/auth/logout`, {
       method: 'POST',
       headers: bearer(viaSecond.access_token),
     });

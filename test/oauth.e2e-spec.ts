@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import * as oauth from 'oauth4webapi';
 import {
   basicAuth,
@@ -10,7 +10,7 @@ import {
 } from './support/clients.js';
 import { expectAccepted, waitRejected } from './support/downstream.js';
 import { bearer, call } from './support/http.js';
-import { TestSystem } from './support/system.js';
+import { useSystem } from './support/use-system.js';
 import { login, PASSWORD, register, uniqueName, type TokenPair } from './support/users.js';
 
 const ADMIN = { username: 'oauth-admin', password: 'an admin password for tests' };
@@ -23,7 +23,7 @@ const claimsOf = (token: string): { scope: string; client_id: string } =>
 const FIRST_PARTY = 'tokenfence-first-party';
 
 describe.each(['embedded', 'postgres'] as const)('OAuth standards (%s database)', (database) => {
-  const system = new TestSystem({
+  const system = useSystem({
     database,
     authEnv: {
       OAUTH_CLIENTS: OAUTH_CLIENTS_ENV,
@@ -32,13 +32,6 @@ describe.each(['embedded', 'postgres'] as const)('OAuth standards (%s database)'
     },
   });
   const service = basicAuth(SERVICE_CLIENT.id, SERVICE_CLIENT.secret);
-
-  beforeAll(async () => {
-    await system.start();
-  }, 120_000);
-  afterAll(async () => {
-    await system.stop();
-  }, 60_000);
 
   const introspect = (token: string, headers: Record<string, string> = service) =>
     call(`${system.auth.url}/oauth/introspect`, {

@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { freePort } from './support/free-port.js';
+import { describe, expect, it } from '@jest/globals';
 import { call } from './support/http.js';
-import { TestSystem, type RunningService } from './support/system.js';
 import { postFrom, type AddressedAnswer } from './support/from-address.js';
 import { PASSWORD, register, uniqueName } from './support/users.js';
-import { useSystem } from './support/use-system.js';
+import { useScaledAuth, useSystem } from './support/use-system.js';
 
 const PER_USERNAME = 3;
 const PER_IP = 6;
@@ -118,24 +116,15 @@ const attemptAt = (authUrl: string, username: string, password = 'wrong password
 // The embedded database belongs to one process (two PGlite instances on one data directory are
 // two diverging copies), so instances can share counters on PostgreSQL only.
 describe('two auth-service instances on one PostgreSQL database', () => {
-  const system = new TestSystem({
+  const { system, second } = useScaledAuth({
     database: 'postgres',
     authEnv: { RATE_LIMIT_LOGIN_PER_USERNAME: '3', RATE_LIMIT_LOGIN_PER_IP: '1000' },
   });
-  let second: RunningService;
-
-  beforeAll(async () => {
-    await system.start();
-    second = await system.startAuth(await freePort());
-  }, 120_000);
-  afterAll(async () => {
-    await system.stop();
-  }, 60_000);
 
   it('enforce one per-username limit between them', async () => {
     const username = uniqueName('shared');
     await register(system.auth.url, username);
-    const instances = [system.auth.url, second.url, system.auth.url, second.url];
+    const instances = [system.auth.url, second().url, system.auth.url, second().url];
     const answers = [];
     for (const url of instances) answers.push(await attemptAt(url, username));
     // Each instance saw two attempts only: a limit per process would still answer 401.
