@@ -25,7 +25,7 @@ export {
   type KnownRevocationEventType,
   type RevocationEventType,
 } from './revocation-event-types.js';
-export { EventError, type EventErrorCode } from './event-error.js';
+export { EVENT_ERROR_CODES, EventError, type EventErrorCode } from './event-error.js';
 export {
   encodeRevocationEvent,
   parseRevocationEvent,

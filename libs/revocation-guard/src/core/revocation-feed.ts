@@ -1,4 +1,9 @@
-import { EventError, type EventErrorCode, type RevocationEvent } from '@tokenfence/contract';
+import {
+  EVENT_ERROR_CODES,
+  EventError,
+  type EventErrorCode,
+  type RevocationEvent,
+} from '@tokenfence/contract';
 import type { Clock } from './clock.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import type { Denylist } from './denylist.js';
@@ -37,13 +42,9 @@ export class RevocationFeed implements EventSink {
   private duplicates = 0;
   private heartbeats = 0;
   private lastPropagationMs: number | undefined;
-  private readonly rejected: Record<EventErrorCode, number> = {
-    EVENT_TOO_LARGE: 0,
-    EVENT_NOT_JSON: 0,
-    EVENT_INVALID: 0,
-    EVENT_MALFORMED: 0,
-    EVENT_SIGNATURE_INVALID: 0,
-  };
+  private readonly rejected = Object.fromEntries(
+    EVENT_ERROR_CODES.map((code) => [code, 0]),
+  ) as Record<EventErrorCode, number>;
   private readonly warned = new Set<EventErrorCode>();
   private readonly freshness = new Map<number, number>();
   private partitions: readonly number[] = [];
