@@ -1,4 +1,5 @@
 export {
+  CONTRACT_REVISION,
   REVOCATION_EVENT_VERSION,
   type AllTokensRevokedEvent,
   type KeyRevokedEvent,
@@ -33,6 +34,7 @@ export {
 } from './parse-revocation-event.js';
 export {
   EVENT_KEY_ID_PREFIX,
+  EVENT_TYPE_NAMESPACE,
   EVENT_TYPES,
   heartbeatClaims,
   parseSecurityEvent,
@@ -40,4 +42,6 @@ export {
   SET_TYP,
   type SecurityEvent,
   type SecurityEventClaims,
+  type SnapshotMarker,
+  type SnapshotReason,
 } from './security-event.js';

@@ -7,6 +7,7 @@ import { MAX_EVENT_BYTES } from './topic.js';
 const valid: RevocationEvent = {
   v: 1,
   id: '5f0c1f7e-9d7a-4a53-9b39-0f7b2c1d6e11',
+  iss: 'https://auth.example.test',
   sub: 'user-1',
   revokedAtMs: 1_800_000_000_000,
   expiresAt: 1_800_000_901,
@@ -76,8 +77,16 @@ describe('parseRevocationEvent', () => {
     ['not JSON', '{nope', 'EVENT_NOT_JSON'],
     ['an array', '[]', 'EVENT_INVALID'],
     ['null', 'null', 'EVENT_INVALID'],
-    ['a wrong version', JSON.stringify({ ...valid, v: 2 }), 'EVENT_INVALID'],
-    ['an unknown scope', JSON.stringify({ ...valid, scope: 'planet' }), 'EVENT_INVALID'],
+    ['a later version', JSON.stringify({ ...valid, v: 2 }), 'EVENT_VERSION_UNSUPPORTED'],
+    [
+      'an unknown scope',
+      JSON.stringify({ ...valid, scope: 'planet' }),
+      'EVENT_VERSION_UNSUPPORTED',
+    ],
+    ['a version 0', JSON.stringify({ ...valid, v: 0 }), 'EVENT_INVALID'],
+    ['a version as string', JSON.stringify({ ...valid, v: '1' }), 'EVENT_INVALID'],
+    ['a scope that is no name', JSON.stringify({ ...valid, scope: 'A B' }), 'EVENT_INVALID'],
+    ['an event without iss', JSON.stringify({ ...valid, iss: undefined }), 'EVENT_INVALID'],
     ['a session without sid', JSON.stringify({ ...valid, sid: undefined }), 'EVENT_INVALID'],
     [
       'a user cutoff as string',

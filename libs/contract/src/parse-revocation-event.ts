@@ -51,8 +51,12 @@ function eventTypeOf(
 /**
  * Decodes and validates one revocation event. Throws {@link EventError} with a stable code for
  * anything that is not a well-formed version-1 event; never returns a partially valid event.
+ * `defaultIssuer` stands in for a missing `iss` (events written before contract revision 2).
  */
-export function parseRevocationEvent(data: Uint8Array | string): RevocationEvent {
+export function parseRevocationEvent(
+  data: Uint8Array | string,
+  defaultIssuer?: string,
+): RevocationEvent {
   const size = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
   if (size > MAX_EVENT_BYTES) {
     throw new EventError('EVENT_TOO_LARGE', `event is ${size} bytes, limit ${MAX_EVENT_BYTES}`);
@@ -63,19 +67,38 @@ export function parseRevocationEvent(data: Uint8Array | string): RevocationEvent
   } catch {
     throw new EventError('EVENT_NOT_JSON', 'event is not valid JSON');
   }
-  return validateRevocationEvent(decoded);
+  return validateRevocationEvent(decoded, defaultIssuer);
 }
 
-/** Validates an already decoded revocation event; see {@link parseRevocationEvent}. */
-export function validateRevocationEvent(decoded: unknown): RevocationEvent {
+const SCOPES: ReadonlySet<unknown> = new Set(['token', 'session', 'user', 'all', 'key']);
+
+/**
+ * Validates an already decoded revocation event; see {@link parseRevocationEvent}. A later
+ * version (an integer above {@link REVOCATION_EVENT_VERSION}) or an unknown scope throws
+ * `EVENT_VERSION_UNSUPPORTED`: a newer producer wrote it, and the reader cannot enforce it.
+ */
+export function validateRevocationEvent(decoded: unknown, defaultIssuer?: string): RevocationEvent {
   if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) {
     throw new EventError('EVENT_INVALID', 'event must be a JSON object');
   }
   const o = decoded as Json;
   if (o.v !== REVOCATION_EVENT_VERSION) {
-    throw new EventError('EVENT_INVALID', `unsupported event version ${String(o.v)}`);
+    if (Number.isSafeInteger(o.v) && (o.v as number) > REVOCATION_EVENT_VERSION) {
+      throw new EventError('EVENT_VERSION_UNSUPPORTED', `event version ${String(o.v)}`);
+    }
+    throw new EventError('EVENT_INVALID', `invalid event version ${String(o.v)}`);
+  }
+  if (!SCOPES.has(o.scope)) {
+    // A plausible name is a scope of a newer producer; anything else is just invalid.
+    const newer = typeof o.scope === 'string' && /^[a-z][a-z0-9-]{0,63}$/.test(o.scope);
+    throw new EventError(
+      newer ? 'EVENT_VERSION_UNSUPPORTED' : 'EVENT_INVALID',
+      `unknown scope ${JSON.stringify(o.scope)?.slice(0, 80)}`,
+    );
   }
   // Object literals rather than spreads: a cold start validates a million of these.
+  const iss =
+    o.iss === undefined && defaultIssuer !== undefined ? defaultIssuer : requireString(o, 'iss');
   const id = requireString(o, 'id');
   const sub = requireString(o, 'sub');
   const revokedAtMs = requireInteger(o, 'revokedAtMs');
@@ -87,6 +110,7 @@ export function validateRevocationEvent(decoded: unknown): RevocationEvent {
       return {
         v,
         id,
+        iss,
         sub,
         revokedAtMs,
         expiresAt,
@@ -99,6 +123,7 @@ export function validateRevocationEvent(decoded: unknown): RevocationEvent {
       return {
         v,
         id,
+        iss,
         sub,
         revokedAtMs,
         expiresAt,
@@ -110,17 +135,18 @@ export function validateRevocationEvent(decoded: unknown): RevocationEvent {
     case 'user': {
       const cutoff = requireInteger(o, 'cutoff');
       const eventType = eventTypeOf(o, 'user', reason);
-      return { v, id, sub, revokedAtMs, expiresAt, reason, scope: 'user', cutoff, eventType };
+      return { v, id, iss, sub, revokedAtMs, expiresAt, reason, scope: 'user', cutoff, eventType };
     }
     case 'all': {
       const cutoff = requireInteger(o, 'cutoff');
       const eventType = eventTypeOf(o, 'all', reason);
-      return { v, id, sub, revokedAtMs, expiresAt, reason, scope: 'all', cutoff, eventType };
+      return { v, id, iss, sub, revokedAtMs, expiresAt, reason, scope: 'all', cutoff, eventType };
     }
     case 'key':
       return {
         v,
         id,
+        iss,
         sub,
         revokedAtMs,
         expiresAt,

@@ -1,11 +1,20 @@
 import type { RevocationEventType } from './revocation-event-types.js';
 
 /**
- * The revocation event contract, version 1. The auth service writes these events; every guard
- * instance reads them. Time fields follow JWT conventions: seconds since the epoch, except
- * `revokedAtMs`, which is milliseconds so that propagation can be measured.
+ * The revocation event contract. The auth service writes these events; every guard instance reads
+ * them. Time fields follow JWT conventions: seconds since the epoch, except `revokedAtMs`, which
+ * is milliseconds so that propagation can be measured.
+ *
+ * The version rule: `v` stays 1 while every change is one a reader of version 1 may ignore
+ * without enforcing less (a new optional field such as `iss`, a new `eventType` name). A change
+ * that an older reader would enforce wrongly if it ignored it gets a new `v` or a new `scope`;
+ * a reader meeting a version or scope it does not know counts `EVENT_VERSION_UNSUPPORTED` and
+ * stops vouching for its freshness (it never skips silently). Upgrade readers (guards) first.
  */
 export const REVOCATION_EVENT_VERSION = 1;
+
+/** Contract revisions within event version 1, for the CHANGELOG and for diagnostics. */
+export const CONTRACT_REVISION = 2;
 
 /** What a revocation applies to. */
 export type RevocationScope = 'token' | 'session' | 'user' | 'all' | 'key';
@@ -27,9 +36,17 @@ export type RevocationReason =
 interface RevocationEventBase {
   /** Schema version. */
   readonly v: typeof REVOCATION_EVENT_VERSION;
-  /** Unique event id (UUID); duplicates of one event carry the same id. */
+  /** Unique event id (any string, not necessarily a UUID); duplicates of one event carry the same id. */
   readonly id: string;
-  /** The user (`sub`) the revoked tokens belong to; also the Kafka message key. */
+  /**
+   * The issuer (`iss`) of the tokens this event covers. Written on every event since contract
+   * revision 2; a member without it (older producers) covers tokens of the SET's own issuer.
+   */
+  readonly iss: string;
+  /**
+   * The user (`sub`) the revoked tokens belong to; also the Kafka message key. Ids (`sub`, `sid`,
+   * `jti`, `kid`) are opaque strings of 1 to 256 characters, never assumed to be UUIDs.
+   */
   readonly sub: string;
   /** When the auth service committed the revocation, in milliseconds since the epoch. */
   readonly revokedAtMs: number;

@@ -19,6 +19,16 @@ import type { RevocationEvent } from './revocation-event.js';
  * - a heartbeat, per partition: "every revocation accepted before `publishedBeforeMs` has been
  *   published to this partition before this message", which lets a consumer prove its freshness.
  *
+ * A batch may be part of a snapshot ({@link SnapshotMarker}): the auth service republishes every
+ * revocation that still matters, under its current event key, when the event key was revoked or
+ * the topic lost history. A snapshot is a run of ordinary batches in each partition, so readers
+ * that ignore the marker still apply its revocations; readers that know it are not ready until
+ * the part marked `last` of every partition they had seen the snapshot start in.
+ *
+ * A SET event type in our namespace that this reader does not know, a member of a later version or
+ * an unknown scope is `EVENT_VERSION_UNSUPPORTED`: the reader counts it and stops vouching for
+ * freshness, rather than skipping it while heartbeats keep it fresh.
+ *
  * ```json
  * { "iss": "https://auth.example", "iat": 1800000000, "jti": "…",
  *   "events": { "https://tokenfence.dev/secevent/revocation-batch": { "revocations": [
@@ -35,6 +45,27 @@ export const EVENT_TYPES = {
   heartbeat: 'https://tokenfence.dev/secevent/heartbeat',
 } as const;
 
+/** Our SET event types all start with this; an unknown one is a newer producer's. */
+export const EVENT_TYPE_NAMESPACE = 'https://tokenfence.dev/secevent/';
+
+/** Why a snapshot was published. Free to extend; readers must not reject unknown reasons. */
+export type SnapshotReason = 'event-key-revoked' | 'topic-reset' | 'requested' | (string & {});
+
+/**
+ * Marks a revocation batch as one part of a snapshot. Bound to its partition, as heartbeats are,
+ * so a genuine marker copied to another partition is refused.
+ */
+export interface SnapshotMarker {
+  /** One snapshot, the same in every partition. */
+  readonly id: string;
+  readonly partition: number;
+  /** 0, 1, 2, ... within the partition. */
+  readonly part: number;
+  /** The partition's last part: every revocation of the snapshot for it has been published. */
+  readonly last: boolean;
+  readonly reason: SnapshotReason;
+}
+
 /** The claims of a SET as the auth service signs them. */
 export interface SecurityEventClaims {
   readonly iss: string;
@@ -48,16 +79,22 @@ export type SecurityEvent =
   | {
       readonly kind: 'revocations';
       readonly revocations: readonly RevocationEvent[];
-      /** Members that failed validation (for example written by a newer auth service). */
+      /** Members that failed validation (malformed). */
       readonly skipped: number;
+      /** Members of a later version or an unknown scope (a newer producer): not enforced. */
+      readonly unsupported: number;
+      /** Present when the batch is part of a snapshot. */
+      readonly snapshot?: SnapshotMarker;
     }
   | { readonly kind: 'heartbeat'; readonly partition: number; readonly publishedBeforeMs: number };
 
 export function revocationBatchClaims(
   base: { iss: string; iat: number; jti: string },
   revocations: readonly RevocationEvent[],
+  snapshot?: SnapshotMarker,
 ): SecurityEventClaims {
-  return { ...base, events: { [EVENT_TYPES.revocationBatch]: { revocations } } };
+  const body = snapshot === undefined ? { revocations } : { revocations, snapshot };
+  return { ...base, events: { [EVENT_TYPES.revocationBatch]: body } };
 }
 
 export function heartbeatClaims(
@@ -71,7 +108,10 @@ export function heartbeatClaims(
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Reads the event out of verified SET claims; throws {@link EventError} `EVENT_INVALID`. */
+/**
+ * Reads the event out of verified SET claims; throws {@link EventError}: `EVENT_INVALID`, or
+ * `EVENT_VERSION_UNSUPPORTED` for a SET event type of ours that this reader does not know.
+ */
 export function parseSecurityEvent(claims: unknown): SecurityEvent {
   if (!isObject(claims) || !isObject(claims.events)) {
     throw new EventError('EVENT_INVALID', 'a SET must carry an "events" object');
@@ -88,17 +128,23 @@ export function parseSecurityEvent(claims: unknown): SecurityEvent {
       if (!Array.isArray(body.revocations)) {
         throw new EventError('EVENT_INVALID', 'a revocation batch needs a "revocations" array');
       }
+      const issuer = typeof claims.iss === 'string' ? claims.iss : undefined;
       const revocations: RevocationEvent[] = [];
       let skipped = 0;
+      let unsupported = 0;
       for (const member of body.revocations as unknown[]) {
         try {
-          revocations.push(validateRevocationEvent(member));
+          revocations.push(validateRevocationEvent(member, issuer));
         } catch (err) {
           if (!(err instanceof EventError)) throw err;
-          skipped++;
+          if (err.code === 'EVENT_VERSION_UNSUPPORTED') unsupported++;
+          else skipped++;
         }
       }
-      return { kind: 'revocations', revocations, skipped };
+      if (body.snapshot === undefined)
+        return { kind: 'revocations', revocations, skipped, unsupported };
+      const snapshot = parseSnapshotMarker(body.snapshot);
+      return { kind: 'revocations', revocations, skipped, unsupported, snapshot };
     }
     case EVENT_TYPES.heartbeat: {
       const { partition, publishedBeforeMs } = body;
@@ -120,6 +166,32 @@ export function parseSecurityEvent(claims: unknown): SecurityEvent {
       };
     }
     default:
-      throw new EventError('EVENT_INVALID', `unknown event type ${JSON.stringify(type)}`);
+      throw new EventError(
+        type.startsWith(EVENT_TYPE_NAMESPACE) ? 'EVENT_VERSION_UNSUPPORTED' : 'EVENT_INVALID',
+        `unknown event type ${JSON.stringify(type.slice(0, 200))}`,
+      );
   }
+}
+
+function parseSnapshotMarker(value: unknown): SnapshotMarker {
+  if (!isObject(value)) throw new EventError('EVENT_INVALID', 'a snapshot marker is an object');
+  const { id, partition, part, last, reason } = value;
+  if (
+    typeof id !== 'string' ||
+    id.length === 0 ||
+    id.length > 256 ||
+    !Number.isSafeInteger(partition) ||
+    (partition as number) < 0 ||
+    !Number.isSafeInteger(part) ||
+    (part as number) < 0 ||
+    typeof last !== 'boolean' ||
+    typeof reason !== 'string' ||
+    reason.length > 256
+  ) {
+    throw new EventError(
+      'EVENT_INVALID',
+      'a snapshot marker needs id, partition, part, last, reason',
+    );
+  }
+  return { id, partition: partition as number, part: part as number, last, reason };
 }

@@ -46,6 +46,7 @@ export class RevocationRecorder {
     const event = {
       v: REVOCATION_EVENT_VERSION,
       id: randomUUID(),
+      iss: this.config.issuer,
       sub: userId,
       revokedAtMs,
       expiresAt: knownExpiry ?? lastIat + this.config.accessTokenTtlSeconds,

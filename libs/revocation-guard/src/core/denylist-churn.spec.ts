@@ -70,6 +70,7 @@ describe('Denylist under hours of churn (virtual time)', () => {
       const base = {
         v: 1 as const,
         id: `event-${n}`,
+        iss: 'https://auth.example.test',
         sub: `user-${n}`,
         revokedAtMs: clock.nowMs(),
         // Spread deterministically over the TTL range.

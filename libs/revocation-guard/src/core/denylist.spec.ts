@@ -14,6 +14,7 @@ class ManualClock implements Clock {
 
 const base = {
   v: 1 as const,
+  iss: 'https://auth.example.test',
   sub: 'user-1',
   revokedAtMs: T0 * 1000,
   reason: 'logout',

@@ -34,6 +34,7 @@ describe('LiveConnections', () => {
     listener({
       v: 1,
       id: 'e',
+      iss: 'https://auth.example.test',
       sub: 'user-1',
       revokedAtMs: NOW * 1000,
       expiresAt: NOW + 900,

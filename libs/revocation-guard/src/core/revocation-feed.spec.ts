@@ -52,6 +52,7 @@ const base = (iss = ISSUER) => ({ iss, iat: NOW_MS / 1000, jti: 'set-1' });
 const revocation = (sid: string): RevocationEvent => ({
   v: 1,
   id: `id-${sid}`,
+  iss: ISSUER,
   sub: 'user-1',
   scope: 'session',
   sid,
@@ -136,7 +137,7 @@ describe('RevocationFeed', () => {
     const feed = newFeed();
     const claims = revocationBatchClaims(base(), [
       revocation('a'),
-      { ...revocation('b'), scope: 'planet' } as unknown as RevocationEvent,
+      { ...revocation('b'), scope: 7 } as unknown as RevocationEvent,
       revocation('c'),
     ]);
     await feed.onMessage(await sign(claims), at(0));
