@@ -52,6 +52,11 @@ export class TestSystem {
 
   constructor(private readonly options: SystemOptions) {}
 
+  /** The auth service's database, for suites that look at what it stored (PostgreSQL only). */
+  get databaseUrl(): string | undefined {
+    return this.database?.url;
+  }
+
   get brokers(): string {
     const brokers = this.options.brokers ?? process.env.KAFKA_BROKERS;
     if (!brokers) throw new Error('KAFKA_BROKERS is not set: the e2e global setup starts a broker');

@@ -1,0 +1,106 @@
+import { describe, expect, it } from '@jest/globals';
+import { generateKeyPair, SignJWT } from 'jose';
+import { bearer, call } from './support/http.js';
+import { waitRejected } from './support/downstream.js';
+import type { RunningService } from './support/system.js';
+import { useSystem } from './support/use-system.js';
+import { login, register, uniqueName, type TokenPair } from './support/users.js';
+
+const ADMIN = { username: 'root-admin', password: 'an admin password for tests' };
+
+/**
+ * F2 and F4 of the security audit: revoking the event key (it is compromised) must neither make
+ * new instances forget the revocations it signed, nor make running instances skip the first
+ * messages under the new key because their JWKS was fetched a moment before.
+ */
+describe('event key compromise (PostgreSQL)', () => {
+  const system = useSystem({
+    database: 'postgres',
+    authEnv: { ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password },
+  });
+
+  const adminToken = async (): Promise<string> =>
+    (await call<TokenPair>(`${system.auth.url}/auth/login`, { json: ADMIN })).body.access_token;
+
+  const eventKid = async (): Promise<string> => {
+    const jwks = await call<{ keys: { kid: string }[] }>(
+      `${system.auth.url}/.well-known/jwks.json`,
+    );
+    const kids = jwks.body.keys.map((k) => k.kid).filter((kid) => kid.startsWith('events-'));
+    expect(kids).toHaveLength(1);
+    return kids[0]!;
+  };
+
+  /** A token with a kid no one knows: each guard refuses it and refetches its JWKS. */
+  const forceJwksFetch = async (services: readonly RunningService[]): Promise<void> => {
+    const { privateKey } = await generateKeyPair('ES256');
+    const junk = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: `unknown-${Date.now()}` })
+      .sign(privateKey);
+    for (const service of services) {
+      const answer = await call(`${service.url}/me`, { headers: bearer(junk) });
+      expect(answer.status).toBe(401);
+    }
+  };
+
+  const logout = async (tokens: TokenPair): Promise<number> => {
+    const answer = await call(`${system.auth.url}/auth/logout`, {
+      method: 'POST',
+      headers: bearer(tokens.access_token),
+    });
+    expect(answer.status).toBe(204);
+    return Date.now();
+  };
+
+  const refusedNow = async (service: RunningService, token: string) => {
+    const answer = await call<{ code?: string }>(`${service.url}/me`, { headers: bearer(token) });
+    return { status: answer.status, code: answer.body.code };
+  };
+
+  const revokeEventKey = async (): Promise<string> => {
+    const compromised = await eventKid();
+    const answer = await call(`${system.auth.url}/admin/keys/${compromised}/revoke`, {
+      method: 'POST',
+      headers: bearer(await adminToken()),
+    });
+    expect(answer.status).toBe(204);
+    expect(await eventKid()).not.toBe(compromised);
+    return compromised;
+  };
+
+  const loggedIn = async (prefix: string): Promise<TokenPair> => {
+    const username = uniqueName(prefix);
+    await register(system.auth.url, username);
+    return login(system.auth.url, username);
+  };
+
+  it('F2: an instance started after the revocation refuses tokens revoked before and after it', async () => {
+    const before = await loggedIn('before');
+    const after = await loggedIn('after');
+    await waitRejected(system.orders, before.access_token, await logout(before));
+    await revokeEventKey();
+    await logout(after);
+
+    const late = await system.startDownstream('orders');
+    await system.waitReady(late);
+    // Before the fix the batches signed with the revoked key are skipped and nothing replaces them.
+    await waitRejected(late, before.access_token, Date.now(), 20_000);
+    expect(await refusedNow(late, after.access_token)).toEqual({
+      status: 401,
+      code: 'TOKEN_REVOKED',
+    });
+  });
+
+  it('F4: running instances whose JWKS was just fetched enforce a logout right after it', async () => {
+    const user = await loggedIn('right-after');
+    await forceJwksFetch([system.orders, system.game]);
+    await revokeEventKey();
+    const loggedOutAt = await logout(user);
+    // Before the fix the first messages under the new key are taken for forgeries and skipped.
+    await waitRejected(system.orders, user.access_token, loggedOutAt);
+    await waitRejected(system.game, user.access_token, loggedOutAt);
+    const late = await system.startDownstream('game');
+    await system.waitReady(late);
+    await waitRejected(late, user.access_token, Date.now(), 20_000);
+  });
+});
