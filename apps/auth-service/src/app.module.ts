@@ -27,6 +27,8 @@ import { TokenIssuer } from './keys/token-issuer.js';
 import { EventSigner } from './revocation/event-signer.js';
 import { OutboxRelay } from './revocation/outbox.relay.js';
 import { RevocationRecorder } from './revocation/revocation-recorder.js';
+import { RevocationSnapshot } from './revocation/revocation-snapshot.js';
+import { TopicHistory } from './revocation/topic-history.js';
 import { SessionsController } from './sessions/sessions.controller.js';
 import { SessionsRepository } from './sessions/sessions.repository.js';
 import { SessionsService } from './sessions/sessions.service.js';
@@ -78,6 +80,8 @@ export class AuthAppModule implements OnApplicationShutdown {
         TokenIssuer,
         RevocationRecorder,
         EventSigner,
+        TopicHistory,
+        RevocationSnapshot,
         OutboxRelay,
         AuthService,
         ClientAuthenticator,

@@ -73,6 +73,13 @@ export class AdminController {
     return this.admin.revokeKey(admin, kid);
   }
 
+  @Post('topic/snapshot')
+  @HttpCode(202)
+  async requestSnapshot(@CurrentPrincipal() admin: Principal): Promise<{ requested: true }> {
+    await this.admin.requestSnapshot(admin);
+    return { requested: true };
+  }
+
   @Get('audit')
   audit(
     @Query('limit', new DefaultValuePipe(100), ParseIntPipe) limit: number,

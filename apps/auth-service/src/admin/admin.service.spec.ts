@@ -3,6 +3,7 @@ import type { Principal } from '@tokenfence/revocation-guard';
 import type { Database } from '../database/database.js';
 import { AuthError } from '../errors/auth-error.js';
 import type { SigningKeys } from '../keys/signing-keys.js';
+import type { RevocationSnapshot } from '../revocation/revocation-snapshot.js';
 import type { OutboxRelay } from '../revocation/outbox.relay.js';
 import type { RevocationRecorder } from '../revocation/revocation-recorder.js';
 import type { SessionsRepository } from '../sessions/sessions.repository.js';
@@ -25,6 +26,7 @@ function withKeys(): { service: AdminService; asked: string[] } {
     keys,
     {} as RevocationRecorder,
     {} as OutboxRelay,
+    {} as RevocationSnapshot,
   );
   return { service, asked };
 }

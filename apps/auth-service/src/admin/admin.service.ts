@@ -5,6 +5,7 @@ import { AuthError } from '../errors/auth-error.js';
 import { SigningKeys } from '../keys/signing-keys.js';
 import { OutboxRelay } from '../revocation/outbox.relay.js';
 import { RevocationRecorder, type Initiator } from '../revocation/revocation-recorder.js';
+import { RevocationSnapshot } from '../revocation/revocation-snapshot.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
 import { UsersRepository } from '../users/users.repository.js';
 
@@ -36,6 +37,7 @@ export class AdminService {
     private readonly keys: SigningKeys,
     private readonly recorder: RevocationRecorder,
     private readonly relay: OutboxRelay,
+    private readonly snapshot: RevocationSnapshot,
   ) {}
 
   /** Disables a user: every session and token they hold is revoked; login and refresh stop. */
@@ -115,6 +117,15 @@ export class AdminService {
         this.initiator(admin),
       ),
     );
+    this.relay.wake();
+  }
+
+  /**
+   * Republishes every revocation that still matters (a lost or damaged topic): the relay leader
+   * publishes the snapshot within its next round, whichever instance it is.
+   */
+  async requestSnapshot(admin: Principal): Promise<void> {
+    await this.snapshot.request('requested', this.initiator(admin));
     this.relay.wake();
   }
 

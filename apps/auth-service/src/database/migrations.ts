@@ -128,6 +128,32 @@ const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE sessions ADD COLUMN requested_scope text`,
     ],
   },
+  {
+    version: 8,
+    statements: [
+      // Snapshots to publish: every revocation that still matters, republished under the current
+      // event key (the event key was revoked, the topic lost history, or an admin asked).
+      `CREATE TABLE snapshot_requests (
+         id bigserial PRIMARY KEY,
+         reason text NOT NULL,
+         requested_by text,
+         requested_at timestamptz NOT NULL DEFAULT now(),
+         done_at timestamptz
+       )`,
+      // What the relay leader must remember across leaders: the event key it last signed with.
+      `CREATE TABLE relay_state (name text PRIMARY KEY, value text NOT NULL)`,
+      // Where each partition's revocation batches went, while they matter, and the highest offset
+      // written: a log start past a batch that matters, or offsets going back, mean lost history.
+      `CREATE TABLE topic_batches (
+         partition integer NOT NULL,
+         base_offset bigint NOT NULL,
+         expires_at bigint NOT NULL,
+         PRIMARY KEY (partition, base_offset)
+       )`,
+      `CREATE INDEX topic_batches_by_expiry ON topic_batches (expires_at)`,
+      `CREATE TABLE topic_partitions (partition integer PRIMARY KEY, last_offset bigint NOT NULL)`,
+    ],
+  },
 ];
 
 /** Brings the schema up to date. Safe to run from several instances at once. */

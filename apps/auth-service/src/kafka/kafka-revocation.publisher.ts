@@ -1,10 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClientKafka } from '@nestjs/microservices';
 import { REVOCATION_CONTENT_TYPE, REVOCATION_HEADERS } from '@tokenfence/contract';
-import kafkajs, { type Admin, type Kafka } from 'kafkajs';
+import kafkajs, { type Admin, type Kafka, type RecordMetadata } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
-import type { OutgoingMessage, RevocationPublisher } from './revocation-publisher.js';
+import type {
+  OutgoingMessage,
+  PartitionWrite,
+  RevocationPublisher,
+  TopicState,
+} from './revocation-publisher.js';
 
 const { Partitioners, logLevel } = kafkajs;
 
@@ -64,12 +69,13 @@ export class KafkaRevocationPublisher implements RevocationPublisher {
     await old.close().catch(() => undefined);
   }
 
-  async ensureTopic(): Promise<readonly number[]> {
+  async ensureTopic(): Promise<TopicState> {
     await this.client.connect();
     const admin = this.client.unwrap<Kafka>().admin();
     await admin.connect();
+    let created: boolean;
     try {
-      await this.createOrUpdate(admin);
+      created = await this.createOrUpdate(admin);
       const metadata = await admin.fetchTopicMetadata({ topics: [this.config.revocationTopic] });
       this.partitions = (metadata.topics[0]?.partitions ?? [])
         .map((p) => p.partitionId)
@@ -78,7 +84,7 @@ export class KafkaRevocationPublisher implements RevocationPublisher {
       await admin.disconnect();
     }
     if (this.partitions.length === 0) throw new Error('the revocation topic has no partitions');
-    return this.partitions;
+    return { partitions: this.partitions, created };
   }
 
   partitionFor(key: string): number {
@@ -95,11 +101,13 @@ export class KafkaRevocationPublisher implements RevocationPublisher {
     });
   }
 
-  async publish(messages: readonly OutgoingMessage[]): Promise<void> {
-    if (messages.length === 0) return;
+  async publish(
+    messages: readonly OutgoingMessage[],
+  ): Promise<ReadonlyMap<number, PartitionWrite>> {
+    if (messages.length === 0) return new Map();
     let timer: NodeJS.Timeout | undefined;
     try {
-      const sent = lastValueFrom(
+      const sent: Promise<RecordMetadata[] | undefined> = lastValueFrom(
         this.client.emitBatch(this.config.revocationTopic, {
           messages: messages.map((m) => ({
             partition: m.partition,
@@ -115,7 +123,13 @@ export class KafkaRevocationPublisher implements RevocationPublisher {
         );
       });
       sent.catch(() => undefined); // settled late after a timeout: already handled
-      await Promise.race([sent, timedOut]);
+      const written = await Promise.race([sent, timedOut]);
+      return new Map(
+        (written ?? []).map((r) => [
+          r.partition,
+          { baseOffset: Number(r.baseOffset), logStartOffset: Number(r.logStartOffset ?? -1) },
+        ]),
+      );
     } catch (err) {
       await this.replaceClient(); // the caller retries, with a client in a known state
       throw err;
@@ -128,7 +142,8 @@ export class KafkaRevocationPublisher implements RevocationPublisher {
     await this.client.close();
   }
 
-  private async createOrUpdate(admin: Admin): Promise<void> {
+  /** True when the topic was created now. */
+  private async createOrUpdate(admin: Admin): Promise<boolean> {
     const topic = this.config.revocationTopic;
     const retentionMs = String(
       (this.config.accessTokenTtlSeconds + this.config.topicRetentionMarginSeconds) * 1000,
@@ -148,7 +163,7 @@ export class KafkaRevocationPublisher implements RevocationPublisher {
     });
     if (created) {
       this.logger.log(`created topic "${topic}" (retention ${retentionMs} ms)`);
-      return;
+      return true;
     }
     const described = await admin.describeConfigs({
       includeSynonyms: false,
@@ -174,5 +189,6 @@ export class KafkaRevocationPublisher implements RevocationPublisher {
       });
       this.logger.warn(`raised retention of "${topic}" to ${retentionMs} ms`);
     }
+    return false;
   }
 }

@@ -6,10 +6,11 @@ import {
   SET_TYP,
   type RevocationEvent,
   type SecurityEventClaims,
+  type SnapshotMarker,
 } from '@tokenfence/contract';
 import { SignJWT } from 'jose';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
-import { SigningKeys } from '../keys/signing-keys.js';
+import { SigningKeys, type ActiveSigningKey } from '../keys/signing-keys.js';
 
 /** Signs topic messages as Security Event Tokens (RFC 8417) with the event key. */
 @Injectable()
@@ -19,20 +20,36 @@ export class EventSigner {
     private readonly keys: SigningKeys,
   ) {}
 
-  revocationBatch(revocations: readonly RevocationEvent[]): Promise<string> {
-    return this.sign(revocationBatchClaims(this.base(), revocations));
+  /**
+   * The event key now. The relay takes it once per round and signs the whole round with it, so a
+   * key change in the middle of a round cannot put a heartbeat under a new key before the
+   * snapshot that key needs.
+   */
+  currentKey(): ActiveSigningKey {
+    return this.keys.eventSigningKey();
   }
 
-  heartbeat(partition: number, publishedBeforeMs: number): Promise<string> {
-    return this.sign(heartbeatClaims(this.base(), partition, publishedBeforeMs));
+  revocationBatch(
+    revocations: readonly RevocationEvent[],
+    key: ActiveSigningKey = this.currentKey(),
+    snapshot?: SnapshotMarker,
+  ): Promise<string> {
+    return this.sign(revocationBatchClaims(this.base(), revocations, snapshot), key);
+  }
+
+  heartbeat(
+    partition: number,
+    publishedBeforeMs: number,
+    key: ActiveSigningKey = this.currentKey(),
+  ): Promise<string> {
+    return this.sign(heartbeatClaims(this.base(), partition, publishedBeforeMs), key);
   }
 
   private base(): { iss: string; iat: number; jti: string } {
     return { iss: this.config.issuer, iat: Math.floor(Date.now() / 1000), jti: randomUUID() };
   }
 
-  private sign(claims: SecurityEventClaims): Promise<string> {
-    const key = this.keys.eventSigningKey();
+  private sign(claims: SecurityEventClaims, key: ActiveSigningKey): Promise<string> {
     return new SignJWT(claims)
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: SET_TYP })
       .sign(key.privateKey);

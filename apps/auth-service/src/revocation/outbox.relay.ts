@@ -12,7 +12,10 @@ import {
   type OutgoingMessage,
   type RevocationPublisher,
 } from '../kafka/revocation-publisher.js';
+import type { ActiveSigningKey } from '../keys/signing-keys.js';
 import { EventSigner } from './event-signer.js';
+import { RevocationSnapshot } from './revocation-snapshot.js';
+import { TopicHistory } from './topic-history.js';
 
 const ROWS_PER_ROUND = 2_000;
 const IDLE_POLL_MS = 250;
@@ -22,6 +25,7 @@ const RETRY_MAX_MS = 5_000;
 /** Advisory lock id: one relay at a time among all auth-service instances of a database. */
 const RELAY_LOCK_KEY = 7_283_402;
 const STANDBY_POLL_MS = 2_000;
+const HISTORY_PRUNE_INTERVAL_MS = 60_000;
 
 interface OutboxRow {
   seq: string;
@@ -47,11 +51,16 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private drainedAsOfMs = 0;
   private lastHeartbeatMs = 0;
   private lock: DatabaseLock | undefined;
+  /** The event key this relay last signed with; undefined until read from the database. */
+  private lastEventKid: string | undefined;
+  private lastHistoryPruneMs = 0;
 
   constructor(
     @Inject(DATABASE) private readonly db: Database,
     @Inject(REVOCATION_PUBLISHER) private readonly publisher: RevocationPublisher,
     private readonly signer: EventSigner,
+    private readonly snapshot: RevocationSnapshot,
+    private readonly history: TopicHistory,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -85,12 +94,18 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           await this.idle(STANDBY_POLL_MS);
           continue;
         }
-        if (this.partitions.length === 0) this.partitions = await this.publisher.ensureTopic();
-        const moved = await this.relayRound();
-        await this.heartbeatIfDue();
+        if (this.partitions.length === 0) await this.openTopic();
+        // One event key for the whole round: see EventSigner.currentKey.
+        const key = this.signer.currentKey();
+        await this.checkEventKey(key);
+        await this.snapshot.publishPending(this.partitions, key);
+        const moved = await this.relayRound(key);
+        await this.heartbeatIfDue(key);
+        await this.pruneHistoryIfDue();
         retryMs = RETRY_MIN_MS;
         if (moved < ROWS_PER_ROUND) await this.idle(IDLE_POLL_MS);
       } catch (err) {
+        this.partitions = []; // the topic may be gone: make sure of it again before the next try
         this.logger.warn(`publish failed (${(err as Error).message}); retrying in ${retryMs} ms`);
         await this.idle(retryMs);
         retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
@@ -107,7 +122,55 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     return this.lock !== undefined;
   }
 
-  private async relayRound(): Promise<number> {
+  private async openTopic(): Promise<void> {
+    const topic = await this.publisher.ensureTopic();
+    if (topic.created) {
+      // Nothing published before exists on a new topic: republish what still matters.
+      await this.snapshot.request('topic-reset');
+    }
+    this.partitions = topic.partitions;
+  }
+
+  /**
+   * When the event key this relay (or the last leader) signed with has been revoked, nothing it
+   * signed is trusted any more: a snapshot under the new key goes out before anything else.
+   */
+  private async checkEventKey(key: ActiveSigningKey): Promise<void> {
+    if (key.kid === this.lastEventKid) return;
+    const [previous] = await this.db.query<{ value: string; revoked: boolean | null }>(
+      `SELECT s.value, (SELECT k.revoked_at IS NOT NULL FROM signing_keys k WHERE k.kid = s.value) AS revoked
+         FROM relay_state s WHERE s.name = 'event_kid'`,
+    );
+    if (previous && previous.value !== key.kid && previous.revoked !== false) {
+      this.logger.warn(`event key ${previous.value} was revoked: publishing a snapshot`);
+      await this.snapshot.request('event-key-revoked');
+    }
+    await this.db.query(
+      `INSERT INTO relay_state (name, value) VALUES ('event_kid', $1)
+       ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value`,
+      [key.kid],
+    );
+    this.lastEventKid = key.kid;
+  }
+
+  /** Publishes, then checks the broker's answer for lost history (a snapshot follows). */
+  private async publish(messages: readonly OutgoingMessage[]): Promise<void> {
+    const writes = await this.publisher.publish(messages);
+    const loss = await this.history.afterPublish(messages, writes, Math.floor(Date.now() / 1000));
+    if (loss) {
+      this.logger.warn(`the topic lost history (${loss}): publishing a snapshot`);
+      await this.snapshot.request('topic-reset');
+    }
+  }
+
+  private async pruneHistoryIfDue(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastHistoryPruneMs < HISTORY_PRUNE_INTERVAL_MS) return;
+    this.lastHistoryPruneMs = now;
+    await this.history.prune(Math.floor(now / 1000));
+  }
+
+  private async relayRound(key: ActiveSigningKey): Promise<number> {
     this.pendingWake = false;
     // Everything committed before this instant is visible to the query below.
     const snapshotMs = Date.now();
@@ -116,7 +179,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       [ROWS_PER_ROUND],
     );
     if (rows.length > 0) {
-      await this.publisher.publish(await this.sign(rows));
+      await this.publish(await this.sign(rows, key));
       // Delete exactly what was sent: a row committed meanwhile with a lower seq stays queued.
       await this.db.query('DELETE FROM outbox WHERE seq = ANY($1::bigint[])', [
         rows.map((r) => r.seq),
@@ -128,7 +191,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /** One signed batch per partition (and per MAX_BATCH_REVOCATIONS), in outbox order. */
-  private async sign(rows: readonly OutboxRow[]): Promise<OutgoingMessage[]> {
+  private async sign(
+    rows: readonly OutboxRow[],
+    key: ActiveSigningKey,
+  ): Promise<OutgoingMessage[]> {
     const byPartition = new Map<number, RevocationEvent[]>();
     for (const row of rows) {
       const partition = this.publisher.partitionFor(row.message_key);
@@ -139,24 +205,25 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     const messages: OutgoingMessage[] = [];
     for (const [partition, events] of byPartition) {
       for (let i = 0; i < events.length; i += MAX_BATCH_REVOCATIONS) {
-        const value = await this.signer.revocationBatch(events.slice(i, i + MAX_BATCH_REVOCATIONS));
-        messages.push({ partition, value });
+        const chunk = events.slice(i, i + MAX_BATCH_REVOCATIONS);
+        const value = await this.signer.revocationBatch(chunk, key);
+        messages.push({ partition, value, expiresAt: Math.max(...chunk.map((e) => e.expiresAt)) });
       }
     }
     return messages;
   }
 
-  private async heartbeatIfDue(): Promise<void> {
+  private async heartbeatIfDue(key: ActiveSigningKey): Promise<void> {
     const now = Date.now();
     if (this.drainedAsOfMs === 0 || now - this.lastHeartbeatMs < HEARTBEAT_INTERVAL_MS) return;
     const asOf = this.drainedAsOfMs;
     const messages = await Promise.all(
       this.partitions.map(async (partition) => ({
         partition,
-        value: await this.signer.heartbeat(partition, asOf),
+        value: await this.signer.heartbeat(partition, asOf, key),
       })),
     );
-    await this.publisher.publish(messages);
+    await this.publish(messages);
     this.lastHeartbeatMs = now;
   }
 
