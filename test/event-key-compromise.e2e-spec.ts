@@ -28,7 +28,7 @@ describe('event key compromise (PostgreSQL)', () => {
     );
     const kids = jwks.body.keys.map((k) => k.kid).filter((kid) => kid.startsWith('events-'));
     expect(kids).toHaveLength(1);
-    return kids[0]!;
+    return kids[0];
   };
 
   /** A token with a kid no one knows: each guard refuses it and refetches its JWKS. */

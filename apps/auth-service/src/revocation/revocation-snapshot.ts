@@ -68,7 +68,7 @@ export class RevocationSnapshot {
       'SELECT id, reason FROM snapshot_requests WHERE done_at IS NULL ORDER BY id',
     );
     if (pending.length === 0) return false;
-    const reason = pending[0]!.reason;
+    const reason = pending[0].reason;
     const count = await this.publish(partitions, key, reason);
     await this.db.query(
       'UPDATE snapshot_requests SET done_at = now() WHERE id = ANY($1::bigint[])',
@@ -99,7 +99,7 @@ export class RevocationSnapshot {
     for (;;) {
       const rows = await this.page(fromSeconds, after);
       if (rows.length === 0) break;
-      const last = rows[rows.length - 1]!;
+      const last = rows[rows.length - 1];
       after = { revokedAt: new Date(last.revoked_at), id: last.id };
       const byPartition = new Map<number, RevocationEvent[]>();
       for (const row of rows) {
