@@ -88,6 +88,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async run(): Promise<void> {
     let retryMs = RETRY_MIN_MS;
+    let failures = 0;
     while (this.running) {
       try {
         if (!(await this.lead())) {
@@ -103,9 +104,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         await this.heartbeatIfDue(key);
         await this.pruneHistoryIfDue();
         retryMs = RETRY_MIN_MS;
+        failures = 0;
         if (moved < ROWS_PER_ROUND) await this.idle(IDLE_POLL_MS);
       } catch (err) {
-        this.partitions = []; // the topic may be gone: make sure of it again before the next try
+        // The topic may have been deleted: create it again (and snapshot onto it) before the
+        // next try; after a few failures of any kind, look again too.
+        failures++;
+        if (topicMissing(err) || failures % 5 === 0) this.partitions = [];
         this.logger.warn(`publish failed (${(err as Error).message}); retrying in ${retryMs} ms`);
         await this.idle(retryMs);
         retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
@@ -240,4 +245,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       this.wakeUp = undefined;
     });
   }
+}
+
+/** Whether a publish failed because the topic (or one of its partitions) does not exist. */
+function topicMissing(err: unknown): boolean {
+  for (let e = err; e instanceof Error; e = e.cause) {
+    if ((e as { type?: unknown }).type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
+  }
+  return false;
 }
