@@ -46,18 +46,27 @@ const EVENT_KEY_ALG: KeyAlgorithm = 'EdDSA';
 const asJwk = (value: JWK | string): JWK =>
   typeof value === 'string' ? (JSON.parse(value) as JWK) : value;
 
+/** Every instance reloads its keys this often (activations and retirements that came due). */
+const RELOAD_INTERVAL_MS = 30_000;
+/**
+ * Every instance checks this often whether a key was added or revoked anywhere (one tiny query),
+ * and reloads at once if so: no instance signs with, or trusts, a revoked key for longer.
+ */
+const WATCH_INTERVAL_MS = 500;
+
 /**
  * The service's signing keys, kept in the database so that restarts and other instances sign
  * with the same keys: one signs access tokens, one signs revocation events. The first start
  * generates them. Both are published in the JWKS; their `kid`s keep them apart.
  */
-/** Other instances pick up a rotation or revocation within this. */
-const RELOAD_INTERVAL_MS = 30_000;
-
 @Injectable()
 export class SigningKeys implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('SigningKeys');
   private reloadTimer: NodeJS.Timeout | undefined;
+  private watchTimer: NodeJS.Timeout | undefined;
+  /** What the key table looked like at the last reload: key count and revoked count. */
+  private seen = '';
+  private watching = false;
   private tokenKey: ActiveSigningKey | undefined;
   private eventKey: ActiveSigningKey | undefined;
   private publicJwks: JWK[] = [];
@@ -76,10 +85,33 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
       );
     }, RELOAD_INTERVAL_MS);
     this.reloadTimer.unref();
+    this.watchTimer = setInterval(() => void this.reloadIfChanged(), WATCH_INTERVAL_MS);
+    this.watchTimer.unref();
   }
 
   onModuleDestroy(): void {
     clearInterval(this.reloadTimer);
+    clearInterval(this.watchTimer);
+  }
+
+  /** Reloads when a key was added or revoked since the last reload (by any instance). */
+  private async reloadIfChanged(): Promise<void> {
+    if (this.watching) return;
+    this.watching = true;
+    try {
+      if ((await this.fingerprint()) !== this.seen) await this.reload();
+    } catch (err) {
+      this.logger.warn(`checking keys failed: ${(err as Error).message}`);
+    } finally {
+      this.watching = false;
+    }
+  }
+
+  private async fingerprint(): Promise<string> {
+    const [row] = await this.db.query<{ keys: string | number; revoked: string | number }>(
+      'SELECT count(*) AS keys, count(revoked_at) AS revoked FROM signing_keys',
+    );
+    return `${String(row?.keys)}/${String(row?.revoked)}`;
   }
 
   /**
@@ -120,6 +152,7 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
   }
 
   private async reload(): Promise<void> {
+    const seen = await this.fingerprint();
     let rows = await this.load();
     const wanted: [KeyPurpose, KeyAlgorithm][] = [
       ['token', this.config.signingAlgorithm],
@@ -140,6 +173,7 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
       use: 'sig',
     }));
     this.localKeySet = createLocalJWKSet({ keys: this.publicJwks });
+    this.seen = seen;
   }
 
   /** The key that signs access tokens. */
