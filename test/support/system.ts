@@ -80,7 +80,11 @@ export class TestSystem {
    * (Re)starts the auth service on its database and topic. Another `port` runs one more instance
    * of the same service (same issuer), as a scaled-out deployment would.
    */
-  async startAuth(port = this.authPort): Promise<RunningService> {
+  async startAuth(
+    port = this.authPort,
+    /** Overrides, e.g. a DATABASE_URL through a proxy. */
+    env: Record<string, string> = {},
+  ): Promise<RunningService> {
     const config = loadAuthConfig({
       ...GENEROUS_RATE_LIMITS,
       ...this.options.authEnv,
@@ -91,6 +95,7 @@ export class TestSystem {
       DATABASE_URL: this.database.url,
       DATA_DIR: this.dataDir,
       ACCESS_TOKEN_TTL_SECONDS: '300',
+      ...env,
     });
     const app = await createAuthApp(config, { logger: LOG_LEVELS });
     await app.listen(config.port, config.host);
