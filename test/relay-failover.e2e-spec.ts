@@ -26,21 +26,20 @@ describe('relay leader that loses PostgreSQL silently (PostgreSQL)', () => {
   });
 
   async function failover(proxy: BlackholeProxy, proxiedUrl: string): Promise<void> {
-    // The proxied instance starts second, then the first one stops: the proxied one leads.
-    await system.startAuth(await freePort(), { DATABASE_URL: proxiedUrl });
+    // The proxied instance starts second, then the first one stops: the proxied one is alone,
+    // so it leads once this logout reaches downstream. Only then does a standby start.
+    const leader = await system.startAuth(await freePort(), { DATABASE_URL: proxiedUrl });
     await system.auth.close();
-    const standby = await system.startAuth(await freePort());
-
     const username = uniqueName('failover');
-    await register(standby.url, username);
-    const before = await login(standby.url, username);
-    const loggedOut = await call(`${standby.url}/auth/logout`, {
+    await register(leader.url, username);
+    const before = await login(leader.url, username);
+    const loggedOut = await call(`${leader.url}/auth/logout`, {
       method: 'POST',
       headers: bearer(before.access_token),
     });
     expect(loggedOut.status).toBe(204);
-    // The leader publishes while it can reach the database.
     await waitRejected(system.orders, before.access_token, Date.now());
+    const standby = await system.startAuth(await freePort());
 
     proxy.blackhole();
     const after = await login(standby.url, username);
