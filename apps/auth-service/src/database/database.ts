@@ -10,8 +10,9 @@ export interface Queryable {
 export interface Database extends Queryable {
   readonly kind: 'embedded' | 'postgres';
   /**
-   * Tries to take an exclusive, session-long lock (PostgreSQL advisory lock) that only one
-   * process can hold; undefined when another holds it.
+   * Tries to take an exclusive lock that only one process can hold; undefined when another
+   * holds it. On PostgreSQL it is a lease renewed every second, so a holder that vanished without
+   * a word loses it within seconds.
    */
   tryLock(key: number): Promise<DatabaseLock | undefined>;
   /** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
@@ -19,7 +20,7 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
-/** A held lock. `isHeld()` turns false if the connection holding it is lost. */
+/** A held lock. `isHeld()` turns false, for good, once the holder cannot be sure of it. */
 export interface DatabaseLock {
   isHeld(): boolean;
   release(): Promise<void>;

@@ -152,6 +152,12 @@ const MIGRATIONS: readonly Migration[] = [
        )`,
       `CREATE INDEX topic_batches_by_expiry ON topic_batches (expires_at)`,
       `CREATE TABLE topic_partitions (partition integer PRIMARY KEY, last_offset bigint NOT NULL)`,
+      // Leases (the relay leader's): held while renewed, expired on the database's clock.
+      `CREATE TABLE database_leases (
+         name text PRIMARY KEY,
+         holder text NOT NULL,
+         expires_at timestamptz NOT NULL
+       )`,
     ],
   },
 ];

@@ -221,6 +221,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private async heartbeatIfDue(key: ActiveSigningKey): Promise<void> {
     const now = Date.now();
     if (this.drainedAsOfMs === 0 || now - this.lastHeartbeatMs < HEARTBEAT_INTERVAL_MS) return;
+    // A leader that lost its lease stays silent, whatever it had drained before.
+    if (!this.lock?.isHeld()) return;
     const asOf = this.drainedAsOfMs;
     const messages = await Promise.all(
       this.partitions.map(async (partition) => ({
