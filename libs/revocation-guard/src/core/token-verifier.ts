@@ -5,8 +5,9 @@ import {
   type JWTVerifyGetKey,
   type JWTVerifyOptions,
 } from 'jose';
-import { EVENT_KEY_ID_PREFIX } from '@tokenfence/contract';
-import { GuardError } from './guard-error.js';
+import { EVENT_KEY_ID_PREFIX, type RevocationScope } from '@tokenfence/contract';
+import type { RevocableClaims } from './denylist.js';
+import { GuardError, tokenRevoked } from './guard-error.js';
 import { guardedKeys, KeySourceFailure } from './key-source.js';
 import type { Principal } from './principal.js';
 import { systemClock, type Clock } from './clock.js';
@@ -28,6 +29,12 @@ export const SUPPORTED_ALGORITHMS = [
 ] as const;
 export type SupportedAlgorithm = (typeof SUPPORTED_ALGORITHMS)[number];
 
+/** What the verifier consults before it trusts a token: the guard's denylist. */
+export interface RevocationCheck {
+  /** The scope under which these claims are revoked, or undefined when they are not. */
+  check(claims: RevocableClaims): RevocationScope | undefined;
+}
+
 export interface TokenVerifierOptions {
   readonly issuer: string;
   readonly audience: string | readonly string[];
@@ -40,6 +47,11 @@ export interface TokenVerifierOptions {
   readonly clock?: Clock;
   /** Verified tokens remembered (LRU) to skip signature checks; 0 turns the cache off. */
   readonly cacheMaxEntries?: number;
+  /**
+   * Checked on every verification, cache hit or not, and before a token enters the cache: a
+   * revoked token is refused with `TOKEN_REVOKED` and never cached.
+   */
+  readonly revocations?: RevocationCheck;
 }
 
 const DEFAULT_MAX_TOKEN_LENGTH = 8192;
@@ -76,7 +88,7 @@ export class TokenVerifier {
 
   async verify(token: string): Promise<Principal> {
     const cached = this.cache?.get(token);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) return this.unlessRevoked(cached);
     if (token.length > this.maxTokenLength || !COMPACT_JWS.test(token)) {
       throw new GuardError('TOKEN_MALFORMED', 'The access token is not a compact JWS.');
     }
@@ -93,8 +105,14 @@ export class TokenVerifier {
     } catch (err) {
       throw toGuardError(err);
     }
-    const principal = toPrincipal(payload, kid ?? '');
+    const principal = this.unlessRevoked(toPrincipal(payload, kid ?? ''));
     this.cache?.set(token, principal);
+    return principal;
+  }
+
+  private unlessRevoked(principal: Principal): Principal {
+    const scope = this.options.revocations?.check(principal);
+    if (scope !== undefined) throw tokenRevoked(scope);
     return principal;
   }
 

@@ -75,11 +75,12 @@ const providers: Provider[] = [
   },
   {
     provide: TokenVerifier,
-    inject: [REVOCATION_GUARD_OPTIONS, RESOLVED_OPTIONS, JWKS],
+    inject: [REVOCATION_GUARD_OPTIONS, RESOLVED_OPTIONS, JWKS, RevocationFeed],
     useFactory: (
       options: RevocationGuardModuleOptions,
       resolved: ResolvedGuardOptions,
       jwks: JWTVerifyGetKey,
+      feed: RevocationFeed,
     ): TokenVerifier =>
       new TokenVerifier({
         issuer: resolved.issuer,
@@ -88,6 +89,7 @@ const providers: Provider[] = [
         clockToleranceSeconds: resolved.clockToleranceSeconds,
         keys: jwks,
         cacheMaxEntries: options.verifiedTokenCacheSize ?? 10_000,
+        revocations: feed.denylist,
         ...(options.clock ? { clock: options.clock } : {}),
       }),
   },
