@@ -1,4 +1,5 @@
 import {
+  decodeProtectedHeader,
   errors,
   jwtVerify,
   type JWTPayload,
@@ -33,6 +34,8 @@ export type SupportedAlgorithm = (typeof SUPPORTED_ALGORITHMS)[number];
 export interface RevocationCheck {
   /** The scope under which these claims are revoked, or undefined when they are not. */
   check(claims: RevocableClaims): RevocationScope | undefined;
+  /** Whether the signing key `kid` was revoked; consulted before any key source. */
+  isKeyRevoked(kid: string): boolean;
 }
 
 export interface TokenVerifierOptions {
@@ -49,7 +52,8 @@ export interface TokenVerifierOptions {
   readonly cacheMaxEntries?: number;
   /**
    * Checked on every verification, cache hit or not, and before a token enters the cache: a
-   * revoked token is refused with `TOKEN_REVOKED` and never cached.
+   * revoked token is refused with `TOKEN_REVOKED` and never cached. A revoked signing key is
+   * checked first, before the cache and the key source (whose copy of the JWKS may still hold it).
    */
   readonly revocations?: RevocationCheck;
 }
@@ -92,6 +96,11 @@ export class TokenVerifier {
     if (token.length > this.maxTokenLength || !COMPACT_JWS.test(token)) {
       throw new GuardError('TOKEN_MALFORMED', 'The access token is not a compact JWS.');
     }
+    const { revocations } = this.options;
+    if (revocations) {
+      const headerKid = kidOf(token);
+      if (headerKid !== undefined && revocations.isKeyRevoked(headerKid)) throw tokenRevoked('key');
+    }
     let payload: JWTPayload;
     let kid: string | undefined;
     try {
@@ -119,6 +128,16 @@ export class TokenVerifier {
   /** Forgets cached verifications of tokens signed with `kid` (for a revoked signing key). */
   forgetKey(kid: string): void {
     this.cache?.dropKey(kid);
+  }
+}
+
+/** The header's `kid`, when it can be read; anything odd is left to jose to refuse. */
+function kidOf(token: string): string | undefined {
+  try {
+    const { kid } = decodeProtectedHeader(token);
+    return typeof kid === 'string' ? kid : undefined;
+  } catch {
+    return undefined;
   }
 }
 
