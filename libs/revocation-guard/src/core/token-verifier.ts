@@ -45,6 +45,11 @@ export interface TokenVerifierOptions {
   readonly clockToleranceSeconds: number;
   /** Where keys come from: jose's `createRemoteJWKSet(...)` or `createLocalJWKSet(...)`. */
   readonly keys: JWTVerifyGetKey;
+  /**
+   * Longest accepted `exp - iat`, in seconds: a stolen signing key cannot mint tokens that live
+   * longer. Default 86400 (the auth service's longest access-token TTL).
+   */
+  readonly maxTokenLifetimeSeconds?: number;
   /** Longest accepted compact token, in characters. */
   readonly maxTokenLength?: number;
   readonly clock?: Clock;
@@ -59,6 +64,7 @@ export interface TokenVerifierOptions {
 }
 
 const DEFAULT_MAX_TOKEN_LENGTH = 8192;
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 86_400;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
@@ -114,8 +120,27 @@ export class TokenVerifier {
     } catch (err) {
       throw toGuardError(err);
     }
-    const principal = this.unlessRevoked(toPrincipal(payload, kid ?? ''));
+    const principal = this.unlessRevoked(this.withinLifetime(toPrincipal(payload, kid ?? '')));
     this.cache?.set(token, principal);
+    return principal;
+  }
+
+  /** jose checks `iat` only against a max token age; an issue date ahead of now is refused here. */
+  private withinLifetime(principal: Principal): Principal {
+    const nowSeconds = this.clock.nowMs() / 1000;
+    if (principal.iat > nowSeconds + this.options.clockToleranceSeconds) {
+      throw new GuardError(
+        'TOKEN_CLAIMS_INVALID',
+        'The access token\'s "iat" claim is in the future.',
+      );
+    }
+    const maxLifetime = this.options.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
+    if (principal.exp - principal.iat > maxLifetime) {
+      throw new GuardError(
+        'TOKEN_CLAIMS_INVALID',
+        `The access token's "exp" claim is more than ${maxLifetime} s after its "iat".`,
+      );
+    }
     return principal;
   }
 
