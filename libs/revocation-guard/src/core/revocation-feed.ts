@@ -25,7 +25,12 @@ export interface FeedStats {
   readonly lastPropagationMs: number | undefined;
 }
 
-const PRUNE_INTERVAL_MS = 30_000;
+export interface RevocationFeedOptions {
+  /** How often entries that can no longer matter leave the denylist. Default 30000. */
+  readonly denylistPruneIntervalMs?: number;
+}
+
+export const DEFAULT_DENYLIST_PRUNE_INTERVAL_MS = 30_000;
 
 /** Told of every revocation applied, e.g. to end the live connections it covers. */
 export type RevocationListener = (revocation: RevocationEvent) => void;
@@ -59,10 +64,14 @@ export class RevocationFeed implements EventSink {
     private readonly verifier: EventVerifier,
     private readonly logger: GuardLogger,
     private readonly clock: Clock,
+    private readonly options: RevocationFeedOptions = {},
   ) {}
 
   async start(): Promise<void> {
-    this.pruneTimer = setInterval(() => this.denylist.prune(), PRUNE_INTERVAL_MS);
+    this.pruneTimer = setInterval(
+      () => this.denylist.prune(),
+      this.options.denylistPruneIntervalMs ?? DEFAULT_DENYLIST_PRUNE_INTERVAL_MS,
+    );
     this.pruneTimer.unref();
     await this.source.start(this);
   }

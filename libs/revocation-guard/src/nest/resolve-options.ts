@@ -1,5 +1,10 @@
 import { DEFAULT_REVOCATION_TOPIC } from '@tokenfence/contract';
-import { SUPPORTED_ALGORITHMS, type SupportedAlgorithm } from '../core/token-verifier.js';
+import { DEFAULT_DENYLIST_PRUNE_INTERVAL_MS } from '../core/revocation-feed.js';
+import {
+  DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+  SUPPORTED_ALGORITHMS,
+  type SupportedAlgorithm,
+} from '../core/token-verifier.js';
 import type {
   ResolvedGuardOptions,
   RevocationGuardModuleOptions,
@@ -9,6 +14,15 @@ const DEFAULT_ALGORITHMS: SupportedAlgorithm[] = ['ES256', 'EdDSA', 'RS256'];
 
 function fail(message: string): never {
   throw new TypeError(`RevocationGuardModule: ${message}`);
+}
+
+/** An integer option of at least `min`, or its default when unset. */
+function integerOption(name: string, value: number | undefined, fallback: number, min: number) {
+  const resolved = value ?? fallback;
+  if (!Number.isSafeInteger(resolved) || resolved < min) {
+    fail(`"${name}" must be an integer of at least ${min}`);
+  }
+  return resolved;
 }
 
 /** Validates the module options once, at start-up, and fails fast with what to set. */
@@ -44,6 +58,18 @@ export function resolveGuardOptions(options: RevocationGuardModuleOptions): Reso
   if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) {
     fail('"verifiedTokenCacheSize" must be a non-negative integer (0 turns the cache off)');
   }
+  const maxTokenLifetimeSeconds = integerOption(
+    'maxTokenLifetimeSeconds',
+    options.maxTokenLifetimeSeconds,
+    DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+    1,
+  );
+  const denylistPruneIntervalMs = integerOption(
+    'denylistPruneIntervalMs',
+    options.denylistPruneIntervalMs,
+    DEFAULT_DENYLIST_PRUNE_INTERVAL_MS,
+    100,
+  );
   const maxStalenessMs = options.maxStalenessMs ?? 30_000;
   if (!Number.isFinite(maxStalenessMs) || maxStalenessMs < 1_000) {
     fail('"maxStalenessMs" must be at least 1000 (heartbeats come every second)');
@@ -77,6 +103,9 @@ export function resolveGuardOptions(options: RevocationGuardModuleOptions): Reso
     jwksUrl,
     algorithms,
     clockToleranceSeconds,
+    verifiedTokenCacheSize: cacheSize,
+    maxTokenLifetimeSeconds,
+    denylistPruneIntervalMs,
     maxStalenessMs,
     stalePolicy,
     topic: options.kafka?.topic ?? DEFAULT_REVOCATION_TOPIC,

@@ -70,6 +70,7 @@ const providers: Provider[] = [
         new EventVerifier(resolved.issuer, jwks),
         logger,
         clock,
+        { denylistPruneIntervalMs: resolved.denylistPruneIntervalMs },
       );
     },
   },
@@ -88,7 +89,8 @@ const providers: Provider[] = [
         algorithms: resolved.algorithms,
         clockToleranceSeconds: resolved.clockToleranceSeconds,
         keys: jwks,
-        cacheMaxEntries: options.verifiedTokenCacheSize ?? 10_000,
+        cacheMaxEntries: resolved.verifiedTokenCacheSize,
+        maxTokenLifetimeSeconds: resolved.maxTokenLifetimeSeconds,
         revocations: feed.denylist,
         ...(options.clock ? { clock: options.clock } : {}),
       }),

@@ -22,6 +22,14 @@ export interface RevocationGuardModuleOptions {
    * signature check; the denylist is still checked every time. Default 10000; 0 turns it off.
    */
   verifiedTokenCacheSize?: number;
+  /**
+   * Longest accepted `exp - iat` of an access token, in seconds; longer-lived tokens are refused
+   * (`TOKEN_CLAIMS_INVALID`), so a stolen signing key cannot mint tokens that outlive revocations.
+   * Default 86400.
+   */
+  maxTokenLifetimeSeconds?: number;
+  /** How often denylist entries that can no longer matter are dropped. Default 30000. */
+  denylistPruneIntervalMs?: number;
   /** How old the last proof of freshness (auth-service heartbeat) may be. Default 30000. */
   maxStalenessMs?: number;
   /**
@@ -53,6 +61,9 @@ export interface ResolvedGuardOptions {
   readonly jwksUrl: URL;
   readonly algorithms: SupportedAlgorithm[];
   readonly clockToleranceSeconds: number;
+  readonly verifiedTokenCacheSize: number;
+  readonly maxTokenLifetimeSeconds: number;
+  readonly denylistPruneIntervalMs: number;
   readonly maxStalenessMs: number;
   readonly stalePolicy: StalePolicy;
   readonly topic: string;
