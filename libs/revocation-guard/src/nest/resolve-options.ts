@@ -1,4 +1,8 @@
 import { DEFAULT_REVOCATION_TOPIC } from '@tokenfence/contract';
+import {
+  DEFAULT_JWKS_CACHE_MAX_AGE_MS,
+  DEFAULT_JWKS_COOLDOWN_MS,
+} from '../core/jwks-key-source.js';
 import { DEFAULT_DENYLIST_PRUNE_INTERVAL_MS } from '../core/revocation-feed.js';
 import {
   DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
@@ -41,6 +45,18 @@ export function resolveGuardOptions(options: RevocationGuardModuleOptions): Reso
   if (jwksUrl.protocol !== 'https:' && jwksUrl.protocol !== 'http:') {
     fail('"jwksUrl" must be http or https');
   }
+  const jwksCacheMaxAgeMs = integerOption(
+    'jwksCacheMaxAgeMs',
+    options.jwksCacheMaxAgeMs,
+    DEFAULT_JWKS_CACHE_MAX_AGE_MS,
+    1_000,
+  );
+  const jwksCooldownMs = integerOption(
+    'jwksCooldownMs',
+    options.jwksCooldownMs,
+    DEFAULT_JWKS_COOLDOWN_MS,
+    1_000,
+  );
   const algorithms = options.algorithms ?? DEFAULT_ALGORITHMS;
   const unsupported = algorithms.filter(
     (a) => !(SUPPORTED_ALGORITHMS as readonly string[]).includes(a),
@@ -101,6 +117,8 @@ export function resolveGuardOptions(options: RevocationGuardModuleOptions): Reso
     issuer: options.issuer,
     audience,
     jwksUrl,
+    jwksCacheMaxAgeMs,
+    jwksCooldownMs,
     algorithms,
     clockToleranceSeconds,
     verifiedTokenCacheSize: cacheSize,
