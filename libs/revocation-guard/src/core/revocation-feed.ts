@@ -117,7 +117,7 @@ export class RevocationFeed implements EventSink {
   async onMessage(value: Buffer | null, position: EventPosition): Promise<void> {
     if (value === null) return; // a tombstone carries nothing
     try {
-      const event = await this.verifier.verify(value);
+      const event = await this.verifier.verify(value, position);
       if (event.kind === 'heartbeat') {
         if (event.partition !== position.partition) {
           throw new EventError('EVENT_INVALID', 'heartbeat copied from another partition');

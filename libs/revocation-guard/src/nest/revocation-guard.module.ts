@@ -67,10 +67,15 @@ const providers: Provider[] = [
           logger,
           kafka: options.kafka.client,
         });
+      const denylist = new Denylist(resolved.clockToleranceSeconds, clock);
       return new RevocationFeed(
-        new Denylist(resolved.clockToleranceSeconds, clock),
+        denylist,
         source,
-        new EventVerifier(resolved.issuer, jwks.getKey),
+        new EventVerifier(resolved.issuer, jwks.getKey, {
+          keySource: jwks,
+          clock,
+          clockToleranceSeconds: resolved.clockToleranceSeconds,
+        }),
         logger,
         clock,
         { denylistPruneIntervalMs: resolved.denylistPruneIntervalMs },
