@@ -40,6 +40,8 @@ export interface EventVerifierOptions {
    * at once (`EVENT_SIGNATURE_INVALID`).
    */
   readonly keySource?: EventKeySource;
+  /** Revoked signing keys (the denylist): their messages are skipped (`EVENT_KEY_REVOKED`). */
+  readonly revokedKeys?: { isKeyRevoked(kid: string): boolean };
   readonly clock?: Clock;
   /** How far the producer's clock may run ahead of ours. Default 5. */
   readonly clockToleranceSeconds?: number;
@@ -132,13 +134,16 @@ export class EventVerifier {
   }
 
   /**
-   * For an event kid the key set lacks, reloads it (past the cooldown, at most
+   * Refuses a revoked event kid; for one the key set lacks, reloads it (past the cooldown, at most
    * once a second) and asks for redelivery until a key set fetched after the message was produced
    * still lacks the kid. The message was produced by the time it arrived, and by its timestamp
    * plus the clock tolerance, so random kids cost one reload each and cannot stall the feed.
    */
   private async requireTrustedKid(kid: string, timestampMs: number | undefined): Promise<void> {
     if (!kid.startsWith(EVENT_KEY_ID_PREFIX)) return; // refused as no event key, below
+    if (this.options.revokedKeys?.isKeyRevoked(kid)) {
+      throw new EventError('EVENT_KEY_REVOKED', 'message signed by a revoked event key');
+    }
     const source = this.options.keySource;
     if (source === undefined || source.has(kid)) return;
     const receivedAtMs = this.clock.nowMs();

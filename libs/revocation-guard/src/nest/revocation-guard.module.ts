@@ -73,6 +73,7 @@ const providers: Provider[] = [
         source,
         new EventVerifier(resolved.issuer, jwks.getKey, {
           keySource: jwks,
+          revokedKeys: denylist,
           clock,
           clockToleranceSeconds: resolved.clockToleranceSeconds,
         }),
