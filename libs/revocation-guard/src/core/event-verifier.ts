@@ -47,6 +47,12 @@ export interface EventVerifierOptions {
   readonly clockToleranceSeconds?: number;
 }
 
+/** An authentic event and the `kid` of the event key that signed it. */
+export interface VerifiedEvent {
+  readonly event: SecurityEvent;
+  readonly kid: string;
+}
+
 interface EventHeader {
   alg: 'EdDSA' | 'Ed25519' | 'ES256';
   kid: string;
@@ -84,7 +90,7 @@ export class EventVerifier {
   async verify(
     value: Buffer,
     position?: Pick<EventPosition, 'timestampMs'>,
-  ): Promise<SecurityEvent> {
+  ): Promise<VerifiedEvent> {
     if (value.byteLength > MAX_MESSAGE_BYTES) {
       throw new EventError('EVENT_TOO_LARGE', `message is ${value.byteLength} bytes`);
     }
@@ -130,7 +136,7 @@ export class EventVerifier {
     if (typeof iat !== 'number' || typeof jti !== 'string') {
       throw new EventError('EVENT_INVALID', 'message lacks "iat" or "jti"');
     }
-    return parseSecurityEvent(claims);
+    return { event: parseSecurityEvent(claims), kid: header.kid };
   }
 
   /**

@@ -79,7 +79,11 @@ const providers: Provider[] = [
         }),
         logger,
         clock,
-        { denylistPruneIntervalMs: resolved.denylistPruneIntervalMs },
+        {
+          denylistPruneIntervalMs: resolved.denylistPruneIntervalMs,
+          clockToleranceSeconds: resolved.clockToleranceSeconds,
+          keySource: jwks,
+        },
       );
     },
   },
