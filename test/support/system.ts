@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { createAuthApp } from '../../apps/auth-service/src/bootstrap.js';
 import { loadAuthConfig } from '../../apps/auth-service/src/config/auth-config.js';
+import { DATABASE, type Database } from '../../apps/auth-service/src/database/database.js';
 import { createGameApp } from '../../apps/game-service/src/bootstrap.js';
 import { loadGameConfig } from '../../apps/game-service/src/game.config.js';
 import { createOrdersApp } from '../../apps/orders-service/src/bootstrap.js';
@@ -32,7 +33,7 @@ export interface RunningService {
 export interface SystemOptions {
   readonly database: DatabaseKind;
   readonly brokers?: string;
-  /** Extra auth-service environment, e.g. a short SESSION_MAX_AGE_SECONDS. */
+  /** Extra auth-service environment, e.g. a short SESSION_MAX_AGE_SECONDS or ACCESS_TOKEN_TTL_SECONDS. */
   readonly authEnv?: Record<string, string>;
 }
 
@@ -47,6 +48,7 @@ export class TestSystem {
   game!: RunningService;
   private readonly extra: RunningService[] = [];
   private database!: TestDatabase;
+  private authApp: INestApplication | undefined;
   private dataDir: string | undefined;
   private authPort = 0;
 
@@ -87,6 +89,7 @@ export class TestSystem {
   ): Promise<RunningService> {
     const config = loadAuthConfig({
       ...GENEROUS_RATE_LIMITS,
+      ACCESS_TOKEN_TTL_SECONDS: '300',
       ...this.options.authEnv,
       PORT: String(port),
       AUTH_ISSUER: `http://127.0.0.1:${this.authPort}`,
@@ -94,7 +97,6 @@ export class TestSystem {
       REVOCATION_TOPIC: this.topic,
       DATABASE_URL: this.database.url,
       DATA_DIR: this.dataDir,
-      ACCESS_TOKEN_TTL_SECONDS: '300',
       ...env,
     });
     const app = await createAuthApp(config, { logger: LOG_LEVELS });
@@ -102,7 +104,17 @@ export class TestSystem {
     const service = await this.running(app);
     await this.waitReady(service);
     if (port !== this.authPort) this.extra.push(service);
+    else this.authApp = app;
     return service;
+  }
+
+  /**
+   * Runs SQL on the auth service's own database, through the running service's connection (the
+   * embedded database cannot be opened twice): what an attacker who stole the database would read.
+   */
+  async queryAuthDatabase<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+    if (!this.authApp) throw new Error('the auth service has not started');
+    return this.authApp.get<Database>(DATABASE).query<Row>(sql, params);
   }
 
   /** A new downstream instance; it catches up in the background (see waitReady). */

@@ -24,6 +24,13 @@ export function loadGameConfig(env: Record<string, string | undefined> = process
       ...(env.REVOCATION_MAX_STALENESS_MS
         ? { maxStalenessMs: Number(env.REVOCATION_MAX_STALENESS_MS) }
         : {}),
+      // Checked by the guard at start-up (a TypeError naming the option).
+      ...(env.REVOCATION_PRUNE_INTERVAL_MS
+        ? { denylistPruneIntervalMs: Number(env.REVOCATION_PRUNE_INTERVAL_MS) }
+        : {}),
+      ...(env.REVOCATION_MAX_TOKEN_LIFETIME_SECONDS
+        ? { maxTokenLifetimeSeconds: Number(env.REVOCATION_MAX_TOKEN_LIFETIME_SECONDS) }
+        : {}),
       ...(env.REVOCATION_STALE_POLICY === 'allow' ||
       env.REVOCATION_STALE_POLICY === 'reject' ||
       env.REVOCATION_STALE_POLICY === 'introspect'

@@ -30,9 +30,29 @@ export { CurrentPrincipal } from './nest/current-principal.decorator.js';
 
 export { AccessTokenAuthenticator } from './core/access-token-authenticator.js';
 export { TokenVerifier, SUPPORTED_ALGORITHMS } from './core/token-verifier.js';
-export type { SupportedAlgorithm, TokenVerifierOptions } from './core/token-verifier.js';
-export { RevocationFeed, type FeedStats } from './core/revocation-feed.js';
-export { EventVerifier, EventKeysUnavailable } from './core/event-verifier.js';
+export type {
+  RevocationCheck,
+  SupportedAlgorithm,
+  TokenVerifierOptions,
+} from './core/token-verifier.js';
+export {
+  RevocationFeed,
+  type FeedStats,
+  type RevocationFeedOptions,
+} from './core/revocation-feed.js';
+export {
+  EventVerifier,
+  EventKeysUnavailable,
+  type EventKeySource,
+  type EventVerifierOptions,
+  type VerifiedEvent,
+} from './core/event-verifier.js';
+export {
+  JwksKeySource,
+  type JwksKeySourceOptions,
+  type KeySetChange,
+  type KeySetListener,
+} from './core/jwks-key-source.js';
 export type { FreshnessRequirement, StalePolicy } from './core/stale-policy.js';
 export {
   IntrospectionClient,

@@ -1,4 +1,4 @@
-import { GuardError } from './guard-error.js';
+import { GuardError, tokenRevoked } from './guard-error.js';
 import { IntrospectionUnavailable, type IntrospectionClient } from './introspection-client.js';
 import type { GuardLogger } from './logger.js';
 import type { Principal } from './principal.js';
@@ -60,9 +60,7 @@ export class AccessTokenAuthenticator {
     const state = this.requireUsableState(freshness);
     const principal = await this.verifier.verify(token);
     const scope = this.feed.denylist.check(principal);
-    if (scope !== undefined) {
-      throw new GuardError('TOKEN_REVOKED', `The access token has been revoked (${scope}).`);
-    }
+    if (scope !== undefined) throw tokenRevoked(scope);
     if (state === 'introspect') await this.introspect(token);
     return principal;
   }

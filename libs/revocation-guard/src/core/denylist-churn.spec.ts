@@ -55,7 +55,8 @@ describe('Denylist under hours of churn (virtual time)', () => {
     };
     // The feed as in production, signatures aside: its own prune interval runs on fake timers.
     const verifier = {
-      verify: (value: Buffer) => Promise.resolve(JSON.parse(value.toString()) as SecurityEvent),
+      verify: (value: Buffer) =>
+        Promise.resolve({ event: JSON.parse(value.toString()) as SecurityEvent, kid: 'events-1' }),
     } as unknown as EventVerifier;
     const feed = new RevocationFeed(denylist, source, verifier, silentLogger, clock);
     await feed.start();

@@ -45,12 +45,17 @@ function mergeCutoff(
  * The in-memory set of revocations that can still matter. Applying events is idempotent and
  * order-independent (union of ids, latest cutoff and latest expiry win), and an entry is kept until
  * every token it can affect has expired plus the clock tolerance, never less.
+ *
+ * One exception: a revoked signing key's `kid` is remembered for the denylist's whole life. Key
+ * revocation answers a compromise, and the attacker can mint tokens with any `exp`, so no expiry
+ * bounds what the key can sign (a few bytes per key revocation).
  */
 export class Denylist {
   private readonly tokens = new IdSet();
   private readonly sessions = new IdSet();
   private readonly users = new Map<string, UserCutoff>();
   private readonly keys = new Map<string, number>();
+  private readonly revokedKids = new Set<string>();
   private everything: UserCutoff | undefined;
 
   constructor(
@@ -63,6 +68,7 @@ export class Denylist {
    * says was already known (a redelivery or a replay), `expired` when it can no longer matter.
    */
   apply(event: RevocationEvent): ApplyResult {
+    if (event.scope === 'key') this.revokedKids.add(event.kid); // even when the entry has expired
     if (!this.matters(event.expiresAt)) return 'expired';
     let changed: boolean;
     switch (event.scope) {
@@ -97,12 +103,17 @@ export class Denylist {
   /** The scope under which these claims are revoked, or undefined when they are not. */
   check(claims: RevocableClaims): RevocationScope | undefined {
     if (this.everything !== undefined && claims.iat <= this.everything.cutoff) return 'all';
-    if (claims.kid !== undefined && this.keys.has(claims.kid)) return 'key';
+    if (claims.kid !== undefined && this.revokedKids.has(claims.kid)) return 'key';
     if (this.tokens.has(claims.jti)) return 'token';
     if (this.sessions.has(claims.sid)) return 'session';
     const user = this.users.get(claims.sub);
     if (user !== undefined && claims.iat <= user.cutoff) return 'user';
     return undefined;
+  }
+
+  /** Whether the signing key `kid` was revoked, however long ago (never forgotten). */
+  isKeyRevoked(kid: string): boolean {
+    return this.revokedKids.has(kid);
   }
 
   /** Drops every entry that can no longer affect a valid token. Returns how many were dropped. */

@@ -2,6 +2,8 @@
 export interface EventPosition {
   readonly partition: number;
   readonly offset: string;
+  /** When the producer wrote the message (ms since the epoch, the producer's clock), if known. */
+  readonly timestampMs?: number;
 }
 
 /** What an event source delivers to. */

@@ -8,6 +8,8 @@ import {
   type SecurityEvent,
 } from '@tokenfence/contract';
 import { errors, type JWTVerifyGetKey } from 'jose';
+import { systemClock, type Clock } from './clock.js';
+import type { EventPosition } from './event-source.js';
 import { guardedKeys, KeySourceFailure } from './key-source.js';
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
@@ -19,6 +21,36 @@ const MAX_HEADER_CHARS = 1024;
  */
 export class EventKeysUnavailable extends Error {
   override readonly name = 'EventKeysUnavailable';
+}
+
+/** What the verifier needs of the key source behind its resolver (a `JwksKeySource`). */
+export interface EventKeySource {
+  has(kid: string): boolean;
+  /** When the last successful fetch started, in ms; undefined before the first. */
+  lastFetchedAtMs(): number | undefined;
+  /** Fetches now past the cooldown (rate-limited by the source); never rejects. */
+  reload(): Promise<void>;
+}
+
+export interface EventVerifierOptions {
+  /**
+   * The source behind the key resolver. With it, a message under an event kid the key set lacks
+   * makes it reload and is retried until a key set fetched after the message was produced still
+   * lacks the kid; then it is skipped (`EVENT_KEY_UNKNOWN`). Without it such a message is skipped
+   * at once (`EVENT_SIGNATURE_INVALID`).
+   */
+  readonly keySource?: EventKeySource;
+  /** Revoked signing keys (the denylist): their messages are skipped (`EVENT_KEY_REVOKED`). */
+  readonly revokedKeys?: { isKeyRevoked(kid: string): boolean };
+  readonly clock?: Clock;
+  /** How far the producer's clock may run ahead of ours. Default 5. */
+  readonly clockToleranceSeconds?: number;
+}
+
+/** An authentic event and the `kid` of the event key that signed it. */
+export interface VerifiedEvent {
+  readonly event: SecurityEvent;
+  readonly kid: string;
 }
 
 interface EventHeader {
@@ -39,14 +71,26 @@ export class EventVerifier {
   private readonly keys: JWTVerifyGetKey;
   private readonly keyObjects = new WeakMap<object, KeyObject>();
 
+  private readonly clock: Clock;
+
   constructor(
     private readonly issuer: string,
     keys: JWTVerifyGetKey,
+    private readonly options: EventVerifierOptions = {},
   ) {
     this.keys = guardedKeys(keys, (kid) => kid.startsWith(EVENT_KEY_ID_PREFIX));
+    this.clock = options.clock ?? systemClock;
   }
 
-  async verify(value: Buffer): Promise<SecurityEvent> {
+  /**
+   * Verifies one message. `position.timestampMs` (when the producer wrote it) decides whether an
+   * unknown event kid can still appear in the JWKS. Throws {@link EventError} for a message to
+   * skip, {@link EventKeysUnavailable} for one to deliver again.
+   */
+  async verify(
+    value: Buffer,
+    position?: Pick<EventPosition, 'timestampMs'>,
+  ): Promise<VerifiedEvent> {
     if (value.byteLength > MAX_MESSAGE_BYTES) {
       throw new EventError('EVENT_TOO_LARGE', `message is ${value.byteLength} bytes`);
     }
@@ -60,6 +104,7 @@ export class EventVerifier {
     const encodedPayload = compact.slice(firstDot + 1, lastDot);
     const header = parseHeader(encodedHeader);
 
+    await this.requireTrustedKid(header.kid, position?.timestampMs);
     const key = await this.keyFor(header, encodedPayload, compact.slice(lastDot + 1));
     const signature = Buffer.from(compact.slice(lastDot + 1), 'base64url');
     const signingInput = value.subarray(0, lastDot);
@@ -91,7 +136,35 @@ export class EventVerifier {
     if (typeof iat !== 'number' || typeof jti !== 'string') {
       throw new EventError('EVENT_INVALID', 'message lacks "iat" or "jti"');
     }
-    return parseSecurityEvent(claims);
+    return { event: parseSecurityEvent(claims), kid: header.kid };
+  }
+
+  /**
+   * Refuses a revoked event kid; for one the key set lacks, reloads it (past the cooldown, at most
+   * once a second) and asks for redelivery until a key set fetched after the message was produced
+   * still lacks the kid. The message was produced by the time it arrived, and by its timestamp
+   * plus the clock tolerance, so random kids cost one reload each and cannot stall the feed.
+   */
+  private async requireTrustedKid(kid: string, timestampMs: number | undefined): Promise<void> {
+    if (!kid.startsWith(EVENT_KEY_ID_PREFIX)) return; // refused as no event key, below
+    if (this.options.revokedKeys?.isKeyRevoked(kid)) {
+      throw new EventError('EVENT_KEY_REVOKED', 'message signed by a revoked event key');
+    }
+    const source = this.options.keySource;
+    if (source === undefined || source.has(kid)) return;
+    const receivedAtMs = this.clock.nowMs();
+    await source.reload();
+    if (source.has(kid)) return;
+    const toleranceMs = (this.options.clockToleranceSeconds ?? 5) * 1000;
+    const producedByMs = Math.min(
+      timestampMs === undefined ? Infinity : timestampMs + toleranceMs,
+      receivedAtMs,
+    );
+    const fetchedAtMs = source.lastFetchedAtMs();
+    if (fetchedAtMs !== undefined && fetchedAtMs >= producedByMs) {
+      throw new EventError('EVENT_KEY_UNKNOWN', 'no event key matches the message');
+    }
+    throw new EventKeysUnavailable('the message names an event key not fetched yet');
   }
 
   private async keyFor(

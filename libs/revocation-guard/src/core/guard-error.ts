@@ -39,3 +39,8 @@ export class GuardError extends Error {
     this.status = STATUS[code];
   }
 }
+
+/** The refusal of a token that a revocation of `scope` covers. */
+export function tokenRevoked(scope: string): GuardError {
+  return new GuardError('TOKEN_REVOKED', `The access token has been revoked (${scope}).`);
+}

@@ -3,12 +3,14 @@ import {
   EventError,
   type EventErrorCode,
   type RevocationEvent,
+  type SecurityEvent,
 } from '@tokenfence/contract';
 import type { Clock } from './clock.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import type { Denylist } from './denylist.js';
 import type { EventPosition, EventSink, RevocationEventSource } from './event-source.js';
 import type { EventVerifier } from './event-verifier.js';
+import type { KeySetListener } from './jwks-key-source.js';
 import type { GuardLogger } from './logger.js';
 
 export interface FeedStats {
@@ -25,7 +27,19 @@ export interface FeedStats {
   readonly lastPropagationMs: number | undefined;
 }
 
-const PRUNE_INTERVAL_MS = 30_000;
+export interface RevocationFeedOptions {
+  /** How often entries that can no longer matter leave the denylist. Default 30000. */
+  readonly denylistPruneIntervalMs?: number;
+  /** Heartbeats dated further ahead of the clock are skipped (`EVENT_FROM_FUTURE`). Default 5. */
+  readonly clockToleranceSeconds?: number;
+  /** The event keys' source: freshness vouched for by a key that leaves it is dropped at once. */
+  readonly keySource?: { onChange(listener: KeySetListener): () => void };
+}
+
+type Heartbeat = Extract<SecurityEvent, { kind: 'heartbeat' }>;
+type RevocationBatch = Extract<SecurityEvent, { kind: 'revocations' }>;
+
+export const DEFAULT_DENYLIST_PRUNE_INTERVAL_MS = 30_000;
 
 /** Told of every revocation applied, e.g. to end the live connections it covers. */
 export type RevocationListener = (revocation: RevocationEvent) => void;
@@ -46,7 +60,8 @@ export class RevocationFeed implements EventSink {
     EVENT_ERROR_CODES.map((code) => [code, 0]),
   ) as Record<EventErrorCode, number>;
   private readonly warned = new Set<EventErrorCode>();
-  private readonly freshness = new Map<number, number>();
+  /** Per partition, per event key: the latest `publishedBeforeMs` that key vouched for. */
+  private readonly freshness = new Map<number, Map<string, number>>();
   private partitions: readonly number[] = [];
   private pruneTimer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<RevocationListener>();
@@ -59,10 +74,16 @@ export class RevocationFeed implements EventSink {
     private readonly verifier: EventVerifier,
     private readonly logger: GuardLogger,
     private readonly clock: Clock,
-  ) {}
+    private readonly options: RevocationFeedOptions = {},
+  ) {
+    options.keySource?.onChange(({ removed }) => this.distrustKeys(removed));
+  }
 
   async start(): Promise<void> {
-    this.pruneTimer = setInterval(() => this.denylist.prune(), PRUNE_INTERVAL_MS);
+    this.pruneTimer = setInterval(
+      () => this.denylist.prune(),
+      this.options.denylistPruneIntervalMs ?? DEFAULT_DENYLIST_PRUNE_INTERVAL_MS,
+    );
     this.pruneTimer.unref();
     await this.source.start(this);
   }
@@ -108,34 +129,64 @@ export class RevocationFeed implements EventSink {
   async onMessage(value: Buffer | null, position: EventPosition): Promise<void> {
     if (value === null) return; // a tombstone carries nothing
     try {
-      const event = await this.verifier.verify(value);
-      if (event.kind === 'heartbeat') {
-        if (event.partition !== position.partition) {
-          throw new EventError('EVENT_INVALID', 'heartbeat copied from another partition');
-        }
-        const known = this.freshness.get(event.partition) ?? 0;
-        this.freshness.set(event.partition, Math.max(known, event.publishedBeforeMs));
-        this.heartbeats++;
-        return;
+      const { event, kid } = await this.verifier.verify(value, position);
+      switch (event.kind) {
+        case 'heartbeat':
+          this.onHeartbeat(event, kid, position);
+          break;
+        case 'revocations':
+          this.onRevocations(event, position);
+          break;
       }
-      for (const revocation of event.revocations) {
-        const result = this.denylist.apply(revocation);
-        if (result === 'applied') {
-          this.applied++;
-          this.lastPropagationMs = this.clock.nowMs() - revocation.revokedAtMs;
-          if (this.ready) this.propagation.observe(this.lastPropagationMs / 1000);
-          for (const listener of this.listeners) listener(revocation);
-        } else if (result === 'duplicate') {
-          this.duplicates++; // redelivered or replayed: nothing new, and no latency to observe
-        } else {
-          this.ignoredExpired++;
-        }
-      }
-      if (event.skipped > 0) this.reject('EVENT_INVALID', position, event.skipped);
     } catch (err) {
       if (!(err instanceof EventError)) throw err; // retriable: the source delivers it again
       this.reject(err.code, position, 1);
     }
+  }
+
+  /**
+   * Forgets the freshness that these event keys vouched for (revoked, or gone from the JWKS):
+   * each partition falls back to what other keys vouched for, or to unproven.
+   */
+  distrustKeys(kids: readonly string[]): void {
+    for (const byKid of this.freshness.values()) {
+      for (const kid of kids) byKid.delete(kid);
+    }
+  }
+
+  private onHeartbeat(heartbeat: Heartbeat, kid: string, position: EventPosition): void {
+    if (heartbeat.partition !== position.partition) {
+      throw new EventError('EVENT_INVALID', 'heartbeat copied from another partition');
+    }
+    const toleranceMs = (this.options.clockToleranceSeconds ?? 5) * 1000;
+    if (heartbeat.publishedBeforeMs > this.clock.nowMs() + toleranceMs) {
+      throw new EventError('EVENT_FROM_FUTURE', 'heartbeat dated ahead of this clock');
+    }
+    let byKid = this.freshness.get(heartbeat.partition);
+    if (byKid === undefined) {
+      byKid = new Map();
+      this.freshness.set(heartbeat.partition, byKid);
+    }
+    byKid.set(kid, Math.max(byKid.get(kid) ?? 0, heartbeat.publishedBeforeMs));
+    this.heartbeats++;
+  }
+
+  private onRevocations(batch: RevocationBatch, position: EventPosition): void {
+    for (const revocation of batch.revocations) {
+      const result = this.denylist.apply(revocation);
+      if (revocation.scope === 'key') this.distrustKeys([revocation.kid]);
+      if (result === 'applied') {
+        this.applied++;
+        this.lastPropagationMs = this.clock.nowMs() - revocation.revokedAtMs;
+        if (this.ready) this.propagation.observe(this.lastPropagationMs / 1000);
+        for (const listener of this.listeners) listener(revocation);
+      } else if (result === 'duplicate') {
+        this.duplicates++; // redelivered or replayed: nothing new, and no latency to observe
+      } else {
+        this.ignoredExpired++;
+      }
+    }
+    if (batch.skipped > 0) this.reject('EVENT_INVALID', position, batch.skipped);
   }
 
   onCaughtUp(): void {
@@ -151,8 +202,9 @@ export class RevocationFeed implements EventSink {
     if (this.partitions.length === 0) return undefined;
     let oldest = Infinity;
     for (const partition of this.partitions) {
-      const at = this.freshness.get(partition);
-      if (at === undefined) return undefined;
+      const byKid = this.freshness.get(partition);
+      if (byKid === undefined || byKid.size === 0) return undefined;
+      const at = Math.max(...byKid.values());
       oldest = Math.min(oldest, at);
     }
     return oldest;

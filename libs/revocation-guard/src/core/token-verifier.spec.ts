@@ -28,7 +28,7 @@ beforeAll(async () => {
   });
 });
 
-function verifier(): TokenVerifier {
+function verifier(extra: object = {}): TokenVerifier {
   return new TokenVerifier({
     issuer: ISSUER,
     audience: AUDIENCE,
@@ -36,6 +36,7 @@ function verifier(): TokenVerifier {
     clockToleranceSeconds: 5,
     keys,
     clock: { nowMs: () => NOW * 1000 },
+    ...extra,
   });
 }
 
@@ -105,6 +106,44 @@ describe('TokenVerifier', () => {
     expect(await codeOf('a.b')).toBe('TOKEN_MALFORMED');
     expect(await codeOf('eyJhbGciOiJFUzI1NiJ9.e30.c2ln')).toBe('TOKEN_SIGNATURE_INVALID');
     expect(await codeOf('eyJub3QganNvbg.e30.c2ln')).toBe('TOKEN_MALFORMED');
+  });
+
+  it('refuses an iat ahead of the clock beyond the tolerance, naming the claim', async () => {
+    const refusal = async (compact: string) =>
+      verifier()
+        .verify(compact)
+        .then(
+          () => 'ACCEPTED',
+          (err: GuardError) => [err.code, err.message],
+        );
+    expect(await refusal(await token({ iat: NOW + 5, exp: NOW + 600 }))).toBe('ACCEPTED');
+    expect(await refusal(await token({ iat: NOW + 6, exp: NOW + 600 }))).toEqual([
+      'TOKEN_CLAIMS_INVALID',
+      expect.stringContaining('"iat"'),
+    ]);
+  });
+
+  it('refuses a token whose exp - iat exceeds maxTokenLifetimeSeconds (default a day)', async () => {
+    const refusal = async (compact: string, extra: object = {}) =>
+      verifier(extra)
+        .verify(compact)
+        .then(
+          () => 'ACCEPTED',
+          (err: GuardError) => [err.code, err.message],
+        );
+    const aDay = await token({ iat: NOW - 60, exp: NOW - 60 + 86_400 });
+    const longer = await token({ iat: NOW - 60, exp: NOW - 60 + 86_401 });
+    expect(await refusal(aDay)).toBe('ACCEPTED');
+    expect(await refusal(longer)).toEqual([
+      'TOKEN_CLAIMS_INVALID',
+      expect.stringContaining('"exp"'),
+    ]);
+    const lifetime = { maxTokenLifetimeSeconds: 900 };
+    expect(await refusal(await token({ exp: NOW - 60 + 900 }), lifetime)).toBe('ACCEPTED');
+    expect(await refusal(await token({ exp: NOW - 60 + 901 }), lifetime)).toEqual([
+      'TOKEN_CLAIMS_INVALID',
+      expect.stringContaining('"exp"'),
+    ]);
   });
 
   it('refuses alg none and HMAC tokens whatever their content', async () => {

@@ -1,12 +1,14 @@
 import {
+  decodeProtectedHeader,
   errors,
   jwtVerify,
   type JWTPayload,
   type JWTVerifyGetKey,
   type JWTVerifyOptions,
 } from 'jose';
-import { EVENT_KEY_ID_PREFIX } from '@tokenfence/contract';
-import { GuardError } from './guard-error.js';
+import { EVENT_KEY_ID_PREFIX, type RevocationScope } from '@tokenfence/contract';
+import type { RevocableClaims } from './denylist.js';
+import { GuardError, tokenRevoked } from './guard-error.js';
 import { guardedKeys, KeySourceFailure } from './key-source.js';
 import type { Principal } from './principal.js';
 import { systemClock, type Clock } from './clock.js';
@@ -28,6 +30,14 @@ export const SUPPORTED_ALGORITHMS = [
 ] as const;
 export type SupportedAlgorithm = (typeof SUPPORTED_ALGORITHMS)[number];
 
+/** What the verifier consults before it trusts a token: the guard's denylist. */
+export interface RevocationCheck {
+  /** The scope under which these claims are revoked, or undefined when they are not. */
+  check(claims: RevocableClaims): RevocationScope | undefined;
+  /** Whether the signing key `kid` was revoked; consulted before any key source. */
+  isKeyRevoked(kid: string): boolean;
+}
+
 export interface TokenVerifierOptions {
   readonly issuer: string;
   readonly audience: string | readonly string[];
@@ -35,14 +45,26 @@ export interface TokenVerifierOptions {
   readonly clockToleranceSeconds: number;
   /** Where keys come from: jose's `createRemoteJWKSet(...)` or `createLocalJWKSet(...)`. */
   readonly keys: JWTVerifyGetKey;
+  /**
+   * Longest accepted `exp - iat`, in seconds: a stolen signing key cannot mint tokens that live
+   * longer. Default 86400 (the auth service's longest access-token TTL).
+   */
+  readonly maxTokenLifetimeSeconds?: number;
   /** Longest accepted compact token, in characters. */
   readonly maxTokenLength?: number;
   readonly clock?: Clock;
   /** Verified tokens remembered (LRU) to skip signature checks; 0 turns the cache off. */
   readonly cacheMaxEntries?: number;
+  /**
+   * Checked on every verification, cache hit or not, and before a token enters the cache: a
+   * revoked token is refused with `TOKEN_REVOKED` and never cached. A revoked signing key is
+   * checked first, before the cache and the key source (whose copy of the JWKS may still hold it).
+   */
+  readonly revocations?: RevocationCheck;
 }
 
 const DEFAULT_MAX_TOKEN_LENGTH = 8192;
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 86_400;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
@@ -76,9 +98,14 @@ export class TokenVerifier {
 
   async verify(token: string): Promise<Principal> {
     const cached = this.cache?.get(token);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) return this.unlessRevoked(cached);
     if (token.length > this.maxTokenLength || !COMPACT_JWS.test(token)) {
       throw new GuardError('TOKEN_MALFORMED', 'The access token is not a compact JWS.');
+    }
+    const { revocations } = this.options;
+    if (revocations) {
+      const headerKid = kidOf(token);
+      if (headerKid !== undefined && revocations.isKeyRevoked(headerKid)) throw tokenRevoked('key');
     }
     let payload: JWTPayload;
     let kid: string | undefined;
@@ -93,14 +120,49 @@ export class TokenVerifier {
     } catch (err) {
       throw toGuardError(err);
     }
-    const principal = toPrincipal(payload, kid ?? '');
+    const principal = this.unlessRevoked(this.withinLifetime(toPrincipal(payload, kid ?? '')));
     this.cache?.set(token, principal);
+    return principal;
+  }
+
+  /** jose checks `iat` only against a max token age; an issue date ahead of now is refused here. */
+  private withinLifetime(principal: Principal): Principal {
+    const nowSeconds = this.clock.nowMs() / 1000;
+    if (principal.iat > nowSeconds + this.options.clockToleranceSeconds) {
+      throw new GuardError(
+        'TOKEN_CLAIMS_INVALID',
+        'The access token\'s "iat" claim is in the future.',
+      );
+    }
+    const maxLifetime = this.options.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
+    if (principal.exp - principal.iat > maxLifetime) {
+      throw new GuardError(
+        'TOKEN_CLAIMS_INVALID',
+        `The access token's "exp" claim is more than ${maxLifetime} s after its "iat".`,
+      );
+    }
+    return principal;
+  }
+
+  private unlessRevoked(principal: Principal): Principal {
+    const scope = this.options.revocations?.check(principal);
+    if (scope !== undefined) throw tokenRevoked(scope);
     return principal;
   }
 
   /** Forgets cached verifications of tokens signed with `kid` (for a revoked signing key). */
   forgetKey(kid: string): void {
     this.cache?.dropKey(kid);
+  }
+}
+
+/** The header's `kid`, when it can be read; anything odd is left to jose to refuse. */
+function kidOf(token: string): string | undefined {
+  try {
+    const { kid } = decodeProtectedHeader(token);
+    return typeof kid === 'string' ? kid : undefined;
+  } catch {
+    return undefined;
   }
 }
 

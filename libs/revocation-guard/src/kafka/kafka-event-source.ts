@@ -118,9 +118,11 @@ export class KafkaEventSource implements RevocationEventSource {
         const { batch } = payload;
         for (const message of batch.messages) {
           // A rejection (keys unreachable) makes kafkajs retry from the last resolved offset.
+          const timestampMs = Number(message.timestamp); // CreateTime or LogAppendTime, in ms
           await sink.onMessage(message.value, {
             partition: batch.partition,
             offset: message.offset,
+            ...(Number.isFinite(timestampMs) && timestampMs > 0 ? { timestampMs } : {}),
           });
           payload.resolveOffset(message.offset);
           const next = BigInt(message.offset) + 1n;

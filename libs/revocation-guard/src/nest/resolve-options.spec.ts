@@ -16,6 +16,11 @@ describe('resolveGuardOptions', () => {
       audience: ['services'],
       algorithms: ['ES256', 'EdDSA', 'RS256'],
       clockToleranceSeconds: 5,
+      jwksCacheMaxAgeMs: 600_000,
+      jwksCooldownMs: 5_000,
+      verifiedTokenCacheSize: 10_000,
+      maxTokenLifetimeSeconds: 86_400,
+      denylistPruneIntervalMs: 30_000,
       topic: 'auth.revocations',
     });
   });
@@ -29,6 +34,12 @@ describe('resolveGuardOptions', () => {
     [{ algorithms: ['none' as SupportedAlgorithm] }, 'none'],
     [{ clockToleranceSeconds: -1 }, 'clockToleranceSeconds'],
     [{ kafka: { brokers: [] } }, 'kafka.brokers'],
+    [{ jwksCacheMaxAgeMs: 0 }, 'jwksCacheMaxAgeMs'],
+    [{ jwksCooldownMs: 10 }, 'jwksCooldownMs'],
+    [{ maxTokenLifetimeSeconds: 0 }, 'maxTokenLifetimeSeconds'],
+    [{ maxTokenLifetimeSeconds: Number.NaN }, 'maxTokenLifetimeSeconds'],
+    [{ denylistPruneIntervalMs: 10 }, 'denylistPruneIntervalMs'],
+    [{ denylistPruneIntervalMs: 1.5e3 + 0.5 }, 'denylistPruneIntervalMs'],
   ])('refuses %j with a TypeError', (override, mentions) => {
     const options = { ...valid, ...override };
     expect(() => resolveGuardOptions(options)).toThrow(TypeError);

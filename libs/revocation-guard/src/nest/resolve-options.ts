@@ -1,5 +1,14 @@
 import { DEFAULT_REVOCATION_TOPIC } from '@tokenfence/contract';
-import { SUPPORTED_ALGORITHMS, type SupportedAlgorithm } from '../core/token-verifier.js';
+import {
+  DEFAULT_JWKS_CACHE_MAX_AGE_MS,
+  DEFAULT_JWKS_COOLDOWN_MS,
+} from '../core/jwks-key-source.js';
+import { DEFAULT_DENYLIST_PRUNE_INTERVAL_MS } from '../core/revocation-feed.js';
+import {
+  DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+  SUPPORTED_ALGORITHMS,
+  type SupportedAlgorithm,
+} from '../core/token-verifier.js';
 import type {
   ResolvedGuardOptions,
   RevocationGuardModuleOptions,
@@ -9,6 +18,15 @@ const DEFAULT_ALGORITHMS: SupportedAlgorithm[] = ['ES256', 'EdDSA', 'RS256'];
 
 function fail(message: string): never {
   throw new TypeError(`RevocationGuardModule: ${message}`);
+}
+
+/** An integer option of at least `min`, or its default when unset. */
+function integerOption(name: string, value: number | undefined, fallback: number, min: number) {
+  const resolved = value ?? fallback;
+  if (!Number.isSafeInteger(resolved) || resolved < min) {
+    fail(`"${name}" must be an integer of at least ${min}`);
+  }
+  return resolved;
 }
 
 /** Validates the module options once, at start-up, and fails fast with what to set. */
@@ -27,6 +45,18 @@ export function resolveGuardOptions(options: RevocationGuardModuleOptions): Reso
   if (jwksUrl.protocol !== 'https:' && jwksUrl.protocol !== 'http:') {
     fail('"jwksUrl" must be http or https');
   }
+  const jwksCacheMaxAgeMs = integerOption(
+    'jwksCacheMaxAgeMs',
+    options.jwksCacheMaxAgeMs,
+    DEFAULT_JWKS_CACHE_MAX_AGE_MS,
+    1_000,
+  );
+  const jwksCooldownMs = integerOption(
+    'jwksCooldownMs',
+    options.jwksCooldownMs,
+    DEFAULT_JWKS_COOLDOWN_MS,
+    1_000,
+  );
   const algorithms = options.algorithms ?? DEFAULT_ALGORITHMS;
   const unsupported = algorithms.filter(
     (a) => !(SUPPORTED_ALGORITHMS as readonly string[]).includes(a),
@@ -44,6 +74,18 @@ export function resolveGuardOptions(options: RevocationGuardModuleOptions): Reso
   if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) {
     fail('"verifiedTokenCacheSize" must be a non-negative integer (0 turns the cache off)');
   }
+  const maxTokenLifetimeSeconds = integerOption(
+    'maxTokenLifetimeSeconds',
+    options.maxTokenLifetimeSeconds,
+    DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+    1,
+  );
+  const denylistPruneIntervalMs = integerOption(
+    'denylistPruneIntervalMs',
+    options.denylistPruneIntervalMs,
+    DEFAULT_DENYLIST_PRUNE_INTERVAL_MS,
+    100,
+  );
   const maxStalenessMs = options.maxStalenessMs ?? 30_000;
   if (!Number.isFinite(maxStalenessMs) || maxStalenessMs < 1_000) {
     fail('"maxStalenessMs" must be at least 1000 (heartbeats come every second)');
@@ -75,8 +117,13 @@ export function resolveGuardOptions(options: RevocationGuardModuleOptions): Reso
     issuer: options.issuer,
     audience,
     jwksUrl,
+    jwksCacheMaxAgeMs,
+    jwksCooldownMs,
     algorithms,
     clockToleranceSeconds,
+    verifiedTokenCacheSize: cacheSize,
+    maxTokenLifetimeSeconds,
+    denylistPruneIntervalMs,
     maxStalenessMs,
     stalePolicy,
     topic: options.kafka?.topic ?? DEFAULT_REVOCATION_TOPIC,

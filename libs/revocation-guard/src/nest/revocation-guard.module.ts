@@ -1,10 +1,10 @@
 import { Logger, Module, type Provider } from '@nestjs/common';
-import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 import { AccessTokenAuthenticator } from '../core/access-token-authenticator.js';
 import { systemClock } from '../core/clock.js';
 import { Denylist } from '../core/denylist.js';
 import { IntrospectionClient } from '../core/introspection-client.js';
 import { EventVerifier } from '../core/event-verifier.js';
+import { JwksKeySource } from '../core/jwks-key-source.js';
 import { RevocationFeed } from '../core/revocation-feed.js';
 import { TokenVerifier } from '../core/token-verifier.js';
 import { KafkaEventSource } from '../kafka/kafka-event-source.js';
@@ -21,12 +21,9 @@ import { RevocationMetrics } from './revocation-metrics.js';
 import { RevocationReadiness } from './revocation-readiness.js';
 import { RevocationSocketAuth } from './revocation-socket-auth.js';
 
-// An unknown kid triggers a refetch at most this often (bounds what forged kids can cost).
-const JWKS_COOLDOWN_MS = 5_000;
-const JWKS_MAX_AGE_MS = 10 * 60_000;
-
 const RESOLVED_OPTIONS = Symbol('RESOLVED_GUARD_OPTIONS');
 const JWKS = Symbol('GUARD_JWKS');
+const KEY_CHANGES = Symbol('GUARD_KEY_CHANGES');
 
 const providers: Provider[] = [
   {
@@ -37,11 +34,17 @@ const providers: Provider[] = [
   {
     // One JWKS cache for token keys and event keys; each verifier only accepts its own kind.
     provide: JWKS,
-    inject: [RESOLVED_OPTIONS],
-    useFactory: (resolved: ResolvedGuardOptions): JWTVerifyGetKey =>
-      createRemoteJWKSet(resolved.jwksUrl, {
-        cooldownDuration: JWKS_COOLDOWN_MS,
-        cacheMaxAge: JWKS_MAX_AGE_MS,
+    inject: [REVOCATION_GUARD_OPTIONS, RESOLVED_OPTIONS],
+    useFactory: (
+      options: RevocationGuardModuleOptions,
+      resolved: ResolvedGuardOptions,
+    ): JwksKeySource =>
+      new JwksKeySource({
+        url: resolved.jwksUrl,
+        cacheMaxAgeMs: resolved.jwksCacheMaxAgeMs,
+        cooldownMs: resolved.jwksCooldownMs,
+        logger: new Logger('RevocationGuardKeys'),
+        ...(options.clock ? { clock: options.clock } : {}),
       }),
   },
   {
@@ -50,7 +53,7 @@ const providers: Provider[] = [
     useFactory: (
       options: RevocationGuardModuleOptions,
       resolved: ResolvedGuardOptions,
-      jwks: JWTVerifyGetKey,
+      jwks: JwksKeySource,
     ): RevocationFeed => {
       const clock = options.clock ?? systemClock;
       const logger = new Logger('RevocationFeed');
@@ -64,41 +67,62 @@ const providers: Provider[] = [
           logger,
           kafka: options.kafka.client,
         });
+      const denylist = new Denylist(resolved.clockToleranceSeconds, clock);
       return new RevocationFeed(
-        new Denylist(resolved.clockToleranceSeconds, clock),
+        denylist,
         source,
-        new EventVerifier(resolved.issuer, jwks),
+        new EventVerifier(resolved.issuer, jwks.getKey, {
+          keySource: jwks,
+          revokedKeys: denylist,
+          clock,
+          clockToleranceSeconds: resolved.clockToleranceSeconds,
+        }),
         logger,
         clock,
+        {
+          denylistPruneIntervalMs: resolved.denylistPruneIntervalMs,
+          clockToleranceSeconds: resolved.clockToleranceSeconds,
+          keySource: jwks,
+        },
       );
     },
   },
   {
     provide: TokenVerifier,
-    inject: [REVOCATION_GUARD_OPTIONS, RESOLVED_OPTIONS, JWKS],
+    inject: [REVOCATION_GUARD_OPTIONS, RESOLVED_OPTIONS, JWKS, RevocationFeed],
     useFactory: (
       options: RevocationGuardModuleOptions,
       resolved: ResolvedGuardOptions,
-      jwks: JWTVerifyGetKey,
+      jwks: JwksKeySource,
+      feed: RevocationFeed,
     ): TokenVerifier =>
       new TokenVerifier({
         issuer: resolved.issuer,
         audience: resolved.audience,
         algorithms: resolved.algorithms,
         clockToleranceSeconds: resolved.clockToleranceSeconds,
-        keys: jwks,
-        cacheMaxEntries: options.verifiedTokenCacheSize ?? 10_000,
+        keys: jwks.getKey,
+        cacheMaxEntries: resolved.verifiedTokenCacheSize,
+        maxTokenLifetimeSeconds: resolved.maxTokenLifetimeSeconds,
+        revocations: feed.denylist,
         ...(options.clock ? { clock: options.clock } : {}),
       }),
   },
   {
-    // A revoked signing key also leaves the verified-token cache at once.
-    provide: 'TOKENFENCE_KEY_FLUSH',
-    inject: [RevocationFeed, TokenVerifier],
-    useFactory: (feed: RevocationFeed, verifier: TokenVerifier) =>
+    // A revoked signing key, or one that left the JWKS, also leaves the verified-token cache at
+    // once; a key revocation reloads the JWKS (the revoked key leaves it, its replacement enters).
+    provide: KEY_CHANGES,
+    inject: [RevocationFeed, TokenVerifier, JWKS],
+    useFactory: (feed: RevocationFeed, verifier: TokenVerifier, jwks: JwksKeySource) => [
       feed.onRevocation((revocation) => {
-        if (revocation.scope === 'key') verifier.forgetKey(revocation.kid);
+        if (revocation.scope !== 'key') return;
+        verifier.forgetKey(revocation.kid);
+        void jwks.reload();
       }),
+      jwks.onChange(({ removed }) => {
+        for (const kid of removed) verifier.forgetKey(kid);
+      }),
+    ],
   },
   {
     provide: AccessTokenAuthenticator,

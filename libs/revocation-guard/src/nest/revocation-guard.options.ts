@@ -13,6 +13,13 @@ export interface RevocationGuardModuleOptions {
   audience: string | string[];
   /** The auth service's JWKS, e.g. `http://127.0.0.1:3000/.well-known/jwks.json`. */
   jwksUrl: string;
+  /** The JWKS is refetched on the next lookup once it is this old. Default 600000. */
+  jwksCacheMaxAgeMs?: number;
+  /**
+   * Lookups refetch the JWKS (unknown `kid`, old key set) at most this often, successful or not;
+   * bounds what forged kids and an unreachable auth service cost. Default 5000.
+   */
+  jwksCooldownMs?: number;
   /** Accepted signature algorithms. Default `['ES256', 'EdDSA', 'RS256']`; HMAC and none are refused. */
   algorithms?: SupportedAlgorithm[];
   /** Allowed clock skew for `exp`/`iat`, and extra lifetime of denylist entries. Default 5. */
@@ -22,6 +29,14 @@ export interface RevocationGuardModuleOptions {
    * signature check; the denylist is still checked every time. Default 10000; 0 turns it off.
    */
   verifiedTokenCacheSize?: number;
+  /**
+   * Longest accepted `exp - iat` of an access token, in seconds; longer-lived tokens are refused
+   * (`TOKEN_CLAIMS_INVALID`), so a stolen signing key cannot mint tokens that outlive revocations.
+   * Default 86400.
+   */
+  maxTokenLifetimeSeconds?: number;
+  /** How often denylist entries that can no longer matter are dropped. Default 30000. */
+  denylistPruneIntervalMs?: number;
   /** How old the last proof of freshness (auth-service heartbeat) may be. Default 30000. */
   maxStalenessMs?: number;
   /**
@@ -51,8 +66,13 @@ export interface ResolvedGuardOptions {
   readonly issuer: string;
   readonly audience: string[];
   readonly jwksUrl: URL;
+  readonly jwksCacheMaxAgeMs: number;
+  readonly jwksCooldownMs: number;
   readonly algorithms: SupportedAlgorithm[];
   readonly clockToleranceSeconds: number;
+  readonly verifiedTokenCacheSize: number;
+  readonly maxTokenLifetimeSeconds: number;
+  readonly denylistPruneIntervalMs: number;
   readonly maxStalenessMs: number;
   readonly stalePolicy: StalePolicy;
   readonly topic: string;

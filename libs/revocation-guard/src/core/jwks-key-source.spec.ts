@@ -1,0 +1,168 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import type { Clock } from './clock.js';
+import { JwksKeySource, type KeySetChange } from './jwks-key-source.js';
+import { KeySourceFailure } from './key-source.js';
+
+const URL_ = 'http://auth.example.test/.well-known/jwks.json';
+const T0 = 1_800_000_000_000;
+
+class ManualClock implements Clock {
+  constructor(private ms: number) {}
+  nowMs(): number {
+    return this.ms;
+  }
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+let k1: JWK;
+let k2: JWK;
+
+beforeAll(async () => {
+  k1 = {
+    ...(await exportJWK((await generateKeyPair('ES256')).publicKey)),
+    kid: 'k1',
+    alg: 'ES256',
+  };
+  k2 = {
+    ...(await exportJWK((await generateKeyPair('ES256')).publicKey)),
+    kid: 'k2',
+    alg: 'ES256',
+  };
+});
+
+/** A JWKS endpoint double: serves `keys`, or fails while `down`; counts requests. */
+function endpoint() {
+  const state = { keys: [] as JWK[], down: false, requests: 0 };
+  const fetchImpl: typeof fetch = (_input, init) => {
+    state.requests++;
+    if (state.down) return Promise.reject(new TypeError('fetch failed'));
+    expect(init?.signal).toBeInstanceOf(AbortSignal);
+    return Promise.resolve(Response.json({ keys: state.keys }));
+  };
+  return { state, fetchImpl };
+}
+
+function source(clock: Clock, fetchImpl: typeof fetch) {
+  return new JwksKeySource({ url: URL_, clock, fetch: fetchImpl, cooldownMs: 5_000 });
+}
+
+const lookup = (keys: JwksKeySource, kid: string) =>
+  keys.getKey({ alg: 'ES256', kid }, { payload: '', signature: '' });
+
+describe('JwksKeySource', () => {
+  it('fetches on first use and tells when', async () => {
+    const clock = new ManualClock(T0);
+    const { state, fetchImpl } = endpoint();
+    state.keys = [k1];
+    const keys = source(clock, fetchImpl);
+    expect(keys.lastFetchedAtMs()).toBeUndefined();
+    await expect(lookup(keys, 'k1')).resolves.toBeDefined();
+    expect([keys.has('k1'), keys.lastFetchedAtMs(), state.requests]).toEqual([true, T0, 1]);
+  });
+
+  it('refetches for an unknown kid at most once per cooldown', async () => {
+    const clock = new ManualClock(T0);
+    const { state, fetchImpl } = endpoint();
+    state.keys = [k1];
+    const keys = source(clock, fetchImpl);
+    await lookup(keys, 'k1');
+    await expect(lookup(keys, 'forged')).rejects.toMatchObject({
+      code: 'ERR_JWKS_NO_MATCHING_KEY',
+    });
+    expect(state.requests).toBe(1); // fetched 0 ms ago: cooling down
+    state.keys = [k1, k2];
+    clock.advance(4_999);
+    await expect(lookup(keys, 'k2')).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' });
+    clock.advance(1);
+    await expect(lookup(keys, 'k2')).resolves.toBeDefined();
+    expect(state.requests).toBe(2);
+  });
+
+  it('refetches past its max age, and keeps the last good keys when that fails', async () => {
+    const clock = new ManualClock(T0);
+    const { state, fetchImpl } = endpoint();
+    state.keys = [k1];
+    const keys = new JwksKeySource({ url: URL_, clock, fetch: fetchImpl, cacheMaxAgeMs: 60_000 });
+    await lookup(keys, 'k1');
+    state.down = true;
+    clock.advance(60_000);
+    await expect(lookup(keys, 'k1')).resolves.toBeDefined();
+    expect([state.requests, keys.lastFetchedAtMs()]).toEqual([2, T0]);
+    clock.advance(1_000); // within the cooldown of the failed attempt: no new request
+    await expect(lookup(keys, 'k1')).resolves.toBeDefined();
+    expect(state.requests).toBe(2);
+    state.down = false;
+    clock.advance(5_000);
+    await lookup(keys, 'k1');
+    expect([state.requests, keys.lastFetchedAtMs()]).toEqual([3, T0 + 66_000]);
+  });
+
+  it('is a KeySourceFailure while no key set was ever fetched', async () => {
+    const clock = new ManualClock(T0);
+    const { state, fetchImpl } = endpoint();
+    state.down = true;
+    const keys = source(clock, fetchImpl);
+    await expect(lookup(keys, 'k1')).rejects.toBeInstanceOf(KeySourceFailure);
+    await expect(lookup(keys, 'k1')).rejects.toBeInstanceOf(KeySourceFailure);
+    expect(state.requests).toBe(1);
+  });
+
+  it('refuses a body that is not a JWKS, and an HTTP error, as failures', async () => {
+    const clock = new ManualClock(T0);
+    for (const answer of [new Response('{"keys":"no"}'), new Response('', { status: 500 })]) {
+      const keys = source(clock, () => Promise.resolve(answer));
+      await expect(lookup(keys, 'k1')).rejects.toBeInstanceOf(KeySourceFailure);
+    }
+  });
+
+  it('aborts a fetch that takes longer than its timeout', async () => {
+    const hanging: typeof fetch = (_input, init) =>
+      new Promise((_resolve, reject) => {
+        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason as Error));
+      });
+    const keys = new JwksKeySource({ url: URL_, fetch: hanging, fetchTimeoutMs: 20 });
+    await expect(lookup(keys, 'k1')).rejects.toBeInstanceOf(KeySourceFailure);
+  });
+
+  it('reloads on demand past the cooldown, at most once a second, joining a fetch in flight', async () => {
+    const clock = new ManualClock(T0);
+    const { state, fetchImpl } = endpoint();
+    state.keys = [k1];
+    const keys = source(clock, fetchImpl);
+    await Promise.all([keys.reload(), keys.reload(), lookup(keys, 'k1')]);
+    expect(state.requests).toBe(1);
+    clock.advance(999);
+    await keys.reload();
+    expect(state.requests).toBe(1);
+    clock.advance(1);
+    state.keys = [k2];
+    await keys.reload();
+    expect([state.requests, keys.has('k2'), keys.lastFetchedAtMs()]).toEqual([2, true, T0 + 1000]);
+    state.down = true;
+    clock.advance(1_000);
+    await expect(keys.reload()).resolves.toBeUndefined(); // a failure keeps the last good keys
+    expect([state.requests, keys.has('k2')]).toEqual([3, true]);
+  });
+
+  it('reports the kids that appear and leave', async () => {
+    const clock = new ManualClock(T0);
+    const { state, fetchImpl } = endpoint();
+    const changes: KeySetChange[] = [];
+    const keys = source(clock, fetchImpl);
+    keys.onChange((change) => changes.push(change));
+    state.keys = [k1];
+    await keys.reload();
+    clock.advance(1_000);
+    await keys.reload(); // nothing changed: no report
+    state.keys = [k2];
+    clock.advance(1_000);
+    await keys.reload();
+    expect(changes).toEqual([
+      { added: ['k1'], removed: [] },
+      { added: ['k2'], removed: ['k1'] },
+    ]);
+  });
+});

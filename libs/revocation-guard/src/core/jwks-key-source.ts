@@ -1,0 +1,162 @@
+import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { systemClock, type Clock } from './clock.js';
+import { KeySourceFailure } from './key-source.js';
+import type { GuardLogger } from './logger.js';
+
+export const DEFAULT_JWKS_CACHE_MAX_AGE_MS = 600_000;
+export const DEFAULT_JWKS_COOLDOWN_MS = 5_000;
+const DEFAULT_FETCH_TIMEOUT_MS = 5_000;
+/** Forced reloads (they bypass the cooldown) start at most this often. */
+const FORCED_RELOAD_INTERVAL_MS = 1_000;
+
+export interface JwksKeySourceOptions {
+  readonly url: URL | string;
+  /** A key set older than this is refetched on the next lookup. Default 600000. */
+  readonly cacheMaxAgeMs?: number;
+  /**
+   * Lookups start a fetch (unknown `kid`, key set too old) at most this often, successful or
+   * not: bounds what forged kids and an unreachable auth service cost. Default 5000.
+   */
+  readonly cooldownMs?: number;
+  /** A fetch is aborted after this long. Default 5000. */
+  readonly fetchTimeoutMs?: number;
+  readonly clock?: Clock;
+  /** Default `globalThis.fetch`. */
+  readonly fetch?: typeof fetch;
+  readonly logger?: GuardLogger;
+}
+
+/** The kids that appeared in, and left, the key set on a fetch. */
+export interface KeySetChange {
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+}
+
+export type KeySetListener = (change: KeySetChange) => void;
+
+/**
+ * The auth service's JWKS, fetched over HTTP and kept in memory. Unlike jose's remote set it keeps
+ * serving the last good key set when a refresh fails (stale-while-error), tells when it last
+ * fetched successfully, can be told to reload at once, and reports which kids came and went.
+ *
+ * Fetch scheduling is in one place (`due`), so a backoff with jitter can replace the fixed
+ * cooldown later without touching callers.
+ */
+export class JwksKeySource {
+  private readonly url: URL;
+  private readonly clock: Clock;
+  private readonly fetchImpl: typeof fetch;
+  private readonly cacheMaxAgeMs: number;
+  private readonly cooldownMs: number;
+  private readonly fetchTimeoutMs: number;
+  private keySet: JWTVerifyGetKey | undefined;
+  private kids = new Set<string>();
+  private fetchedAtMs: number | undefined;
+  private attemptedAtMs: number | undefined;
+  private forcedAtMs: number | undefined;
+  private lastFailure: unknown;
+  private inFlight: Promise<void> | undefined;
+  private readonly listeners = new Set<KeySetListener>();
+
+  constructor(private readonly options: JwksKeySourceOptions) {
+    this.url = new URL(options.url);
+    this.clock = options.clock ?? systemClock;
+    this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+    this.cacheMaxAgeMs = options.cacheMaxAgeMs ?? DEFAULT_JWKS_CACHE_MAX_AGE_MS;
+    this.cooldownMs = options.cooldownMs ?? DEFAULT_JWKS_COOLDOWN_MS;
+    this.fetchTimeoutMs = options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
+  }
+
+  /** A jose key resolver over this source, for `jwtVerify` and the verifiers. */
+  readonly getKey: JWTVerifyGetKey = async (header, token) => {
+    const now = this.clock.nowMs();
+    const tooOld = this.fetchedAtMs === undefined || now - this.fetchedAtMs >= this.cacheMaxAgeMs;
+    const unknown = header.kid !== undefined && !this.kids.has(header.kid);
+    if (tooOld || unknown) await (this.due(now) ? this.fetchOnce() : this.inFlight);
+    if (!this.keySet) {
+      throw new KeySourceFailure('the JWKS has never been fetched', { cause: this.lastFailure });
+    }
+    return this.keySet(header, token);
+  };
+
+  /** Whether the current key set holds `kid`. */
+  has(kid: string): boolean {
+    return this.kids.has(kid);
+  }
+
+  /** When the last successful fetch started (ms since the epoch), undefined before the first. */
+  lastFetchedAtMs(): number | undefined {
+    return this.fetchedAtMs;
+  }
+
+  /**
+   * Fetches the key set now, bypassing the cooldown, unless a forced reload started less than a
+   * second ago; joins a fetch already in flight. Never rejects: a failure keeps the last good set.
+   */
+  async reload(): Promise<void> {
+    if (this.inFlight) return this.inFlight;
+    const now = this.clock.nowMs();
+    if (this.forcedAtMs !== undefined && now - this.forcedAtMs < FORCED_RELOAD_INTERVAL_MS) return;
+    this.forcedAtMs = now;
+    return this.fetchOnce();
+  }
+
+  /** Calls `listener` with the kids that appear and leave on every fetch; returns an unsubscribe. */
+  onChange(listener: KeySetListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Whether a lookup may start a fetch now. */
+  private due(now: number): boolean {
+    return this.attemptedAtMs === undefined || now - this.attemptedAtMs >= this.cooldownMs;
+  }
+
+  private fetchOnce(): Promise<void> {
+    this.inFlight ??= this.fetchKeySet().finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  private async fetchKeySet(): Promise<void> {
+    const startedAt = this.clock.nowMs();
+    this.attemptedAtMs = startedAt;
+    let jwks: JSONWebKeySet;
+    let keySet: JWTVerifyGetKey;
+    try {
+      const response = await this.fetchImpl(this.url, {
+        headers: { accept: 'application/json' },
+        signal: AbortSignal.timeout(this.fetchTimeoutMs),
+      });
+      if (!response.ok) throw new Error(`the JWKS endpoint answered ${response.status}`);
+      jwks = (await response.json()) as JSONWebKeySet;
+      keySet = createLocalJWKSet(jwks); // throws on anything but a JWKS
+    } catch (err) {
+      if (this.lastFailure === undefined) {
+        const kept = this.fetchedAtMs === undefined ? 'no keys yet' : 'keeping the last good keys';
+        this.options.logger?.warn(`fetching the JWKS failed (${errorMessage(err)}); ${kept}`);
+      }
+      this.lastFailure = err;
+      return;
+    }
+    if (this.lastFailure !== undefined) this.options.logger?.log('fetching the JWKS works again');
+    this.lastFailure = undefined;
+    const kids = new Set(
+      jwks.keys.map((key) => key.kid).filter((kid): kid is string => typeof kid === 'string'),
+    );
+    const change: KeySetChange = {
+      added: [...kids].filter((kid) => !this.kids.has(kid)),
+      removed: [...this.kids].filter((kid) => !kids.has(kid)),
+    };
+    this.keySet = keySet;
+    this.kids = kids;
+    this.fetchedAtMs = startedAt;
+    if (change.added.length === 0 && change.removed.length === 0) return;
+    for (const listener of this.listeners) listener(change);
+  }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
