@@ -3,6 +3,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DATABASE, type Database } from '../database/database.js';
 import { SignJWT } from 'jose';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
+import { CLOCK, epochSeconds, type Clock } from '../time/clock.js';
 import { SigningKeys } from './signing-keys.js';
 
 export interface AccessTokenSubject {
@@ -39,6 +40,7 @@ export class TokenIssuer implements OnModuleInit {
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
     @Inject(DATABASE) private readonly db: Database,
     private readonly keys: SigningKeys,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** Loads (or creates, once for all instances) the secret successors are derived with. */
@@ -76,7 +78,7 @@ export class TokenIssuer implements OnModuleInit {
     const key = this.keys.signingKey();
     // A cutoff covers `iat <= cutoff`, so a token issued in the cutoff's own second is dated
     // one second later: it must keep working (at most 1 s ahead of the clock).
-    const iat = Math.max(Math.floor(Date.now() / 1000), subject.tokensRevokedBefore + 1);
+    const iat = Math.max(epochSeconds(this.clock), subject.tokensRevokedBefore + 1);
     return new SignJWT({
       scope: subject.scope,
       sid: subject.sessionId,
