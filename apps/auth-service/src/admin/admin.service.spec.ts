@@ -3,10 +3,10 @@ import type { Principal } from '@tokenfence/revocation-guard';
 import type { Database } from '../database/database.js';
 import { AuthError } from '../errors/auth-error.js';
 import type { SigningKeys } from '../keys/signing-keys.js';
-import type { OutboxRelay } from '../revocation/outbox.relay.js';
 import type { RevocationRecorder } from '../revocation/revocation-recorder.js';
 import type { SessionsRepository } from '../sessions/sessions.repository.js';
 import type { UsersRepository } from '../users/users.repository.js';
+import { systemClock } from '../time/clock.js';
 import { AdminService } from './admin.service.js';
 
 /** An admin service whose key store records the kids it is asked to revoke, and knows none. */
@@ -24,7 +24,7 @@ function withKeys(): { service: AdminService; asked: string[] } {
     {} as SessionsRepository,
     keys,
     {} as RevocationRecorder,
-    {} as OutboxRelay,
+    systemClock,
   );
   return { service, asked };
 }

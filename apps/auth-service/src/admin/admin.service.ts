@@ -3,15 +3,18 @@ import type { Principal } from '@tokenfence/revocation-guard';
 import { DATABASE, type Database, type Queryable } from '../database/database.js';
 import { AuthError } from '../errors/auth-error.js';
 import { SigningKeys } from '../keys/signing-keys.js';
-import { OutboxRelay } from '../revocation/outbox.relay.js';
-import { RevocationRecorder, type Initiator } from '../revocation/revocation-recorder.js';
+import {
+  RevocationRecorder,
+  type Initiator,
+  type Revoke,
+} from '../revocation/revocation-recorder.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
 import { UsersRepository } from '../users/users.repository.js';
+import { CLOCK, epochSeconds, type Clock } from '../time/clock.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Key ids are JWK thumbprints (base64url), event keys prefixed with `events-`. */
 const KID = /^[A-Za-z0-9_-]{1,128}$/;
-const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 export interface AuditEntry {
   readonly id: string;
@@ -35,14 +38,14 @@ export class AdminService {
     private readonly sessions: SessionsRepository,
     private readonly keys: SigningKeys,
     private readonly recorder: RevocationRecorder,
-    private readonly relay: OutboxRelay,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** Disables a user: every session and token they hold is revoked; login and refresh stop. */
   async disableUser(admin: Principal, userId: string): Promise<void> {
-    await this.onUser(userId, async (tx) => {
+    await this.onUser(userId, async (tx, revoke) => {
       await this.users.setDisabled(tx, userId, true);
-      await this.revokeEverything(tx, userId, 'account-disabled', this.initiator(admin));
+      await this.revokeEverything(tx, revoke, userId, 'account-disabled', this.initiator(admin));
     });
   }
 
@@ -53,8 +56,8 @@ export class AdminService {
   }
 
   async revokeSessions(admin: Principal, userId: string): Promise<void> {
-    await this.onUser(userId, (tx) =>
-      this.revokeEverything(tx, userId, 'admin', this.initiator(admin)),
+    await this.onUser(userId, (tx, revoke) =>
+      this.revokeEverything(tx, revoke, userId, 'admin', this.initiator(admin)),
     );
   }
 
@@ -63,35 +66,30 @@ export class AdminService {
    * next refresh carries the new scopes.
    */
   async changeScopes(admin: Principal, userId: string, scope: string): Promise<void> {
-    await this.onUser(userId, async (tx) => {
+    await this.onUser(userId, async (tx, revoke) => {
       await this.users.setScope(tx, userId, scope);
-      const cutoff = await this.users.raiseCutoff(tx, userId, nowSeconds());
-      await this.recorder.record(
-        tx,
+      const cutoff = await this.users.raiseCutoff(tx, userId, epochSeconds(this.clock));
+      await revoke({
         userId,
-        { scope: 'user', cutoff },
-        'token-claims-change',
-        undefined,
-        this.initiator(admin),
-      );
+        target: { scope: 'user', cutoff },
+        reason: 'token-claims-change',
+        initiatedBy: this.initiator(admin),
+      });
     });
   }
 
   /** Emergency stop: every session of every user ends, every token issued until now is refused. */
   async revokeAll(admin: Principal): Promise<void> {
-    await this.db.transaction(async (tx) => {
+    await this.recorder.commit(async (tx, revoke) => {
       await this.sessions.revokeEverySession(tx, 'emergency');
-      const cutoff = await this.users.raiseGlobalCutoff(tx, nowSeconds());
-      await this.recorder.record(
-        tx,
-        admin.sub,
-        { scope: 'all', cutoff },
-        'emergency',
-        undefined,
-        this.initiator(admin),
-      );
+      const cutoff = await this.users.raiseGlobalCutoff(tx, epochSeconds(this.clock));
+      await revoke({
+        userId: admin.sub,
+        target: { scope: 'all', cutoff },
+        reason: 'emergency',
+        initiatedBy: this.initiator(admin),
+      });
     });
-    this.relay.wake();
   }
 
   async rotateKey(): Promise<{ kid: string; activates_at: string }> {
@@ -105,17 +103,14 @@ export class AdminService {
     if (!KID.test(kid)) throw new AuthError('NOT_FOUND', 'No such key.');
     const { found } = await this.keys.revoke(kid);
     if (!found) throw new AuthError('NOT_FOUND', 'No such key.');
-    await this.db.transaction((tx) =>
-      this.recorder.record(
-        tx,
-        admin.sub,
-        { scope: 'key', kid },
-        'key-compromise',
-        undefined,
-        this.initiator(admin),
-      ),
+    await this.recorder.commit((_tx, revoke) =>
+      revoke({
+        userId: admin.sub,
+        target: { scope: 'key', kid },
+        reason: 'key-compromise',
+        initiatedBy: this.initiator(admin),
+      }),
     );
-    this.relay.wake();
   }
 
   async audit(limit: number): Promise<{ entries: AuditEntry[] }> {
@@ -140,23 +135,26 @@ export class AdminService {
 
   private async revokeEverything(
     tx: Queryable,
+    revoke: Revoke,
     userId: string,
-    reason: string,
-    by: Initiator,
+    reason: 'account-disabled' | 'admin',
+    initiatedBy: Initiator,
   ): Promise<void> {
     await this.sessions.revokeAllOfUser(tx, userId, reason);
-    const cutoff = await this.users.raiseCutoff(tx, userId, nowSeconds());
-    await this.recorder.record(tx, userId, { scope: 'user', cutoff }, reason, undefined, by);
+    const cutoff = await this.users.raiseCutoff(tx, userId, epochSeconds(this.clock));
+    await revoke({ userId, target: { scope: 'user', cutoff }, reason, initiatedBy });
   }
 
-  private async onUser(userId: string, work: (tx: Queryable) => Promise<void>): Promise<void> {
+  private async onUser(
+    userId: string,
+    work: (tx: Queryable, revoke: Revoke) => Promise<void>,
+  ): Promise<void> {
     if (!UUID.test(userId)) throw new AuthError('NOT_FOUND', 'No such user.');
-    await this.db.transaction(async (tx) => {
+    await this.recorder.commit(async (tx, revoke) => {
       if (!(await this.users.findById(userId, tx)))
         throw new AuthError('NOT_FOUND', 'No such user.');
-      await work(tx);
+      await work(tx, revoke);
     });
-    this.relay.wake();
   }
 
   private initiator(admin: Principal): Initiator {

@@ -12,6 +12,7 @@ import type { Request } from 'express';
 import type { IssuedTokens } from '../keys/token-issuer.js';
 import { ChangePasswordDto, LoginDto, RefreshDto, RegisterDto } from './auth.dto.js';
 import { AuthService } from './auth.service.js';
+import { SessionsService } from '../sessions/sessions.service.js';
 import { BearerAuthGuard } from './bearer-auth.guard.js';
 import { RateLimit, RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
 import { FIRST_PARTY_CLIENT_ID } from '../config/auth-config.js';
@@ -25,6 +26,7 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly clients: ClientAuthenticator,
+    private readonly sessions: SessionsService,
   ) {}
 
   @Post('register')
@@ -98,7 +100,7 @@ export class AuthController {
   @ApiErrors(...TOKEN_ERRORS)
   @UseGuards(BearerAuthGuard)
   logout(@CurrentPrincipal() principal: Principal): Promise<void> {
-    return this.auth.logout(principal);
+    return this.sessions.logout(principal);
   }
 
   @Post('logout-all')

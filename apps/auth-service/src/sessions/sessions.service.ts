@@ -1,9 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { RevocationReason } from '@tokenfence/contract';
 import type { Principal } from '@tokenfence/revocation-guard';
-import { DATABASE, type Database } from '../database/database.js';
 import { AuthError } from '../errors/auth-error.js';
-import { OutboxRelay } from '../revocation/outbox.relay.js';
 import { RevocationRecorder } from '../revocation/revocation-recorder.js';
 import { SessionsRepository } from './sessions.repository.js';
 
@@ -22,10 +20,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 @Injectable()
 export class SessionsService {
   constructor(
-    @Inject(DATABASE) private readonly db: Database,
     private readonly sessions: SessionsRepository,
     private readonly recorder: RevocationRecorder,
-    private readonly relay: OutboxRelay,
   ) {}
 
   async list(principal: Principal): Promise<{ sessions: SessionListItem[] }> {
@@ -42,6 +38,11 @@ export class SessionsService {
     };
   }
 
+  /** Revokes the caller's session: every access token of it, everywhere, and its refresh token. */
+  async logout(principal: Principal): Promise<void> {
+    await this.endSession(principal.sub, principal.sid, 'logout');
+  }
+
   /** Logs one device out; 404 for a session that is not the caller's (or not live). */
   async revoke(principal: Principal, sid: string): Promise<void> {
     if (!UUID.test(sid) || !(await this.endSession(principal.sub, sid, 'logout'))) {
@@ -54,12 +55,10 @@ export class SessionsService {
    * refused everywhere, its refresh token too. False when it was not live (or not theirs).
    */
   async endSession(userId: string, sid: string, reason: RevocationReason): Promise<boolean> {
-    const revoked = await this.db.transaction(async (tx) => {
+    return this.recorder.commit(async (tx, revoke) => {
       if (!(await this.sessions.revoke(tx, userId, sid, reason))) return false;
-      await this.recorder.record(tx, userId, { scope: 'session', sid }, reason);
+      await revoke({ userId, target: { scope: 'session', sid }, reason });
       return true;
     });
-    if (revoked) this.relay.wake();
-    return revoked;
   }
 }
