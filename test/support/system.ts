@@ -52,6 +52,12 @@ export class TestSystem {
 
   constructor(private readonly options: SystemOptions) {}
 
+  /** The auth service's PostgreSQL database, for suites that look at (or lock) rows directly. */
+  get databaseUrl(): string {
+    if (!this.database?.url) throw new Error('the system has no PostgreSQL database');
+    return this.database.url;
+  }
+
   get brokers(): string {
     const brokers = this.options.brokers ?? process.env.KAFKA_BROKERS;
     if (!brokers) throw new Error('KAFKA_BROKERS is not set: the e2e global setup starts a broker');
