@@ -5,6 +5,7 @@ import { AuthError } from '../errors/auth-error.js';
 import type { SigningKeys } from '../keys/signing-keys.js';
 import type { RevocationRecorder } from '../revocation/revocation-recorder.js';
 import type { SessionsRepository } from '../sessions/sessions.repository.js';
+import type { SessionsService } from '../sessions/sessions.service.js';
 import type { UsersRepository } from '../users/users.repository.js';
 import { systemClock } from '../time/clock.js';
 import { AdminService } from './admin.service.js';
@@ -24,6 +25,7 @@ function withKeys(): { service: AdminService; asked: string[] } {
     {} as SessionsRepository,
     keys,
     {} as RevocationRecorder,
+    {} as SessionsService,
     systemClock,
   );
   return { service, asked };

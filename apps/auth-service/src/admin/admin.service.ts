@@ -9,6 +9,7 @@ import {
   type Revoke,
 } from '../revocation/revocation-recorder.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
+import { SessionsService } from '../sessions/sessions.service.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { CLOCK, epochSeconds, type Clock } from '../time/clock.js';
 
@@ -38,14 +39,19 @@ export class AdminService {
     private readonly sessions: SessionsRepository,
     private readonly keys: SigningKeys,
     private readonly recorder: RevocationRecorder,
+    private readonly sessionsService: SessionsService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** Disables a user: every session and token they hold is revoked; login and refresh stop. */
   async disableUser(admin: Principal, userId: string): Promise<void> {
     await this.onUser(userId, async (tx, revoke) => {
+      await this.sessionsService.revokeEveryToken(tx, revoke, {
+        userId,
+        reason: 'account-disabled',
+        initiatedBy: this.initiator(admin),
+      });
       await this.users.setDisabled(tx, userId, true);
-      await this.revokeEverything(tx, revoke, userId, 'account-disabled', this.initiator(admin));
     });
   }
 
@@ -57,7 +63,11 @@ export class AdminService {
 
   async revokeSessions(admin: Principal, userId: string): Promise<void> {
     await this.onUser(userId, (tx, revoke) =>
-      this.revokeEverything(tx, revoke, userId, 'admin', this.initiator(admin)),
+      this.sessionsService.revokeEveryToken(tx, revoke, {
+        userId,
+        reason: 'admin',
+        initiatedBy: this.initiator(admin),
+      }),
     );
   }
 
@@ -131,18 +141,6 @@ export class AdminService {
         revoked_at: new Date(r.revoked_at).toISOString(),
       })),
     };
-  }
-
-  private async revokeEverything(
-    tx: Queryable,
-    revoke: Revoke,
-    userId: string,
-    reason: 'account-disabled' | 'admin',
-    initiatedBy: Initiator,
-  ): Promise<void> {
-    await this.sessions.revokeAllOfUser(tx, userId, reason);
-    const cutoff = await this.users.raiseCutoff(tx, userId, epochSeconds(this.clock));
-    await revoke({ userId, target: { scope: 'user', cutoff }, reason, initiatedBy });
   }
 
   private async onUser(

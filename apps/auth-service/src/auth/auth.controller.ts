@@ -55,6 +55,7 @@ export class AuthController {
     'INVALID_CLIENT',
     'RATE_LIMITED',
     'LOGIN_LOCKED',
+    'CUTOFF_IN_FUTURE',
   )
   login(@Body() body: LoginDto, @Req() req: Request): Promise<IssuedTokens> {
     // client_secret_post, or a public client by id; the service's own login by default.
@@ -74,7 +75,13 @@ export class AuthController {
   @HttpCode(200)
   @RateLimit('refresh')
   @ApiOkResponse({ description: 'A new pair (the same successor within the grace window)' })
-  @ApiErrors('VALIDATION_FAILED', 'INVALID_REFRESH_TOKEN', 'REFRESH_TOKEN_REUSED', 'RATE_LIMITED')
+  @ApiErrors(
+    'VALIDATION_FAILED',
+    'INVALID_REFRESH_TOKEN',
+    'REFRESH_TOKEN_REUSED',
+    'RATE_LIMITED',
+    'CUTOFF_IN_FUTURE',
+  )
   refresh(@Body() body: RefreshDto): Promise<IssuedTokens> {
     return this.auth.refresh(body.refresh_token);
   }

@@ -7,6 +7,7 @@ import { AuthError } from '../errors/auth-error.js';
 import { hashRefreshToken, TokenIssuer, type IssuedTokens } from '../keys/token-issuer.js';
 import { RevocationRecorder } from '../revocation/revocation-recorder.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
+import { SessionsService } from '../sessions/sessions.service.js';
 import { LoginLockout } from '../lockout/login-lockout.js';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { UsersRepository } from '../users/users.repository.js';
@@ -37,6 +38,7 @@ export class AuthService {
     private readonly issuer: TokenIssuer,
     private readonly recorder: RevocationRecorder,
     private readonly hasher: PasswordHasher,
+    private readonly sessionsService: SessionsService,
     private readonly lockout: LoginLockout,
     private readonly clients: ClientAuthenticator,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -222,14 +224,11 @@ export class AuthService {
 
   /** Revokes every session of the caller's user, and every access token issued up to now. */
   async logoutAll(principal: Principal): Promise<void> {
-    await this.recorder.commit(async (tx, revoke) => {
-      await this.sessions.revokeAllOfUser(tx, principal.sub, 'logout-all');
-      const cutoff = await this.users.raiseCutoff(tx, principal.sub, epochSeconds(this.clock));
-      await revoke({
+    await this.recorder.commit((tx, revoke) =>
+      this.sessionsService.revokeEveryToken(tx, revoke, {
         userId: principal.sub,
-        target: { scope: 'user', cutoff },
         reason: 'logout-all',
-      });
-    });
+      }),
+    );
   }
 }

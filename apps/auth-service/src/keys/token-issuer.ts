@@ -1,9 +1,11 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DATABASE, type Database } from '../database/database.js';
+import { setTimeout as delay } from 'node:timers/promises';
 import { SignJWT } from 'jose';
+import { AuthError } from '../errors/auth-error.js';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
-import { CLOCK, epochSeconds, type Clock } from '../time/clock.js';
+import { CLOCK, type Clock } from '../time/clock.js';
 import { SigningKeys } from './signing-keys.js';
 
 export interface AccessTokenSubject {
@@ -25,6 +27,13 @@ export interface IssuedTokens {
   readonly token_type: 'Bearer';
   readonly expires_in: number;
 }
+
+/**
+ * How long an issuance may wait for the clock to reach the user's cutoff: cutoffs are never set
+ * more than 1 s ahead (see UsersRepository.raiseCutoff), so one second is always enough but for
+ * a cutoff written further ahead before that rule.
+ */
+const MAX_ISSUE_WAIT_MS = 1_000;
 
 /** Hash under which a refresh token is stored: the token itself is never kept. */
 export function hashRefreshToken(token: string): string {
@@ -75,10 +84,8 @@ export class TokenIssuer implements OnModuleInit {
   }
 
   async accessToken(subject: AccessTokenSubject): Promise<string> {
+    const iat = await this.issuedAt(subject.tokensRevokedBefore);
     const key = this.keys.signingKey();
-    // A cutoff covers `iat <= cutoff`, so a token issued in the cutoff's own second is dated
-    // one second later: it must keep working (at most 1 s ahead of the clock).
-    const iat = Math.max(epochSeconds(this.clock), subject.tokensRevokedBefore + 1);
     return new SignJWT({
       scope: subject.scope,
       sid: subject.sessionId,
@@ -93,6 +100,30 @@ export class TokenIssuer implements OnModuleInit {
       .setIssuedAt(iat)
       .setExpirationTime(iat + this.config.accessTokenTtlSeconds)
       .sign(key.privateKey);
+  }
+
+  /**
+   * The `iat` of a token issued now: a cutoff covers `iat <= cutoff`, so a token issued in the
+   * cutoff's own second is dated one second later, and never more than 1 s ahead of the clock.
+   * When the cutoff is ahead of the clock, waits (under a second) for the clock to reach it; a
+   * cutoff further ahead is refused with 503 CUTOFF_IN_FUTURE and `Retry-After`.
+   */
+  private async issuedAt(cutoff: number): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      const nowMs = this.clock.nowMs();
+      const now = Math.floor(nowMs / 1000);
+      if (cutoff <= now) return Math.max(now, cutoff + 1);
+      const waitMs = cutoff * 1000 - nowMs;
+      if (waitMs > MAX_ISSUE_WAIT_MS || attempt >= 2) {
+        throw new AuthError(
+          'CUTOFF_IN_FUTURE',
+          'Tokens of this account cannot be issued yet; retry after the time given.',
+          undefined,
+          Math.max(1, Math.ceil(waitMs / 1000)),
+        );
+      }
+      await delay(waitMs);
+    }
   }
 
   async pair(subject: AccessTokenSubject, refreshToken: string): Promise<IssuedTokens> {

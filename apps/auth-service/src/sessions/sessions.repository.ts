@@ -193,14 +193,14 @@ export class SessionsRepository {
     return rows.length;
   }
 
-  /** Revokes every live session of a user; returns how many. */
-  async revokeAllOfUser(tx: Queryable, userId: string, reason: string): Promise<number> {
-    const rows = await tx.query(
+  /** Revokes every live session of a user; returns their ids. */
+  async revokeAllOfUser(tx: Queryable, userId: string, reason: string): Promise<string[]> {
+    const rows = await tx.query<{ id: string }>(
       `UPDATE sessions SET revoked_at = now(), revoke_reason = $2
         WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`,
       [userId, reason],
     );
-    return rows.length;
+    return rows.map((r) => r.id);
   }
 
   /** The user's live sessions, most recently used first. */

@@ -1,8 +1,15 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { RevocationReason } from '@tokenfence/contract';
 import type { Principal } from '@tokenfence/revocation-guard';
 import { AuthError } from '../errors/auth-error.js';
-import { RevocationRecorder } from '../revocation/revocation-recorder.js';
+import type { Queryable } from '../database/database.js';
+import {
+  RevocationRecorder,
+  type Initiator,
+  type Revoke,
+} from '../revocation/revocation-recorder.js';
+import { CLOCK, epochSeconds, type Clock } from '../time/clock.js';
+import { UsersRepository } from '../users/users.repository.js';
 import { SessionsRepository } from './sessions.repository.js';
 
 export interface SessionListItem {
@@ -22,6 +29,8 @@ export class SessionsService {
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly recorder: RevocationRecorder,
+    private readonly users: UsersRepository,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async list(principal: Principal): Promise<{ sessions: SessionListItem[] }> {
@@ -60,5 +69,30 @@ export class SessionsService {
       await revoke({ userId, target: { scope: 'session', sid }, reason });
       return true;
     });
+  }
+
+  /**
+   * In a unit of work: ends every session of a user and revokes every access token issued to
+   * them so far (a user cutoff). Sessions first, then the user row: the lock order refresh uses.
+   */
+  async revokeEveryToken(
+    tx: Queryable,
+    revoke: Revoke,
+    revocation: {
+      readonly userId: string;
+      readonly reason: 'logout-all' | 'account-disabled' | 'admin';
+      readonly initiatedBy?: Initiator;
+    },
+  ): Promise<void> {
+    const { userId } = revocation;
+    const sids = await this.sessions.revokeAllOfUser(tx, userId, revocation.reason);
+    const now = epochSeconds(this.clock);
+    const cutoff = await this.users.raiseCutoff(tx, userId, now);
+    await revoke({ ...revocation, target: { scope: 'user', cutoff } });
+    // A cutoff written more than 1 s ahead before cutoffs were capped is kept, but it does not
+    // cover the tokens dated cutoff + 1 under it: their sessions are revoked by id as well.
+    if (cutoff > now + 1) {
+      for (const sid of sids) await revoke({ ...revocation, target: { scope: 'session', sid } });
+    }
   }
 }
