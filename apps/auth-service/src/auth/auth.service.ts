@@ -143,7 +143,7 @@ export class AuthService {
         return { kind: 'reused' };
       }
       if (!twoTabs && (state.tokenExpired || !state.sessionLive)) return { kind: 'invalid' };
-      const user = await this.users.findById(state.userId, tx);
+      const user = await this.users.lockForIssuance(tx, state.userId);
       if (!user || user.disabled) return { kind: 'invalid' };
       // A client removed from the configuration can no longer refresh its sessions.
       const client = this.clients.find(state.clientId);
@@ -159,6 +159,8 @@ export class AuthService {
           this.config.refreshTokenTtlSeconds,
           this.config.sessionMaxAgeSeconds,
         );
+        // Revoked since the token was read (it cannot be, with the row locked: belt and braces).
+        if (!expiresAt) return { kind: 'invalid' };
         const next = this.issuer.successorOf(refreshToken, expiresAt);
         await this.sessions.markRefreshTokenUsed(tx, tokenHash, next.hash);
         await this.sessions.insertRefreshToken(tx, next.hash, state.sessionId, next.expiresAt);
@@ -205,13 +207,14 @@ export class AuthService {
     }
     const passwordHash = await this.hasher.hash(next);
     await this.recorder.commit(async (tx, revoke) => {
-      await this.users.updatePasswordHash(tx, user.id, passwordHash);
+      // Sessions before the user row: the order refresh locks them in (no deadlock).
       const others = await this.sessions.revokeOthers(
         tx,
         user.id,
         principal.sid,
         'password-change',
       );
+      await this.users.updatePasswordHash(tx, user.id, passwordHash);
       for (const sid of others) {
         await revoke({
           userId: user.id,

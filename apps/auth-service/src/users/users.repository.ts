@@ -62,6 +62,16 @@ export class UsersRepository {
     return rows[0] && toRecord(rows[0]);
   }
 
+  /**
+   * Reads a user and holds a share lock on the row for the rest of the transaction: a cutoff,
+   * scope or disable change commits either before this read, and is seen, or after the caller's
+   * transaction, and covers what it issued.
+   */
+  async lockForIssuance(tx: Queryable, id: string): Promise<UserRecord | undefined> {
+    const rows = await tx.query<UserRow>(`${SELECT_USER} WHERE u.id = $1 FOR SHARE OF u`, [id]);
+    return rows[0] && toRecord(rows[0]);
+  }
+
   /** Disables or re-enables a user; false when there is no such user. */
   async setDisabled(tx: Queryable, userId: string, disabled: boolean): Promise<boolean> {
     const rows = await tx.query(
