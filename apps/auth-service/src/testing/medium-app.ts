@@ -45,8 +45,10 @@ export interface MediumApp {
 export async function openMediumApp(
   clock: Clock,
   env: Record<string, string> = {},
+  /** A directory to restart the service on the same data; in memory by default. */
+  dataDir = 'memory://',
 ): Promise<MediumApp> {
-  const db = await EmbeddedDatabase.open('memory://');
+  const db = await EmbeddedDatabase.open(dataDir);
   await migrate(db);
   const config = loadAuthConfig({ KAFKA_BROKERS: 'unused:9092', ...env });
   const module = await Test.createTestingModule({
