@@ -111,6 +111,7 @@ export class AuthService {
         clientId: grant.client.clientId,
         tokensRevokedBefore: user.tokensRevokedBefore,
         authTime: epochSeconds(this.clock),
+        sessionCapAt: epochSeconds(this.clock) + this.config.sessionMaxAgeSeconds,
       },
       refresh.token,
     );
@@ -178,6 +179,7 @@ export class AuthService {
           clientId: client.clientId,
           tokensRevokedBefore: user.tokensRevokedBefore,
           authTime: state.authTime,
+          sessionCapAt: state.authTime + this.config.sessionMaxAgeSeconds,
         },
         successor,
       );

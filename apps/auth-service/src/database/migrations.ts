@@ -128,6 +128,18 @@ const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE sessions ADD COLUMN requested_scope text`,
     ],
   },
+  {
+    version: 8,
+    statements: [
+      // Access-token lifetimes in force: tokens of this lifetime may be issued until
+      // issued_until (epoch seconds, renewed by every running instance), so every revocation
+      // outlives the longest of them, even after a restart with a shorter lifetime.
+      `CREATE TABLE access_token_lifetimes (
+         ttl_seconds integer PRIMARY KEY,
+         issued_until bigint NOT NULL
+       )`,
+    ],
+  },
 ];
 
 /** Brings the schema up to date. Safe to run from several instances at once. */

@@ -1,11 +1,17 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { DATABASE, type Database } from '../database/database.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SignJWT } from 'jose';
 import { AuthError } from '../errors/auth-error.js';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
-import { CLOCK, type Clock } from '../time/clock.js';
+import { CLOCK, epochSeconds, type Clock } from '../time/clock.js';
 import { SigningKeys } from './signing-keys.js';
 
 export interface AccessTokenSubject {
@@ -17,6 +23,8 @@ export interface AccessTokenSubject {
   readonly clientId: string;
   /** The user's cutoff: the token's `iat` must be later, or it would be born revoked. */
   readonly tokensRevokedBefore: number;
+  /** When the session reaches its absolute limit (seconds): no token of it lives longer. */
+  readonly sessionCapAt: number;
   /** When the user authenticated (seconds), for `auth_time`. */
   readonly authTime: number;
 }
@@ -35,6 +43,12 @@ export interface IssuedTokens {
  */
 const MAX_ISSUE_WAIT_MS = 1_000;
 
+/**
+ * Each instance declares its access-token lifetime in force for this long ahead, renewed every
+ * third of it; it issues no token past its declaration (see RevocationRecorder's expiry rule).
+ */
+const LIFETIME_LEASE_SECONDS = 60;
+
 /** Hash under which a refresh token is stored: the token itself is never kept. */
 export function hashRefreshToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
@@ -42,8 +56,12 @@ export function hashRefreshToken(token: string): string {
 
 /** Signs RFC 9068 access tokens and mints opaque refresh tokens. */
 @Injectable()
-export class TokenIssuer implements OnModuleInit {
+export class TokenIssuer implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(TokenIssuer.name);
   private rotationSecret: Buffer | undefined;
+  /** Tokens may be issued until then (seconds): the lifetime is declared in force until then. */
+  private leaseUntil = 0;
+  private leaseTimer: NodeJS.Timeout | undefined;
 
   constructor(
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
@@ -62,6 +80,32 @@ export class TokenIssuer implements OnModuleInit {
       `SELECT value FROM secrets WHERE name = 'refresh_rotation'`,
     );
     this.rotationSecret = Buffer.from(rows[0]?.value ?? '', 'base64url');
+    await this.declareLifetime();
+    this.leaseTimer = setInterval(
+      () => {
+        this.declareLifetime().catch((err: unknown) =>
+          this.logger.warn(`declaring the token lifetime failed: ${(err as Error).message}`),
+        );
+      },
+      (LIFETIME_LEASE_SECONDS * 1000) / 3,
+    );
+    this.leaseTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.leaseTimer);
+  }
+
+  /** Records that tokens of our lifetime may be issued for the next lease period. */
+  private async declareLifetime(): Promise<void> {
+    const until = epochSeconds(this.clock) + LIFETIME_LEASE_SECONDS;
+    await this.db.query(
+      `INSERT INTO access_token_lifetimes (ttl_seconds, issued_until) VALUES ($1, $2)
+       ON CONFLICT (ttl_seconds) DO UPDATE
+         SET issued_until = GREATEST(access_token_lifetimes.issued_until, EXCLUDED.issued_until)`,
+      [this.config.accessTokenTtlSeconds, until],
+    );
+    this.leaseUntil = until;
   }
 
   /**
@@ -83,10 +127,14 @@ export class TokenIssuer implements OnModuleInit {
     return { token, hash: hashRefreshToken(token), expiresAt };
   }
 
-  async accessToken(subject: AccessTokenSubject): Promise<string> {
+  async accessToken(subject: AccessTokenSubject): Promise<{ token: string; expiresIn: number }> {
     const iat = await this.issuedAt(subject.tokensRevokedBefore);
+    if (iat > this.leaseUntil) {
+      throw new AuthError('NOT_READY', 'The token lifetime could not be recorded; retry.');
+    }
+    const exp = Math.min(iat + this.config.accessTokenTtlSeconds, subject.sessionCapAt);
     const key = this.keys.signingKey();
-    return new SignJWT({
+    const token = await new SignJWT({
       scope: subject.scope,
       sid: subject.sessionId,
       client_id: subject.clientId,
@@ -98,8 +146,9 @@ export class TokenIssuer implements OnModuleInit {
       .setSubject(subject.userId)
       .setJti(randomUUID())
       .setIssuedAt(iat)
-      .setExpirationTime(iat + this.config.accessTokenTtlSeconds)
+      .setExpirationTime(exp)
       .sign(key.privateKey);
+    return { token, expiresIn: Math.max(0, exp - epochSeconds(this.clock)) };
   }
 
   /**
@@ -127,11 +176,12 @@ export class TokenIssuer implements OnModuleInit {
   }
 
   async pair(subject: AccessTokenSubject, refreshToken: string): Promise<IssuedTokens> {
+    const { token, expiresIn } = await this.accessToken(subject);
     return {
-      access_token: await this.accessToken(subject),
+      access_token: token,
       refresh_token: refreshToken,
       token_type: 'Bearer',
-      expires_in: this.config.accessTokenTtlSeconds,
+      expires_in: expiresIn,
     };
   }
 }

@@ -64,22 +64,49 @@ export class RevocationRecorder {
     return result;
   }
 
+  /**
+   * The one expiry rule of every event: it is kept until every token it can cover has expired.
+   * The latest `iat` such a token can carry is one second past the cutoff in force for it (the
+   * user's and the global one; for `all` and `key`, any user's) or past now (see TokenIssuer);
+   * it lives at most the longest access-token lifetime in force (see TokenIssuer's declarations),
+   * whatever this instance's own.
+   */
+  private async expiresAt(
+    tx: Queryable,
+    userId: string,
+    target: EventTarget,
+    nowMs: number,
+  ): Promise<number> {
+    const now = Math.floor(nowMs / 1000);
+    const anyUser = target.scope === 'all' || target.scope === 'key';
+    const rows = await tx.query<{ cutoff: string | number; ttl: string | number }>(
+      `SELECT GREATEST(
+                COALESCE((SELECT value FROM settings WHERE name = 'global_cutoff'), 0),
+                COALESCE((SELECT MAX(tokens_revoked_before) FROM users
+                           WHERE $1::boolean OR id::text = $2), 0)) AS cutoff,
+              GREATEST($3::integer, COALESCE((SELECT MAX(ttl_seconds) FROM access_token_lifetimes
+                                               WHERE issued_until + 1 + ttl_seconds >= $4), 0)) AS ttl`,
+      [anyUser, userId, this.config.accessTokenTtlSeconds, now],
+    );
+    const cutoff = Math.max(
+      Number(rows[0]?.cutoff ?? 0),
+      target.scope === 'user' || target.scope === 'all' ? target.cutoff : 0,
+    );
+    const lastIat = Math.max(cutoff, now) + 1;
+    return lastIat + Number(rows[0]?.ttl ?? this.config.accessTokenTtlSeconds);
+  }
+
   private async record(
     tx: Queryable,
     { userId, target, reason, initiatedBy = 'self', knownExpiry }: RevocationRequest,
   ): Promise<RevocationEvent> {
     const revokedAtMs = this.clock.nowMs();
-    const nowSeconds = Math.floor(revokedAtMs / 1000);
-    // The last token this can affect was issued at most 1 s ahead (see TokenIssuer) and lives
-    // one access-token lifetime; a user cutoff covers tokens issued up to the cutoff itself.
-    const lastIat =
-      target.scope === 'user' ? Math.max(target.cutoff, nowSeconds + 1) : nowSeconds + 1;
     const event = {
       v: REVOCATION_EVENT_VERSION,
       id: randomUUID(),
       sub: userId,
       revokedAtMs,
-      expiresAt: knownExpiry ?? lastIat + this.config.accessTokenTtlSeconds,
+      expiresAt: knownExpiry ?? (await this.expiresAt(tx, userId, target, revokedAtMs)),
       reason,
       eventType: revocationEventType(target.scope, reason),
       ...target,
