@@ -14,7 +14,7 @@ import { AdminService } from './admin.service.js';
 function withKeys(): { service: AdminService; asked: string[] } {
   const asked: string[] = [];
   const keys = {
-    revoke: (kid: string) => {
+    revoke: (_tx: unknown, kid: string) => {
       asked.push(kid);
       return Promise.resolve({ found: false, wasSigning: false });
     },
@@ -24,7 +24,9 @@ function withKeys(): { service: AdminService; asked: string[] } {
     {} as UsersRepository,
     {} as SessionsRepository,
     keys,
-    {} as RevocationRecorder,
+    {
+      commit: (work: (tx: unknown, revoke: unknown) => Promise<unknown>) => work({}, () => null),
+    } as unknown as RevocationRecorder,
     {} as SessionsService,
     systemClock,
   );

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '@tokenfence/revocation-guard';
 import { DATABASE, type Database, type Queryable } from '../database/database.js';
@@ -25,12 +26,17 @@ export interface AuditEntry {
   readonly jti: string | null;
   readonly kid: string | null;
   readonly cutoff: number | null;
+  /** The revocation's reason, or the action (`account-enabled`, `key-rotation`). */
   readonly reason: string;
   readonly initiated_by: string | null;
+  /** When it was revoked, or when the action was taken. */
   readonly revoked_at: string;
 }
 
-/** Every admin action ends in a recorded, broadcast revocation. */
+/**
+ * Every admin action ends in a recorded, broadcast revocation, or (enabling a user, rotating a
+ * key: nothing to revoke) in an `admin_actions` row; the audit log reads both.
+ */
 @Injectable()
 export class AdminService {
   constructor(
@@ -55,10 +61,11 @@ export class AdminService {
     });
   }
 
-  async enableUser(userId: string): Promise<void> {
-    await this.onUser(userId, (tx) =>
-      this.users.setDisabled(tx, userId, false).then(() => undefined),
-    );
+  async enableUser(admin: Principal, userId: string): Promise<void> {
+    await this.onUser(userId, async (tx) => {
+      await this.users.setDisabled(tx, userId, false);
+      await this.audited(tx, admin, { action: 'account-enabled', userId });
+    });
   }
 
   async revokeSessions(admin: Principal, userId: string): Promise<void> {
@@ -102,8 +109,9 @@ export class AdminService {
     });
   }
 
-  async rotateKey(): Promise<{ kid: string; activates_at: string }> {
+  async rotateKey(admin: Principal): Promise<{ kid: string; activates_at: string }> {
     const { kid, activatesAt } = await this.keys.rotate();
+    await this.audited(this.db, admin, { action: 'key-rotation', kid });
     return { kid, activates_at: activatesAt.toISOString() };
   }
 
@@ -111,16 +119,18 @@ export class AdminService {
   async revokeKey(admin: Principal, kid: string): Promise<void> {
     // Anything else is no key of ours, and may not even be storable (U+0000).
     if (!KID.test(kid)) throw new AuthError('NOT_FOUND', 'No such key.');
-    const { found } = await this.keys.revoke(kid);
-    if (!found) throw new AuthError('NOT_FOUND', 'No such key.');
-    await this.recorder.commit((_tx, revoke) =>
-      revoke({
+    // The key leaves the JWKS in the same transaction as its event: both or neither.
+    await this.recorder.commit(async (tx, revoke) => {
+      const { found } = await this.keys.revoke(tx, kid);
+      if (!found) throw new AuthError('NOT_FOUND', 'No such key.');
+      await revoke({
         userId: admin.sub,
         target: { scope: 'key', kid },
         reason: 'key-compromise',
         initiatedBy: this.initiator(admin),
-      }),
-    );
+      });
+    });
+    await this.keys.reload();
   }
 
   async audit(limit: number): Promise<{ entries: AuditEntry[] }> {
@@ -131,7 +141,12 @@ export class AdminService {
       }
     >(
       `SELECT id, scope, user_id, session_id, jti, kid, cutoff, reason, initiated_by, revoked_at
-         FROM revocations ORDER BY revoked_at DESC LIMIT $1`,
+         FROM revocations
+       UNION ALL
+       SELECT id, CASE WHEN kid IS NULL THEN 'user' ELSE 'key' END, user_id, NULL, NULL, kid,
+              NULL, action, initiated_by, at
+         FROM admin_actions
+       ORDER BY revoked_at DESC LIMIT $1`,
       [limit],
     );
     return {
@@ -153,6 +168,28 @@ export class AdminService {
         throw new AuthError('NOT_FOUND', 'No such user.');
       await work(tx, revoke);
     });
+  }
+
+  /** Records an admin action that revokes nothing, for {@link audit}. */
+  private async audited(
+    tx: Queryable,
+    admin: Principal,
+    entry:
+      | { readonly action: 'account-enabled'; readonly userId: string }
+      | { readonly action: 'key-rotation'; readonly kid: string },
+  ): Promise<void> {
+    await tx.query(
+      `INSERT INTO admin_actions (id, action, user_id, kid, initiated_by, at)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [
+        randomUUID(),
+        entry.action,
+        'userId' in entry ? entry.userId : admin.sub,
+        'kid' in entry ? entry.kid : null,
+        this.initiator(admin),
+        new Date(this.clock.nowMs()),
+      ],
+    );
   }
 
   private initiator(admin: Principal): Initiator {

@@ -140,6 +140,21 @@ const MIGRATIONS: readonly Migration[] = [
        )`,
     ],
   },
+  {
+    version: 9,
+    statements: [
+      // Admin actions that revoke nothing (enable a user, rotate a key), for the audit log.
+      `CREATE TABLE admin_actions (
+         id uuid PRIMARY KEY,
+         action text NOT NULL,
+         user_id uuid,
+         kid text,
+         initiated_by text NOT NULL,
+         at timestamptz NOT NULL
+       )`,
+      `CREATE INDEX admin_actions_by_time ON admin_actions (at DESC)`,
+    ],
+  },
 ];
 
 /** Brings the schema up to date. Safe to run from several instances at once. */
