@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { decodeJwt } from 'jose';
 import { expectAccepted, waitRejected } from './support/downstream.js';
 import { bearer, call } from './support/http.js';
 import { TestSystem } from './support/system.js';
@@ -172,5 +173,37 @@ describe.each(['embedded', 'postgres'] as const)('admin API (%s database)', (dat
       ]),
     );
     expect(audit.body.entries.find((e) => e.scope === 'all')?.initiated_by).toMatch(/^admin:/);
+  });
+
+  it('enabling a user and rotating a key are audited, with who did it', async () => {
+    const username = uniqueName('audited');
+    const id = await register(system.auth.url, username);
+    const by = (await call<TokenPair>(`${system.auth.url}/auth/login`, { json: ADMIN })).body;
+    const adminId = decodeJwt(by.access_token).sub;
+    expect((await post(`/admin/users/${id}/enable`, by.access_token)).status).toBe(204);
+    const rotated = await call<{ kid: string }>(`${system.auth.url}/admin/keys/rotate`, {
+      method: 'POST',
+      headers: bearer(by.access_token),
+    });
+    expect(rotated.status).toBe(200);
+    const audit = await call<{ entries: Record<string, unknown>[] }>(
+      `${system.auth.url}/admin/audit?limit=1000`,
+      { headers: bearer(by.access_token) },
+    );
+    expect(audit.status).toBe(200);
+    expect(audit.body.entries).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          reason: 'account-enabled',
+          user_id: id,
+          initiated_by: `admin:${adminId}`,
+        }),
+        expect.objectContaining({
+          reason: 'key-rotation',
+          kid: rotated.body.kid,
+          initiated_by: `admin:${adminId}`,
+        }),
+      ]),
+    );
   });
 });

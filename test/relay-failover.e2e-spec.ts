@@ -15,7 +15,7 @@ describe('relay leader that loses PostgreSQL silently (PostgreSQL)', () => {
   const system = useSystem({ database: 'postgres' });
 
   it('loses leadership; another instance takes over and publishes', async () => {
-    const url = new URL(system.databaseUrl ?? '');
+    const url = new URL(system.databaseUrl);
     const proxy = await new BlackholeProxy(Number(url.port || 5432), url.hostname).start();
     try {
       url.port = String(proxy.port);

@@ -54,9 +54,10 @@ export class TestSystem {
 
   constructor(private readonly options: SystemOptions) {}
 
-  /** The auth service's database, for suites that look at what it stored (PostgreSQL only). */
-  get databaseUrl(): string | undefined {
-    return this.database?.url;
+  /** The auth service's PostgreSQL database, for suites that look at (or lock) rows directly. */
+  get databaseUrl(): string {
+    if (!this.database?.url) throw new Error('the system has no PostgreSQL database');
+    return this.database.url;
   }
 
   get brokers(): string {

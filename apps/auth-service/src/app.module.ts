@@ -34,6 +34,7 @@ import { SessionsRepository } from './sessions/sessions.repository.js';
 import { SessionsService } from './sessions/sessions.service.js';
 import { PasswordHasher } from './users/password-hasher.js';
 import { UsersRepository } from './users/users.repository.js';
+import { CLOCK, systemClock, type Clock } from './time/clock.js';
 
 @Module({})
 export class AuthAppModule implements OnApplicationShutdown {
@@ -44,8 +45,15 @@ export class AuthAppModule implements OnApplicationShutdown {
     await this.database.close();
   }
 
-  /** The whole service, for a validated config and an opened, migrated database. */
-  static forRoot(config: AuthConfig, database: Database): DynamicModule {
+  /**
+   * The whole service, for a validated config and an opened, migrated database; `clock` is its
+   * one time source (tests freeze it).
+   */
+  static forRoot(
+    config: AuthConfig,
+    database: Database,
+    clock: Clock = systemClock,
+  ): DynamicModule {
     return {
       module: AuthAppModule,
       controllers: [
@@ -59,6 +67,7 @@ export class AuthAppModule implements OnApplicationShutdown {
       providers: [
         { provide: AUTH_CONFIG, useValue: config },
         { provide: DATABASE, useValue: database },
+        { provide: CLOCK, useValue: clock },
         { provide: REVOCATION_PUBLISHER, useClass: KafkaRevocationPublisher },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         {

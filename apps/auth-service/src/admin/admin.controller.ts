@@ -35,8 +35,8 @@ export class AdminController {
 
   @Post('users/:id/enable')
   @HttpCode(204)
-  enable(@Param('id') id: string): Promise<void> {
-    return this.admin.enableUser(id);
+  enable(@CurrentPrincipal() admin: Principal, @Param('id') id: string): Promise<void> {
+    return this.admin.enableUser(admin, id);
   }
 
   @Post('users/:id/revoke-sessions')
@@ -63,8 +63,8 @@ export class AdminController {
 
   @Post('keys/rotate')
   @HttpCode(200)
-  rotateKey(): Promise<{ kid: string; activates_at: string }> {
-    return this.admin.rotateKey();
+  rotateKey(@CurrentPrincipal() admin: Principal): Promise<{ kid: string; activates_at: string }> {
+    return this.admin.rotateKey(admin);
   }
 
   @Post('keys/:kid/revoke')

@@ -7,14 +7,16 @@ import type { RevocationSnapshot } from '../revocation/revocation-snapshot.js';
 import type { OutboxRelay } from '../revocation/outbox.relay.js';
 import type { RevocationRecorder } from '../revocation/revocation-recorder.js';
 import type { SessionsRepository } from '../sessions/sessions.repository.js';
+import type { SessionsService } from '../sessions/sessions.service.js';
 import type { UsersRepository } from '../users/users.repository.js';
+import { systemClock } from '../time/clock.js';
 import { AdminService } from './admin.service.js';
 
 /** An admin service whose key store records the kids it is asked to revoke, and knows none. */
 function withKeys(): { service: AdminService; asked: string[] } {
   const asked: string[] = [];
   const keys = {
-    revoke: (kid: string) => {
+    revoke: (_tx: unknown, kid: string) => {
       asked.push(kid);
       return Promise.resolve({ found: false, wasSigning: false });
     },
@@ -24,7 +26,11 @@ function withKeys(): { service: AdminService; asked: string[] } {
     {} as UsersRepository,
     {} as SessionsRepository,
     keys,
-    {} as RevocationRecorder,
+    {
+      commit: (work: (tx: unknown, revoke: unknown) => Promise<unknown>) => work({}, () => null),
+    } as unknown as RevocationRecorder,
+    {} as SessionsService,
+    systemClock,
     {} as OutboxRelay,
     {} as RevocationSnapshot,
   );

@@ -1,18 +1,24 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '@tokenfence/revocation-guard';
 import { DATABASE, type Database, type Queryable } from '../database/database.js';
 import { AuthError } from '../errors/auth-error.js';
 import { SigningKeys } from '../keys/signing-keys.js';
 import { OutboxRelay } from '../revocation/outbox.relay.js';
-import { RevocationRecorder, type Initiator } from '../revocation/revocation-recorder.js';
+import {
+  RevocationRecorder,
+  type Initiator,
+  type Revoke,
+} from '../revocation/revocation-recorder.js';
 import { RevocationSnapshot } from '../revocation/revocation-snapshot.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
+import { SessionsService } from '../sessions/sessions.service.js';
 import { UsersRepository } from '../users/users.repository.js';
+import { CLOCK, epochSeconds, type Clock } from '../time/clock.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Key ids are JWK thumbprints (base64url), event keys prefixed with `events-`. */
 const KID = /^[A-Za-z0-9_-]{1,128}$/;
-const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 export interface AuditEntry {
   readonly id: string;
@@ -22,12 +28,17 @@ export interface AuditEntry {
   readonly jti: string | null;
   readonly kid: string | null;
   readonly cutoff: number | null;
+  /** The revocation's reason, or the action (`account-enabled`, `key-rotation`). */
   readonly reason: string;
   readonly initiated_by: string | null;
+  /** When it was revoked, or when the action was taken. */
   readonly revoked_at: string;
 }
 
-/** Every admin action ends in a recorded, broadcast revocation. */
+/**
+ * Every admin action ends in a recorded, broadcast revocation, or (enabling a user, rotating a
+ * key: nothing to revoke) in an `admin_actions` row; the audit log reads both.
+ */
 @Injectable()
 export class AdminService {
   constructor(
@@ -36,27 +47,38 @@ export class AdminService {
     private readonly sessions: SessionsRepository,
     private readonly keys: SigningKeys,
     private readonly recorder: RevocationRecorder,
+    private readonly sessionsService: SessionsService,
+    @Inject(CLOCK) private readonly clock: Clock,
     private readonly relay: OutboxRelay,
     private readonly snapshot: RevocationSnapshot,
   ) {}
 
   /** Disables a user: every session and token they hold is revoked; login and refresh stop. */
   async disableUser(admin: Principal, userId: string): Promise<void> {
-    await this.onUser(userId, async (tx) => {
+    await this.onUser(userId, async (tx, revoke) => {
+      await this.sessionsService.revokeEveryToken(tx, revoke, {
+        userId,
+        reason: 'account-disabled',
+        initiatedBy: this.initiator(admin),
+      });
       await this.users.setDisabled(tx, userId, true);
-      await this.revokeEverything(tx, userId, 'account-disabled', this.initiator(admin));
     });
   }
 
-  async enableUser(userId: string): Promise<void> {
-    await this.onUser(userId, (tx) =>
-      this.users.setDisabled(tx, userId, false).then(() => undefined),
-    );
+  async enableUser(admin: Principal, userId: string): Promise<void> {
+    await this.onUser(userId, async (tx) => {
+      await this.users.setDisabled(tx, userId, false);
+      await this.audited(tx, admin, { action: 'account-enabled', userId });
+    });
   }
 
   async revokeSessions(admin: Principal, userId: string): Promise<void> {
-    await this.onUser(userId, (tx) =>
-      this.revokeEverything(tx, userId, 'admin', this.initiator(admin)),
+    await this.onUser(userId, (tx, revoke) =>
+      this.sessionsService.revokeEveryToken(tx, revoke, {
+        userId,
+        reason: 'admin',
+        initiatedBy: this.initiator(admin),
+      }),
     );
   }
 
@@ -65,39 +87,35 @@ export class AdminService {
    * next refresh carries the new scopes.
    */
   async changeScopes(admin: Principal, userId: string, scope: string): Promise<void> {
-    await this.onUser(userId, async (tx) => {
+    await this.onUser(userId, async (tx, revoke) => {
       await this.users.setScope(tx, userId, scope);
-      const cutoff = await this.users.raiseCutoff(tx, userId, nowSeconds());
-      await this.recorder.record(
-        tx,
+      const cutoff = await this.users.raiseCutoff(tx, userId, epochSeconds(this.clock));
+      await revoke({
         userId,
-        { scope: 'user', cutoff },
-        'token-claims-change',
-        undefined,
-        this.initiator(admin),
-      );
+        target: { scope: 'user', cutoff },
+        reason: 'token-claims-change',
+        initiatedBy: this.initiator(admin),
+      });
     });
   }
 
   /** Emergency stop: every session of every user ends, every token issued until now is refused. */
   async revokeAll(admin: Principal): Promise<void> {
-    await this.db.transaction(async (tx) => {
+    await this.recorder.commit(async (tx, revoke) => {
       await this.sessions.revokeEverySession(tx, 'emergency');
-      const cutoff = await this.users.raiseGlobalCutoff(tx, nowSeconds());
-      await this.recorder.record(
-        tx,
-        admin.sub,
-        { scope: 'all', cutoff },
-        'emergency',
-        undefined,
-        this.initiator(admin),
-      );
+      const cutoff = await this.users.raiseGlobalCutoff(tx, epochSeconds(this.clock));
+      await revoke({
+        userId: admin.sub,
+        target: { scope: 'all', cutoff },
+        reason: 'emergency',
+        initiatedBy: this.initiator(admin),
+      });
     });
-    this.relay.wake();
   }
 
-  async rotateKey(): Promise<{ kid: string; activates_at: string }> {
+  async rotateKey(admin: Principal): Promise<{ kid: string; activates_at: string }> {
     const { kid, activatesAt } = await this.keys.rotate();
+    await this.audited(this.db, admin, { action: 'key-rotation', kid });
     return { kid, activates_at: activatesAt.toISOString() };
   }
 
@@ -105,19 +123,18 @@ export class AdminService {
   async revokeKey(admin: Principal, kid: string): Promise<void> {
     // Anything else is no key of ours, and may not even be storable (U+0000).
     if (!KID.test(kid)) throw new AuthError('NOT_FOUND', 'No such key.');
-    const { found } = await this.keys.revoke(kid);
-    if (!found) throw new AuthError('NOT_FOUND', 'No such key.');
-    await this.db.transaction((tx) =>
-      this.recorder.record(
-        tx,
-        admin.sub,
-        { scope: 'key', kid },
-        'key-compromise',
-        undefined,
-        this.initiator(admin),
-      ),
-    );
-    this.relay.wake();
+    // The key leaves the JWKS in the same transaction as its event: both or neither.
+    await this.recorder.commit(async (tx, revoke) => {
+      const { found } = await this.keys.revoke(tx, kid);
+      if (!found) throw new AuthError('NOT_FOUND', 'No such key.');
+      await revoke({
+        userId: admin.sub,
+        target: { scope: 'key', kid },
+        reason: 'key-compromise',
+        initiatedBy: this.initiator(admin),
+      });
+    });
+    await this.keys.reload();
   }
 
   /**
@@ -137,7 +154,12 @@ export class AdminService {
       }
     >(
       `SELECT id, scope, user_id, session_id, jti, kid, cutoff, reason, initiated_by, revoked_at
-         FROM revocations ORDER BY revoked_at DESC LIMIT $1`,
+         FROM revocations
+       UNION ALL
+       SELECT id, CASE WHEN kid IS NULL THEN 'user' ELSE 'key' END, user_id, NULL, NULL, kid,
+              NULL, action, initiated_by, at
+         FROM admin_actions
+       ORDER BY revoked_at DESC LIMIT $1`,
       [limit],
     );
     return {
@@ -149,25 +171,38 @@ export class AdminService {
     };
   }
 
-  private async revokeEverything(
-    tx: Queryable,
+  private async onUser(
     userId: string,
-    reason: string,
-    by: Initiator,
+    work: (tx: Queryable, revoke: Revoke) => Promise<void>,
   ): Promise<void> {
-    await this.sessions.revokeAllOfUser(tx, userId, reason);
-    const cutoff = await this.users.raiseCutoff(tx, userId, nowSeconds());
-    await this.recorder.record(tx, userId, { scope: 'user', cutoff }, reason, undefined, by);
-  }
-
-  private async onUser(userId: string, work: (tx: Queryable) => Promise<void>): Promise<void> {
     if (!UUID.test(userId)) throw new AuthError('NOT_FOUND', 'No such user.');
-    await this.db.transaction(async (tx) => {
+    await this.recorder.commit(async (tx, revoke) => {
       if (!(await this.users.findById(userId, tx)))
         throw new AuthError('NOT_FOUND', 'No such user.');
-      await work(tx);
+      await work(tx, revoke);
     });
-    this.relay.wake();
+  }
+
+  /** Records an admin action that revokes nothing, for {@link audit}. */
+  private async audited(
+    tx: Queryable,
+    admin: Principal,
+    entry:
+      | { readonly action: 'account-enabled'; readonly userId: string }
+      | { readonly action: 'key-rotation'; readonly kid: string },
+  ): Promise<void> {
+    await tx.query(
+      `INSERT INTO admin_actions (id, action, user_id, kid, initiated_by, at)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [
+        randomUUID(),
+        entry.action,
+        'userId' in entry ? entry.userId : admin.sub,
+        'kid' in entry ? entry.kid : null,
+        this.initiator(admin),
+        new Date(this.clock.nowMs()),
+      ],
+    );
   }
 
   private initiator(admin: Principal): Initiator {

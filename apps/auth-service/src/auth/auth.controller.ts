@@ -12,6 +12,7 @@ import type { Request } from 'express';
 import type { IssuedTokens } from '../keys/token-issuer.js';
 import { ChangePasswordDto, LoginDto, RefreshDto, RegisterDto } from './auth.dto.js';
 import { AuthService } from './auth.service.js';
+import { SessionsService } from '../sessions/sessions.service.js';
 import { BearerAuthGuard } from './bearer-auth.guard.js';
 import { RateLimit, RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
 import { FIRST_PARTY_CLIENT_ID } from '../config/auth-config.js';
@@ -25,6 +26,7 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly clients: ClientAuthenticator,
+    private readonly sessions: SessionsService,
   ) {}
 
   @Post('register')
@@ -53,6 +55,7 @@ export class AuthController {
     'INVALID_CLIENT',
     'RATE_LIMITED',
     'LOGIN_LOCKED',
+    'CUTOFF_IN_FUTURE',
   )
   login(@Body() body: LoginDto, @Req() req: Request): Promise<IssuedTokens> {
     // client_secret_post, or a public client by id; the service's own login by default.
@@ -72,7 +75,13 @@ export class AuthController {
   @HttpCode(200)
   @RateLimit('refresh')
   @ApiOkResponse({ description: 'A new pair (the same successor within the grace window)' })
-  @ApiErrors('VALIDATION_FAILED', 'INVALID_REFRESH_TOKEN', 'REFRESH_TOKEN_REUSED', 'RATE_LIMITED')
+  @ApiErrors(
+    'VALIDATION_FAILED',
+    'INVALID_REFRESH_TOKEN',
+    'REFRESH_TOKEN_REUSED',
+    'RATE_LIMITED',
+    'CUTOFF_IN_FUTURE',
+  )
   refresh(@Body() body: RefreshDto): Promise<IssuedTokens> {
     return this.auth.refresh(body.refresh_token);
   }
@@ -98,7 +107,7 @@ export class AuthController {
   @ApiErrors(...TOKEN_ERRORS)
   @UseGuards(BearerAuthGuard)
   logout(@CurrentPrincipal() principal: Principal): Promise<void> {
-    return this.auth.logout(principal);
+    return this.sessions.logout(principal);
   }
 
   @Post('logout-all')

@@ -5,7 +5,6 @@ import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
 import { DATABASE, type Database } from '../database/database.js';
 import { AuthError } from '../errors/auth-error.js';
 import { hashRefreshToken, TokenIssuer, type IssuedTokens } from '../keys/token-issuer.js';
-import { OutboxRelay } from '../revocation/outbox.relay.js';
 import { RevocationRecorder } from '../revocation/revocation-recorder.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
 import { SessionsService } from '../sessions/sessions.service.js';
@@ -15,6 +14,7 @@ import { UsersRepository } from '../users/users.repository.js';
 import type { AuthenticatedClient } from '../oauth/client-authenticator.js';
 import { ClientAuthenticator } from '../oauth/client-authenticator.js';
 import { grantedScope, parseScope, scopesNotAllowed } from '../oauth/client-scopes.js';
+import { CLOCK, epochSeconds, type Clock } from '../time/clock.js';
 import type { ClientInfo } from './client-info.js';
 
 /** The client a login is for, and the scopes it asks for (undefined: all it may have). */
@@ -22,8 +22,6 @@ export interface LoginGrant {
   readonly client: AuthenticatedClient;
   readonly requestedScopes: readonly string[] | undefined;
 }
-
-const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 type RefreshOutcome =
   | { readonly kind: 'rotated'; readonly tokens: IssuedTokens }
@@ -39,11 +37,11 @@ export class AuthService {
     private readonly sessions: SessionsRepository,
     private readonly issuer: TokenIssuer,
     private readonly recorder: RevocationRecorder,
-    private readonly relay: OutboxRelay,
     private readonly hasher: PasswordHasher,
     private readonly sessionsService: SessionsService,
     private readonly lockout: LoginLockout,
     private readonly clients: ClientAuthenticator,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async register(username: string, password: string): Promise<{ id: string }> {
@@ -91,7 +89,7 @@ export class AuthService {
       this.config.refreshTokenTtlSeconds,
       this.config.sessionMaxAgeSeconds,
     );
-    const sessionExpiresAt = new Date(Date.now() + lifetimeSeconds * 1000);
+    const sessionExpiresAt = new Date(this.clock.nowMs() + lifetimeSeconds * 1000);
     const refresh = this.issuer.newRefreshToken(sessionExpiresAt);
     await this.db.transaction(async (tx) => {
       await this.sessions.insert(tx, {
@@ -112,7 +110,8 @@ export class AuthService {
         scope: grantedScope(user.scope, grant.client.allowedScopes, grant.requestedScopes),
         clientId: grant.client.clientId,
         tokensRevokedBefore: user.tokensRevokedBefore,
-        authTime: nowSeconds(),
+        authTime: epochSeconds(this.clock),
+        sessionCapAt: epochSeconds(this.clock) + this.config.sessionMaxAgeSeconds,
       },
       refresh.token,
     );
@@ -124,7 +123,7 @@ export class AuthService {
    */
   async refresh(refreshToken: string): Promise<IssuedTokens> {
     const tokenHash = hashRefreshToken(refreshToken);
-    const outcome = await this.db.transaction<RefreshOutcome>(async (tx) => {
+    const outcome = await this.recorder.commit<RefreshOutcome>(async (tx, revoke) => {
       const state = await this.sessions.lockRefreshToken(
         tx,
         tokenHash,
@@ -135,17 +134,17 @@ export class AuthService {
       const twoTabs = state.used && state.inGrace && state.sessionLive;
       if (state.used && !twoTabs) {
         if (await this.sessions.revoke(tx, state.userId, state.sessionId, 'refresh-reuse')) {
-          await this.recorder.record(
-            tx,
-            state.userId,
-            { scope: 'session', sid: state.sessionId },
-            'refresh-reuse',
-          );
+          await revoke({
+            userId: state.userId,
+            target: { scope: 'session', sid: state.sessionId },
+            reason: 'refresh-reuse',
+            initiatedBy: 'system',
+          });
         }
         return { kind: 'reused' };
       }
       if (!twoTabs && (state.tokenExpired || !state.sessionLive)) return { kind: 'invalid' };
-      const user = await this.users.findById(state.userId, tx);
+      const user = await this.users.lockForIssuance(tx, state.userId);
       if (!user || user.disabled) return { kind: 'invalid' };
       // A client removed from the configuration can no longer refresh its sessions.
       const client = this.clients.find(state.clientId);
@@ -161,6 +160,8 @@ export class AuthService {
           this.config.refreshTokenTtlSeconds,
           this.config.sessionMaxAgeSeconds,
         );
+        // Revoked since the token was read (it cannot be, with the row locked: belt and braces).
+        if (!expiresAt) return { kind: 'invalid' };
         const next = this.issuer.successorOf(refreshToken, expiresAt);
         await this.sessions.markRefreshTokenUsed(tx, tokenHash, next.hash);
         await this.sessions.insertRefreshToken(tx, next.hash, state.sessionId, next.expiresAt);
@@ -178,6 +179,7 @@ export class AuthService {
           clientId: client.clientId,
           tokensRevokedBefore: user.tokensRevokedBefore,
           authTime: state.authTime,
+          sessionCapAt: state.authTime + this.config.sessionMaxAgeSeconds,
         },
         successor,
       );
@@ -187,7 +189,6 @@ export class AuthService {
       case 'rotated':
         return outcome.tokens;
       case 'reused':
-        this.relay.wake();
         throw new AuthError(
           'REFRESH_TOKEN_REUSED',
           'This refresh token was already used; the session has been revoked.',
@@ -207,33 +208,32 @@ export class AuthService {
       throw new AuthError('INVALID_CREDENTIALS', 'The current password is incorrect.');
     }
     const passwordHash = await this.hasher.hash(next);
-    await this.db.transaction(async (tx) => {
-      await this.users.updatePasswordHash(tx, user.id, passwordHash);
+    await this.recorder.commit(async (tx, revoke) => {
+      // Sessions before the user row: the order refresh locks them in (no deadlock).
       const others = await this.sessions.revokeOthers(
         tx,
         user.id,
         principal.sid,
         'password-change',
       );
+      await this.users.updatePasswordHash(tx, user.id, passwordHash);
       for (const sid of others) {
-        await this.recorder.record(tx, user.id, { scope: 'session', sid }, 'password-change');
+        await revoke({
+          userId: user.id,
+          target: { scope: 'session', sid },
+          reason: 'password-change',
+        });
       }
     });
-    this.relay.wake();
-  }
-
-  /** Revokes the caller's session: every access token of it, everywhere, and its refresh token. */
-  async logout(principal: Principal): Promise<void> {
-    await this.sessionsService.endSession(principal.sub, principal.sid, 'logout');
   }
 
   /** Revokes every session of the caller's user, and every access token issued up to now. */
   async logoutAll(principal: Principal): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await this.sessions.revokeAllOfUser(tx, principal.sub, 'logout-all');
-      const cutoff = await this.users.raiseCutoff(tx, principal.sub, nowSeconds());
-      await this.recorder.record(tx, principal.sub, { scope: 'user', cutoff }, 'logout-all');
-    });
-    this.relay.wake();
+    await this.recorder.commit((tx, revoke) =>
+      this.sessionsService.revokeEveryToken(tx, revoke, {
+        userId: principal.sub,
+        reason: 'logout-all',
+      }),
+    );
   }
 }

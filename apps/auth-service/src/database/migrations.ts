@@ -131,6 +131,33 @@ const MIGRATIONS: readonly Migration[] = [
   {
     version: 8,
     statements: [
+      // Access-token lifetimes in force: tokens of this lifetime may be issued until
+      // issued_until (epoch seconds, renewed by every running instance), so every revocation
+      // outlives the longest of them, even after a restart with a shorter lifetime.
+      `CREATE TABLE access_token_lifetimes (
+         ttl_seconds integer PRIMARY KEY,
+         issued_until bigint NOT NULL
+       )`,
+    ],
+  },
+  {
+    version: 9,
+    statements: [
+      // Admin actions that revoke nothing (enable a user, rotate a key), for the audit log.
+      `CREATE TABLE admin_actions (
+         id uuid PRIMARY KEY,
+         action text NOT NULL,
+         user_id uuid,
+         kid text,
+         initiated_by text NOT NULL,
+         at timestamptz NOT NULL
+       )`,
+      `CREATE INDEX admin_actions_by_time ON admin_actions (at DESC)`,
+    ],
+  },
+  {
+    version: 10,
+    statements: [
       // Snapshots to publish: every revocation that still matters, republished under the current
       // event key (the event key was revoked, the topic lost history, or an admin asked).
       `CREATE TABLE snapshot_requests (

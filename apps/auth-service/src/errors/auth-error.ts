@@ -23,6 +23,7 @@ const STATUS = {
   LOGIN_LOCKED: 429,
   UNSUPPORTED_MEDIA_TYPE: 415,
   NOT_READY: 503,
+  CUTOFF_IN_FUTURE: 503,
   INTERNAL_ERROR: 500,
 } as const;
 
@@ -44,7 +45,7 @@ export class AuthError extends Error {
     readonly code: AuthErrorCode,
     message: string,
     readonly fields?: readonly FieldError[],
-    /** Sent as `Retry-After` (seconds) with a 429. */
+    /** Sent as `Retry-After` (seconds) with a 429 or 503. */
     readonly retryAfterSeconds?: number,
   ) {
     super(message);

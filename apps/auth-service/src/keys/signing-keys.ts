@@ -136,22 +136,26 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Takes a key out of the JWKS at once (compromised). Returns false for an unknown key. When it
-   * was the signing key, a new one is generated first.
+   * Takes a key out of the JWKS (compromised), in the caller's transaction, so that it commits
+   * with its revocation event. Returns false for an unknown key. Call {@link reload} after the
+   * commit: it drops the key here and, when it was the signing key, generates a new one.
    */
-  async revoke(kid: string): Promise<{ found: boolean; wasSigning: boolean }> {
-    const rows = await this.db.query<{ purpose: KeyPurpose }>(
+  async revoke(tx: Queryable, kid: string): Promise<{ found: boolean; wasSigning: boolean }> {
+    const rows = await tx.query<{ purpose: KeyPurpose }>(
       `UPDATE signing_keys SET revoked_at = COALESCE(revoked_at, now()), retired_at = COALESCE(retired_at, now())
         WHERE kid = $1 RETURNING purpose`,
       [kid],
     );
     if (rows.length === 0) return { found: false, wasSigning: false };
     const wasSigning = kid === this.tokenKey?.kid || kid === this.eventKey?.kid;
-    await this.reload();
     return { found: true, wasSigning };
   }
 
-  private async reload(): Promise<void> {
+  /**
+   * Reads the keys again: after a revocation's commit here; other instances notice the change
+   * within WATCH_INTERVAL_MS.
+   */
+  async reload(): Promise<void> {
     const seen = await this.fingerprint();
     let rows = await this.load();
     const wanted: [KeyPurpose, KeyAlgorithm][] = [

@@ -1,10 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Principal } from '@tokenfence/revocation-guard';
 import { LiveAccessTokens } from '../auth/live-access-tokens.js';
 import { AuthError } from '../errors/auth-error.js';
-import { DATABASE, type Database } from '../database/database.js';
 import { hashRefreshToken } from '../keys/token-issuer.js';
-import { OutboxRelay } from '../revocation/outbox.relay.js';
 import { RevocationRecorder } from '../revocation/revocation-recorder.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
 import { SessionsService } from '../sessions/sessions.service.js';
@@ -25,12 +23,10 @@ const looksLikeJws = (token: string): boolean => token.split('.').length === 3;
 @Injectable()
 export class OAuthTokensService {
   constructor(
-    @Inject(DATABASE) private readonly db: Database,
     private readonly liveTokens: LiveAccessTokens,
     private readonly sessions: SessionsRepository,
     private readonly sessionsService: SessionsService,
     private readonly recorder: RevocationRecorder,
-    private readonly relay: OutboxRelay,
   ) {}
 
   async introspect(token: string): Promise<IntrospectionResponse> {
@@ -73,16 +69,14 @@ export class OAuthTokensService {
     if (looksLikeJws(token)) {
       const principal = await this.liveAccessToken(token);
       if (!principal || principal.claims.client_id !== client.clientId) return;
-      await this.db.transaction((tx) =>
-        this.recorder.record(
-          tx,
-          principal.sub,
-          { scope: 'token', jti: principal.jti },
-          'oauth-revoke',
-          principal.exp,
-        ),
+      await this.recorder.commit((_tx, revoke) =>
+        revoke({
+          userId: principal.sub,
+          target: { scope: 'token', jti: principal.jti },
+          reason: 'oauth-revoke',
+          knownExpiry: principal.exp,
+        }),
       );
-      this.relay.wake();
       return;
     }
     const state = await this.sessions.findRefreshToken(hashRefreshToken(token));

@@ -5,7 +5,11 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { MAX_BATCH_REVOCATIONS, type RevocationEvent } from '@tokenfence/contract';
+import {
+  MAX_BATCH_REVOCATIONS,
+  validateRevocationEvent,
+  type RevocationEvent,
+} from '@tokenfence/contract';
 import { DATABASE, type Database, type DatabaseLock } from '../database/database.js';
 import {
   REVOCATION_PUBLISHER,
@@ -204,7 +208,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     for (const row of rows) {
       const partition = this.publisher.partitionFor(row.message_key);
       const list = byPartition.get(partition) ?? [];
-      list.push(JSON.parse(row.payload) as RevocationEvent);
+      // Stored data is checked like any other input: a row that is no event stops the relay
+      // (loudly, retried) rather than going out unchecked.
+      list.push(validateRevocationEvent(JSON.parse(row.payload)));
       byPartition.set(partition, list);
     }
     const messages: OutgoingMessage[] = [];

@@ -8,9 +8,11 @@ import {
   type RevocationReason,
 } from '@tokenfence/contract';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
-import type { Queryable } from '../database/database.js';
+import { DATABASE, type Database, type Queryable } from '../database/database.js';
+import { CLOCK, type Clock } from '../time/clock.js';
+import { OutboxRelay } from './outbox.relay.js';
 
-type EventTarget =
+export type EventTarget =
   | { readonly scope: 'token'; readonly jti: string }
   | { readonly scope: 'session'; readonly sid: string }
   | { readonly scope: 'user'; readonly cutoff: number }
@@ -20,36 +22,92 @@ type EventTarget =
 /** Who asked for a revocation: the user themself, an admin (by id), or the system. */
 export type Initiator = 'self' | 'system' | `admin:${string}`;
 
+/** One revocation to record: what it covers, why, and who asked (the user themself by default). */
+export interface RevocationRequest {
+  /** The user concerned (for `all` and `key`: the admin who asked); the event's `sub`. */
+  readonly userId: string;
+  readonly target: EventTarget;
+  readonly reason: RevocationReason;
+  readonly initiatedBy?: Initiator;
+  /** When the only token concerned expires, if known (a single access token). */
+  readonly knownExpiry?: number;
+}
+
+/** Records one revocation and its event in the unit of work's transaction. */
+export type Revoke = (request: RevocationRequest) => Promise<RevocationEvent>;
+
 /**
- * Records a revocation and its event in the caller's transaction (transactional outbox): once
- * the transaction commits, the event will be published, whatever happens to Kafka or to us.
+ * The revocation unit of work: a transaction in which revocations are recorded together with
+ * their events (transactional outbox). Once it commits, the events will be published, whatever
+ * happens to Kafka or to us; the relay is woken once, and only when something was recorded.
  */
 @Injectable()
 export class RevocationRecorder {
-  constructor(@Inject(AUTH_CONFIG) private readonly config: AuthConfig) {}
+  constructor(
+    @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+    @Inject(DATABASE) private readonly db: Database,
+    private readonly relay: OutboxRelay,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
 
-  async record(
+  /** Runs `work` in one transaction; `revoke` records into it. Rolled back if `work` throws. */
+  async commit<T>(work: (tx: Queryable, revoke: Revoke) => Promise<T>): Promise<T> {
+    let recorded = 0;
+    const result = await this.db.transaction((tx) =>
+      work(tx, async (request) => {
+        const event = await this.record(tx, request);
+        recorded++;
+        return event;
+      }),
+    );
+    if (recorded > 0) this.relay.wake();
+    return result;
+  }
+
+  /**
+   * The one expiry rule of every event: it is kept until every token it can cover has expired.
+   * The latest `iat` such a token can carry is one second past the cutoff in force for it (the
+   * user's and the global one; for `all` and `key`, any user's) or past now (see TokenIssuer);
+   * it lives at most the longest access-token lifetime in force (see TokenIssuer's declarations),
+   * whatever this instance's own.
+   */
+  private async expiresAt(
     tx: Queryable,
     userId: string,
     target: EventTarget,
-    reason: RevocationReason,
-    /** When the only token concerned expires, if known (a single access token). */
-    knownExpiry?: number,
-    initiatedBy: Initiator = 'self',
+    nowMs: number,
+  ): Promise<number> {
+    const now = Math.floor(nowMs / 1000);
+    const anyUser = target.scope === 'all' || target.scope === 'key';
+    const rows = await tx.query<{ cutoff: string | number; ttl: string | number }>(
+      `SELECT GREATEST(
+                COALESCE((SELECT value FROM settings WHERE name = 'global_cutoff'), 0),
+                COALESCE((SELECT MAX(tokens_revoked_before) FROM users
+                           WHERE $1::boolean OR id::text = $2), 0)) AS cutoff,
+              GREATEST($3::integer, COALESCE((SELECT MAX(ttl_seconds) FROM access_token_lifetimes
+                                               WHERE issued_until + 1 + ttl_seconds >= $4), 0)) AS ttl`,
+      [anyUser, userId, this.config.accessTokenTtlSeconds, now],
+    );
+    const cutoff = Math.max(
+      Number(rows[0]?.cutoff ?? 0),
+      target.scope === 'user' || target.scope === 'all' ? target.cutoff : 0,
+    );
+    const lastIat = Math.max(cutoff, now) + 1;
+    return lastIat + Number(rows[0]?.ttl ?? this.config.accessTokenTtlSeconds);
+  }
+
+  private async record(
+    tx: Queryable,
+    { userId, target, reason, initiatedBy = 'self', knownExpiry }: RevocationRequest,
   ): Promise<RevocationEvent> {
-    const revokedAtMs = Date.now();
-    const nowSeconds = Math.floor(revokedAtMs / 1000);
-    // The last token this can affect was issued at most 1 s ahead (see TokenIssuer) and lives
-    // one access-token lifetime; a user cutoff covers tokens issued up to the cutoff itself.
-    const lastIat =
-      target.scope === 'user' ? Math.max(target.cutoff, nowSeconds + 1) : nowSeconds + 1;
+    const revokedAtMs = this.clock.nowMs();
     const event = {
       v: REVOCATION_EVENT_VERSION,
       id: randomUUID(),
       iss: this.config.issuer,
       sub: userId,
       revokedAtMs,
-      expiresAt: knownExpiry ?? lastIat + this.config.accessTokenTtlSeconds,
+      expiresAt: knownExpiry ?? (await this.expiresAt(tx, userId, target, revokedAtMs)),
       reason,
       eventType: revocationEventType(target.scope, reason),
       ...target,

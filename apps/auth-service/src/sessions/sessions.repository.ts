@@ -83,13 +83,17 @@ export class SessionsRepository {
     return this.readRefreshToken(this.db, tokenHash, '', 0);
   }
 
-  /** Locks the refresh token row for the rest of the transaction. */
+  /**
+   * Locks the refresh token row and its session row for the rest of the transaction: a
+   * revocation of the session (logout, logout-all, admin) commits either before this read, and is
+   * seen, or after the refresh, and covers its token.
+   */
   lockRefreshToken(
     tx: Queryable,
     tokenHash: string,
     graceSeconds = 0,
   ): Promise<RefreshTokenState | undefined> {
-    return this.readRefreshToken(tx, tokenHash, 'FOR UPDATE OF rt', graceSeconds);
+    return this.readRefreshToken(tx, tokenHash, 'FOR UPDATE OF rt, s', graceSeconds);
   }
 
   /** Whether a single access token (`jti`) was revoked. */
@@ -101,7 +105,7 @@ export class SessionsRepository {
   private async readRefreshToken(
     tx: Queryable,
     tokenHash: string,
-    lock: '' | 'FOR UPDATE OF rt',
+    lock: '' | 'FOR UPDATE OF rt, s',
     graceSeconds: number,
   ): Promise<RefreshTokenState | undefined> {
     const rows = await tx.query<{
@@ -155,23 +159,23 @@ export class SessionsRepository {
   }
 
   /**
-   * Marks the session used and slides its expiry to `now + refreshTtl`, never past
-   * `created_at + maxAge`. Returns the new expiry.
+   * Marks a live session used and slides its expiry to `now + refreshTtl`, never past
+   * `created_at + maxAge`. Returns the new expiry; undefined when the session is revoked.
    */
   async slide(
     tx: Queryable,
     sessionId: string,
     refreshTtlSeconds: number,
     maxAgeSeconds: number,
-  ): Promise<Date> {
+  ): Promise<Date | undefined> {
     const rows = await tx.query<{ expires_at: Date | string }>(
       `UPDATE sessions
           SET last_used_at = now(),
               expires_at = LEAST(now() + make_interval(secs => $2), created_at + make_interval(secs => $3))
-        WHERE id = $1 RETURNING expires_at`,
+        WHERE id = $1 AND revoked_at IS NULL RETURNING expires_at`,
       [sessionId, refreshTtlSeconds, maxAgeSeconds],
     );
-    return new Date(rows[0]?.expires_at ?? Date.now());
+    return rows[0] && new Date(rows[0].expires_at);
   }
 
   /** Revokes one session of a user; false when it was not live (or not theirs). */
@@ -193,14 +197,14 @@ export class SessionsRepository {
     return rows.length;
   }
 
-  /** Revokes every live session of a user; returns how many. */
-  async revokeAllOfUser(tx: Queryable, userId: string, reason: string): Promise<number> {
-    const rows = await tx.query(
+  /** Revokes every live session of a user; returns their ids. */
+  async revokeAllOfUser(tx: Queryable, userId: string, reason: string): Promise<string[]> {
+    const rows = await tx.query<{ id: string }>(
       `UPDATE sessions SET revoked_at = now(), revoke_reason = $2
         WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`,
       [userId, reason],
     );
-    return rows.length;
+    return rows.map((r) => r.id);
   }
 
   /** The user's live sessions, most recently used first. */

@@ -1,10 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { RevocationReason } from '@tokenfence/contract';
 import type { Principal } from '@tokenfence/revocation-guard';
-import { DATABASE, type Database } from '../database/database.js';
 import { AuthError } from '../errors/auth-error.js';
-import { OutboxRelay } from '../revocation/outbox.relay.js';
-import { RevocationRecorder } from '../revocation/revocation-recorder.js';
+import type { Queryable } from '../database/database.js';
+import {
+  RevocationRecorder,
+  type Initiator,
+  type Revoke,
+} from '../revocation/revocation-recorder.js';
+import { CLOCK, epochSeconds, type Clock } from '../time/clock.js';
+import { UsersRepository } from '../users/users.repository.js';
 import { SessionsRepository } from './sessions.repository.js';
 
 export interface SessionListItem {
@@ -22,10 +27,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 @Injectable()
 export class SessionsService {
   constructor(
-    @Inject(DATABASE) private readonly db: Database,
     private readonly sessions: SessionsRepository,
     private readonly recorder: RevocationRecorder,
-    private readonly relay: OutboxRelay,
+    private readonly users: UsersRepository,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async list(principal: Principal): Promise<{ sessions: SessionListItem[] }> {
@@ -42,6 +47,11 @@ export class SessionsService {
     };
   }
 
+  /** Revokes the caller's session: every access token of it, everywhere, and its refresh token. */
+  async logout(principal: Principal): Promise<void> {
+    await this.endSession(principal.sub, principal.sid, 'logout');
+  }
+
   /** Logs one device out; 404 for a session that is not the caller's (or not live). */
   async revoke(principal: Principal, sid: string): Promise<void> {
     if (!UUID.test(sid) || !(await this.endSession(principal.sub, sid, 'logout'))) {
@@ -54,12 +64,35 @@ export class SessionsService {
    * refused everywhere, its refresh token too. False when it was not live (or not theirs).
    */
   async endSession(userId: string, sid: string, reason: RevocationReason): Promise<boolean> {
-    const revoked = await this.db.transaction(async (tx) => {
+    return this.recorder.commit(async (tx, revoke) => {
       if (!(await this.sessions.revoke(tx, userId, sid, reason))) return false;
-      await this.recorder.record(tx, userId, { scope: 'session', sid }, reason);
+      await revoke({ userId, target: { scope: 'session', sid }, reason });
       return true;
     });
-    if (revoked) this.relay.wake();
-    return revoked;
+  }
+
+  /**
+   * In a unit of work: ends every session of a user and revokes every access token issued to
+   * them so far (a user cutoff). Sessions first, then the user row: the lock order refresh uses.
+   */
+  async revokeEveryToken(
+    tx: Queryable,
+    revoke: Revoke,
+    revocation: {
+      readonly userId: string;
+      readonly reason: 'logout-all' | 'account-disabled' | 'admin';
+      readonly initiatedBy?: Initiator;
+    },
+  ): Promise<void> {
+    const { userId } = revocation;
+    const sids = await this.sessions.revokeAllOfUser(tx, userId, revocation.reason);
+    const now = epochSeconds(this.clock);
+    const cutoff = await this.users.raiseCutoff(tx, userId, now);
+    await revoke({ ...revocation, target: { scope: 'user', cutoff } });
+    // A cutoff written more than 1 s ahead before cutoffs were capped is kept, but it does not
+    // cover the tokens dated cutoff + 1 under it: their sessions are revoked by id as well.
+    if (cutoff > now + 1) {
+      for (const sid of sids) await revoke({ ...revocation, target: { scope: 'session', sid } });
+    }
   }
 }

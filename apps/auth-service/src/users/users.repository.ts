@@ -62,6 +62,16 @@ export class UsersRepository {
     return rows[0] && toRecord(rows[0]);
   }
 
+  /**
+   * Reads a user and holds a share lock on the row for the rest of the transaction: a cutoff,
+   * scope or disable change commits either before this read, and is seen, or after the caller's
+   * transaction, and covers what it issued.
+   */
+  async lockForIssuance(tx: Queryable, id: string): Promise<UserRecord | undefined> {
+    const rows = await tx.query<UserRow>(`${SELECT_USER} WHERE u.id = $1 FOR SHARE OF u`, [id]);
+    return rows[0] && toRecord(rows[0]);
+  }
+
   /** Disables or re-enables a user; false when there is no such user. */
   async setDisabled(tx: Queryable, userId: string, disabled: boolean): Promise<boolean> {
     const rows = await tx.query(
@@ -82,14 +92,16 @@ export class UsersRepository {
 
   /**
    * Raises the global cutoff to cover every token issued so far, including those dated past an
-   * earlier (user or global) cutoff of this second. Returns the cutoff now in force.
+   * earlier (user or global) cutoff of this second, but never more than 1 s past `now` (see
+   * {@link raiseCutoff}). Returns the cutoff now in force.
    */
   async raiseGlobalCutoff(tx: Queryable, now: number): Promise<number> {
     const rows = await tx.query<{ value: string | number }>(
       `INSERT INTO settings (name, value)
-       VALUES ('global_cutoff', GREATEST($1::bigint,
-         (SELECT COALESCE(MAX(tokens_revoked_before), 0) + 1 FROM users)))
-       ON CONFLICT (name) DO UPDATE SET value = GREATEST(EXCLUDED.value, settings.value + 1)
+       VALUES ('global_cutoff', LEAST(GREATEST($1::bigint,
+         (SELECT COALESCE(MAX(tokens_revoked_before), 0) + 1 FROM users)), $1::bigint + 1))
+       ON CONFLICT (name) DO UPDATE SET value = GREATEST(settings.value,
+         LEAST(GREATEST(EXCLUDED.value, settings.value + 1), $1::bigint + 1))
        RETURNING value`,
       [now],
     );
@@ -103,13 +115,19 @@ export class UsersRepository {
   /**
    * Raises the user's cutoff to cover every token issued so far: at least `now`, and past any
    * token issued after an earlier cutoff in this same second (those are dated cutoff + 1).
-   * Returns the cutoff now in force.
+   *
+   * Never more than 1 s past `now`, however many revocations run at once: the token issuer never
+   * dates a token more than 1 s ahead (it waits for the clock instead), so `now + 1` covers every
+   * token. A cutoff already further ahead (written before this rule) is kept, never lowered:
+   * lowering it would un-revoke tokens. Returns the cutoff now in force.
    */
   async raiseCutoff(tx: Queryable, userId: string, now: number): Promise<number> {
     const rows = await tx.query<{ tokens_revoked_before: string | number }>(
-      `UPDATE users SET tokens_revoked_before = GREATEST($2,
-         GREATEST(tokens_revoked_before,
-                  COALESCE((SELECT value FROM settings WHERE name = 'global_cutoff'), 0)) + 1)
+      `UPDATE users SET tokens_revoked_before = GREATEST(tokens_revoked_before,
+         LEAST(GREATEST($2::bigint,
+                        GREATEST(tokens_revoked_before,
+                                 COALESCE((SELECT value FROM settings WHERE name = 'global_cutoff'), 0)) + 1),
+               $2::bigint + 1))
        WHERE id = $1 RETURNING tokens_revoked_before`,
       [userId, now],
     );

@@ -1,0 +1,63 @@
+import { Test, type TestingModule } from '@nestjs/testing';
+import type { Clock } from '@tokenfence/revocation-guard';
+import { AuthAppModule } from '../app.module.js';
+import { loadAuthConfig, type AuthConfig } from '../config/auth-config.js';
+import { EmbeddedDatabase } from '../database/embedded.database.js';
+import { migrate } from '../database/migrations.js';
+import { REVOCATION_PUBLISHER, type RevocationPublisher } from '../kafka/revocation-publisher.js';
+
+/** A clock the test moves by hand. */
+export class ManualClock implements Clock {
+  constructor(private ms: number) {}
+
+  nowMs(): number {
+    return this.ms;
+  }
+
+  set(ms: number): void {
+    this.ms = ms;
+  }
+
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+/** Acknowledges everything and keeps nothing: the medium tier has no broker. */
+const nullPublisher: RevocationPublisher = {
+  ensureTopic: () => Promise.resolve({ partitions: [0], created: false }),
+  partitionFor: () => 0,
+  publish: () => Promise.resolve(new Map()),
+  close: () => Promise.resolve(),
+};
+
+export interface MediumApp {
+  readonly db: EmbeddedDatabase;
+  readonly config: AuthConfig;
+  readonly module: TestingModule;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole auth service without HTTP or Kafka, on an in-memory embedded database, with the
+ * given clock and environment: services are taken with `module.get(...)`.
+ */
+export async function openMediumApp(
+  clock: Clock,
+  env: Record<string, string> = {},
+  /** A directory to restart the service on the same data; in memory by default. */
+  dataDir = 'memory://',
+): Promise<MediumApp> {
+  const db = await EmbeddedDatabase.open(dataDir);
+  await migrate(db);
+  const config = loadAuthConfig({ KAFKA_BROKERS: 'unused:9092', ...env });
+  const module = await Test.createTestingModule({
+    imports: [AuthAppModule.forRoot(config, db, clock)],
+  })
+    .overrideProvider(REVOCATION_PUBLISHER)
+    .useValue(nullPublisher)
+    .compile();
+  module.useLogger(false);
+  await module.init();
+  return { db, config, module, close: () => module.close() };
+}
