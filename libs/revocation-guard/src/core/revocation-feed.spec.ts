@@ -177,3 +177,57 @@ describe('RevocationFeed', () => {
     expect(Object.values(feed.stats().rejected).every((n) => n === 0)).toBe(true);
   });
 });
+
+describe('RevocationFeed, contract revision 2', () => {
+  const heartbeat = (partition: number, ms: number) => sign(heartbeatClaims(base(), partition, ms));
+  const snapshotPart = (partition: number, part: number, last: boolean, sids: string[] = []) =>
+    sign(
+      revocationBatchClaims(
+        base(),
+        sids.map((sid) => revocation(sid)),
+        { id: 'snap-1', partition, part, last, reason: 'event-key-revoked' },
+      ),
+    );
+
+  it('stops vouching for a partition once it meets a member of a later version', async () => {
+    const feed = newFeed();
+    await feed.onMessage(await heartbeat(0, NOW_MS - 1_000), at(0));
+    await feed.onMessage(await heartbeat(1, NOW_MS - 1_000), at(1));
+    const newer = { ...revocation('v2'), v: 2 } as unknown as RevocationEvent;
+    await feed.onMessage(await sign(revocationBatchClaims(base(), [newer])), at(0));
+    await feed.onMessage(await heartbeat(0, NOW_MS), at(0));
+    await feed.onMessage(await heartbeat(1, NOW_MS), at(1));
+    expect(feed.stats().rejected.EVENT_VERSION_UNSUPPORTED).toBe(1);
+    // Partition 0 stays at what it vouched for before; without the rule this would be 0.
+    expect(feed.stalenessMs()).toBe(1_000);
+  });
+
+  it('does the same for an unknown SET event type of ours', async () => {
+    const feed = newFeed();
+    await feed.onMessage(await heartbeat(0, NOW_MS - 1_000), at(0));
+    await feed.onMessage(await heartbeat(1, NOW_MS - 1_000), at(1));
+    const newer = { ...base(), events: { 'https://tokenfence.dev/secevent/key-announcement': {} } };
+    await feed.onMessage(await sign(newer), at(1));
+    await feed.onMessage(await heartbeat(0, NOW_MS), at(0));
+    await feed.onMessage(await heartbeat(1, NOW_MS), at(1));
+    expect(feed.stats().rejected.EVENT_VERSION_UNSUPPORTED).toBe(1);
+    expect(feed.stalenessMs()).toBe(1_000);
+  });
+
+  it('is not ready until a snapshot it saw start has ended in that partition', async () => {
+    const feed = newFeed();
+    await feed.onMessage(await snapshotPart(0, 0, false, ['in-snapshot']), at(0));
+    feed.onCaughtUp();
+    expect(feed.isReady()).toBe(false);
+    await feed.onMessage(await snapshotPart(0, 1, true), at(0));
+    expect(feed.isReady()).toBe(true);
+    expect(revoked(feed, 'in-snapshot')).toBe('session');
+  });
+
+  it('refuses a snapshot part copied to another partition', async () => {
+    const feed = newFeed();
+    await feed.onMessage(await snapshotPart(0, 0, true, ['copied']), at(1));
+    expect(feed.stats().rejected.EVENT_INVALID).toBe(1);
+    expect(revoked(feed, 'copied')).toBeUndefined();
+  });
+});
