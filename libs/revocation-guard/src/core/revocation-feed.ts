@@ -50,7 +50,15 @@ export type RevocationListener = (revocation: RevocationEvent) => void;
  * with everything that was published before it started.
  */
 export class RevocationFeed implements EventSink {
+  private caughtUp = false;
   private ready = false;
+  /**
+   * Partitions whose freshness this instance no longer vouches for: it met a message of a newer
+   * producer there (`EVENT_VERSION_UNSUPPORTED`) and may be failing to enforce it.
+   */
+  private readonly unsupported = new Set<number>();
+  /** Per partition, the snapshot seen starting and not yet ended. */
+  private readonly snapshots = new Map<number, string>();
   private applied = 0;
   private ignoredExpired = 0;
   private duplicates = 0;
@@ -141,7 +149,20 @@ export class RevocationFeed implements EventSink {
     } catch (err) {
       if (!(err instanceof EventError)) throw err; // retriable: the source delivers it again
       this.reject(err.code, position, 1);
+      if (err.code === 'EVENT_VERSION_UNSUPPORTED') this.stopVouching(position.partition);
     }
+  }
+
+  /**
+   * A newer producer wrote something this instance cannot enforce: heartbeats of the partition no
+   * longer make it fresh, so the stale policy applies until it is upgraded, never a silent skip.
+   */
+  private stopVouching(partition: number): void {
+    if (this.unsupported.has(partition)) return;
+    this.unsupported.add(partition);
+    this.logger.warn(
+      `partition ${partition} carries events of a newer contract than this guard's: it no longer vouches for freshness (upgrade @tokenfence/revocation-guard)`,
+    );
   }
 
   /**
@@ -162,16 +183,24 @@ export class RevocationFeed implements EventSink {
     if (heartbeat.publishedBeforeMs > this.clock.nowMs() + toleranceMs) {
       throw new EventError('EVENT_FROM_FUTURE', 'heartbeat dated ahead of this clock');
     }
+    this.heartbeats++;
+    // Heartbeats follow a snapshot's last part in its partition; until then they prove nothing.
+    if (this.unsupported.has(heartbeat.partition) || this.snapshots.has(heartbeat.partition)) {
+      return;
+    }
     let byKid = this.freshness.get(heartbeat.partition);
     if (byKid === undefined) {
       byKid = new Map();
       this.freshness.set(heartbeat.partition, byKid);
     }
     byKid.set(kid, Math.max(byKid.get(kid) ?? 0, heartbeat.publishedBeforeMs));
-    this.heartbeats++;
   }
 
   private onRevocations(batch: RevocationBatch, position: EventPosition): void {
+    const { snapshot } = batch;
+    if (snapshot !== undefined && snapshot.partition !== position.partition) {
+      throw new EventError('EVENT_INVALID', 'snapshot part copied from another partition');
+    }
     for (const revocation of batch.revocations) {
       const result = this.denylist.apply(revocation);
       if (revocation.scope === 'key') this.distrustKeys([revocation.kid]);
@@ -187,10 +216,30 @@ export class RevocationFeed implements EventSink {
       }
     }
     if (batch.skipped > 0) this.reject('EVENT_INVALID', position, batch.skipped);
+    if (batch.unsupported > 0) {
+      this.reject('EVENT_VERSION_UNSUPPORTED', position, batch.unsupported);
+      this.stopVouching(position.partition);
+    }
+    if (snapshot !== undefined) {
+      // A later snapshot replaces one that never ended (its publisher failed and started over).
+      if (snapshot.last) this.snapshots.delete(snapshot.partition);
+      else this.snapshots.set(snapshot.partition, snapshot.id);
+      this.readyIfDone();
+    }
   }
 
+  /**
+   * Caught up with what was published before this instance started. It is ready once no
+   * snapshot it saw start is still unfinished: a snapshot replaces history the topic lost or
+   * that an untrusted key signed, so the state before its end is not the auth service's.
+   */
   onCaughtUp(): void {
-    if (this.ready) return;
+    this.caughtUp = true;
+    this.readyIfDone();
+  }
+
+  private readyIfDone(): void {
+    if (this.ready || !this.caughtUp || this.snapshots.size > 0) return;
     this.ready = true;
     const size = this.denylist.size();
     this.logger.log(
