@@ -5,6 +5,7 @@ import { waitRejected } from './support/downstream.js';
 import type { RunningService } from './support/system.js';
 import { useSystem } from './support/use-system.js';
 import { login, register, uniqueName, type TokenPair } from './support/users.js';
+import { waitFor } from './support/wait-for.js';
 
 const ADMIN = { username: 'root-admin', password: 'an admin password for tests' };
 
@@ -16,7 +17,11 @@ const ADMIN = { username: 'root-admin', password: 'an admin password for tests' 
 describe('event key compromise (PostgreSQL)', () => {
   const system = useSystem({
     database: 'postgres',
-    authEnv: { ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password },
+    authEnv: {
+      ADMIN_USERNAME: ADMIN.username,
+      ADMIN_PASSWORD: ADMIN.password,
+      KEY_ACTIVATION_DELAY_SECONDS: '6',
+    },
   });
 
   const adminToken = async (): Promise<string> =>
@@ -97,10 +102,54 @@ describe('event key compromise (PostgreSQL)', () => {
     await revokeEventKey();
     const loggedOutAt = await logout(user);
     // Before the fix the first messages under the new key are taken for forgeries and skipped.
-    await waitRejected(system.orders, user.access_token, loggedOutAt);
-    await waitRejected(system.game, user.access_token, loggedOutAt);
+    // Meanwhile a guard may be stale: it drops the freshness the revoked key vouched for at once,
+    // and regains it from the first heartbeat under the new key, after the snapshot.
+    const stale = ['REVOCATION_STATE_STALE'];
+    await waitRejected(system.orders, user.access_token, loggedOutAt, 15_000, stale);
+    await waitRejected(system.game, user.access_token, loggedOutAt, 15_000, stale);
     const late = await system.startDownstream('game');
     await system.waitReady(late);
     await waitRejected(late, user.access_token, Date.now(), 20_000);
+  });
+
+  it('rotation: the old event key stays trusted, so a later instance applies what it signed', async () => {
+    const snapshots = async () =>
+      (
+        await system.queryAuthDatabase<{ n: string | number }>(
+          'SELECT count(*) AS n FROM snapshot_requests',
+        )
+      )[0]?.n;
+    const before = await loggedIn('before-rotation');
+    await logout(before);
+    const snapshotsBefore = await snapshots();
+    const rotated = await call<{ kid: string }>(
+      `${system.auth.url}/admin/keys/rotate?purpose=event`,
+      { method: 'POST', headers: bearer(await adminToken()) },
+    );
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.kid.startsWith('events-')).toBe(true);
+    // The relay signs with the new key once it is active (after the activation delay).
+    await waitFor(
+      'the relay to sign with the rotated event key',
+      async () => {
+        const [row] = await system.queryAuthDatabase<{ value: string }>(
+          `SELECT value FROM relay_state WHERE name = 'event_kid'`,
+        );
+        return row?.value === rotated.body.kid ? true : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
+    const after = await loggedIn('after-rotation');
+    await logout(after);
+
+    const late = await system.startDownstream('orders');
+    await system.waitReady(late);
+    await waitRejected(late, after.access_token, Date.now());
+    expect(await refusedNow(late, before.access_token)).toEqual({
+      status: 401,
+      code: 'TOKEN_REVOKED',
+    });
+    // A rotation is no compromise: nothing had to be republished.
+    expect(await snapshots()).toBe(snapshotsBefore);
   });
 });
