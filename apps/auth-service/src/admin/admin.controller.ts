@@ -7,6 +7,7 @@ import {
   Get,
   HttpCode,
   Param,
+  ParseEnumPipe,
   ParseIntPipe,
   Post,
   Put,
@@ -18,6 +19,9 @@ import { BearerAuthGuard } from '../auth/bearer-auth.guard.js';
 import { AdminScopeGuard } from './admin-scope.guard.js';
 import { ChangeScopesDto } from './admin.dto.js';
 import { AdminService, type AuditEntry } from './admin.service.js';
+import type { KeyPurpose } from '../keys/signing-keys.js';
+
+const KEY_PURPOSES: Record<KeyPurpose, KeyPurpose> = { token: 'token', event: 'event' };
 
 @ApiTags('admin')
 @ApiBearerAuth()
@@ -61,10 +65,14 @@ export class AdminController {
     return this.admin.revokeAll(admin);
   }
 
+  /** `?purpose=event` rotates the event key; the access-token key otherwise. */
   @Post('keys/rotate')
   @HttpCode(200)
-  rotateKey(@CurrentPrincipal() admin: Principal): Promise<{ kid: string; activates_at: string }> {
-    return this.admin.rotateKey(admin);
+  rotateKey(
+    @CurrentPrincipal() admin: Principal,
+    @Query('purpose', new ParseEnumPipe(KEY_PURPOSES, { optional: true })) purpose?: KeyPurpose,
+  ): Promise<{ kid: string; activates_at: string }> {
+    return this.admin.rotateKey(admin, purpose);
   }
 
   @Post('keys/:kid/revoke')

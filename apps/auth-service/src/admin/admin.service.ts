@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '@tokenfence/revocation-guard';
 import { DATABASE, type Database, type Queryable } from '../database/database.js';
 import { AuthError } from '../errors/auth-error.js';
-import { SigningKeys } from '../keys/signing-keys.js';
+import { SigningKeys, type KeyPurpose } from '../keys/signing-keys.js';
 import { OutboxRelay } from '../revocation/outbox.relay.js';
 import {
   RevocationRecorder,
@@ -113,9 +113,14 @@ export class AdminService {
     });
   }
 
-  async rotateKey(admin: Principal): Promise<{ kid: string; activates_at: string }> {
-    const { kid, activatesAt } = await this.keys.rotate();
-    await this.audited(this.db, admin, { action: 'key-rotation', kid });
+  /** A new key of the kind, signing after the activation delay; audited in its transaction. */
+  async rotateKey(
+    admin: Principal,
+    purpose: KeyPurpose = 'token',
+  ): Promise<{ kid: string; activates_at: string }> {
+    const { kid, activatesAt } = await this.keys.rotate(purpose, (tx, kid) =>
+      this.audited(tx, admin, { action: 'key-rotation', kid }),
+    );
     return { kid, activates_at: activatesAt.toISOString() };
   }
 

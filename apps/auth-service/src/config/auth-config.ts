@@ -43,6 +43,13 @@ export interface AuthConfig {
    */
   readonly keyActivationDelaySeconds: number;
   /**
+   * How often the access-token key and the event key are rotated on a schedule (0: never). The
+   * retired key stays published while anything it signed may still be checked: an access-token
+   * lifetime for token keys, the topic's retention for event keys.
+   */
+  readonly tokenKeyRotationSeconds: number;
+  readonly eventKeyRotationSeconds: number;
+  /**
    * A refresh token spent less than this ago may be presented again (two tabs refreshing at
    * once) and yields the same new refresh token instead of counting as reuse. 0 turns it off.
    */
@@ -154,6 +161,13 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   return value;
 }
 
+/** A rotation period: 0 (never), or 60 s to ten years; 30 days by default. */
+function rotation(env: Env, name: string): number {
+  const seconds = int(env, name, 30 * 86_400, 0, 10 * 365 * 86_400);
+  if (seconds > 0 && seconds < 60) fail(name, `0 (never) or at least 60 (got "${seconds}")`);
+  return seconds;
+}
+
 function url(name: string, raw: string): string {
   let parsed: URL;
   try {
@@ -205,6 +219,8 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
     sessionMaxAgeSeconds,
     refreshGraceSeconds: int(env, 'REFRESH_GRACE_SECONDS', 10, 0, 300),
     keyActivationDelaySeconds: int(env, 'KEY_ACTIVATION_DELAY_SECONDS', 10, 6, 86_400),
+    tokenKeyRotationSeconds: rotation(env, 'TOKEN_KEY_ROTATION_SECONDS'),
+    eventKeyRotationSeconds: rotation(env, 'EVENT_KEY_ROTATION_SECONDS'),
     defaultScope: env.DEFAULT_SCOPE ?? 'profile orders:read game:play',
     databaseUrl,
     dataDir: env.DATA_DIR || 'data/auth-service',

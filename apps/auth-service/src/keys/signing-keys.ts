@@ -19,7 +19,7 @@ import {
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
 import { DATABASE, type Database, type Queryable } from '../database/database.js';
 
-type KeyPurpose = 'token' | 'event';
+export type KeyPurpose = 'token' | 'event';
 type KeyAlgorithm = AuthConfig['signingAlgorithm'];
 
 export interface ActiveSigningKey {
@@ -53,6 +53,8 @@ const RELOAD_INTERVAL_MS = 30_000;
  * and reloads at once if so: no instance signs with, or trusts, a revoked key for longer.
  */
 const WATCH_INTERVAL_MS = 500;
+/** Serializes scheduled rotations among instances (a transaction-scoped advisory lock). */
+const ROTATION_LOCK_KEY = 7_283_403;
 
 /**
  * The service's signing keys, kept in the database so that restarts and other instances sign
@@ -79,10 +81,13 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit(): Promise<void> {
     await this.reload();
+    await this.rotateIfDue();
     this.reloadTimer = setInterval(() => {
-      this.reload().catch((err: unknown) =>
-        this.logger.warn(`reloading keys failed: ${(err as Error).message}`),
-      );
+      this.rotateIfDue()
+        .then(() => this.reload())
+        .catch((err: unknown) =>
+          this.logger.warn(`reloading keys failed: ${(err as Error).message}`),
+        );
     }, RELOAD_INTERVAL_MS);
     this.reloadTimer.unref();
     this.watchTimer = setInterval(() => void this.reloadIfChanged(), WATCH_INTERVAL_MS);
@@ -115,24 +120,72 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * A new access-token key is published in the JWKS at once and signs from `activatesAt` on, so
-   * that every service can have fetched it first (their JWKS refetch cooldown is shorter). The
-   * old key stays published until the tokens it signed have expired.
+   * A new key is published in the JWKS at once and signs from `activatesAt` on, so that every
+   * service can have fetched it first (their JWKS refetch cooldown is shorter). The old key stays
+   * published while anything it signed may still be checked (see {@link load}). `inTx` runs in the
+   * same transaction (the admin audit entry).
    */
-  async rotate(): Promise<{ kid: string; activatesAt: Date }> {
+  async rotate(
+    purpose: KeyPurpose = 'token',
+    inTx?: (tx: Queryable, kid: string) => Promise<void>,
+  ): Promise<{ kid: string; activatesAt: Date }> {
     const delayMs = this.config.keyActivationDelaySeconds * 1000;
     const activatesAt = new Date(Date.now() + delayMs);
     const kid = await this.db.transaction(async (tx) => {
-      await tx.query(
-        `UPDATE signing_keys SET retired_at = $1
-          WHERE purpose = 'token' AND revoked_at IS NULL AND (retired_at IS NULL OR retired_at > $1)`,
-        [activatesAt],
-      );
-      return this.generate('token', this.config.signingAlgorithm, activatesAt, tx);
+      const kid = await this.rotateIn(tx, purpose, activatesAt);
+      await inTx?.(tx, kid);
+      return kid;
     });
+    await this.afterRotation(delayMs);
+    return { kid, activatesAt };
+  }
+
+  private async rotateIn(tx: Queryable, purpose: KeyPurpose, activatesAt: Date): Promise<string> {
+    await tx.query(
+      `UPDATE signing_keys SET retired_at = $1
+        WHERE purpose = $2 AND revoked_at IS NULL AND (retired_at IS NULL OR retired_at > $1)`,
+      [activatesAt, purpose],
+    );
+    return this.generate(purpose, this.algorithmFor(purpose), activatesAt, tx);
+  }
+
+  private async afterRotation(delayMs: number): Promise<void> {
     await this.reload();
     setTimeout(() => void this.reload().catch(() => undefined), delayMs + 50).unref();
-    return { kid, activatesAt };
+  }
+
+  /**
+   * Rotates each kind of key whose newest key is older than its configured period. Run by every
+   * instance on its reload timer; the advisory lock and the check inside the transaction make
+   * one rotation out of simultaneous attempts.
+   */
+  private async rotateIfDue(): Promise<void> {
+    const periods: [KeyPurpose, number][] = [
+      ['token', this.config.tokenKeyRotationSeconds],
+      ['event', this.config.eventKeyRotationSeconds],
+    ];
+    for (const [purpose, periodSeconds] of periods) {
+      if (periodSeconds === 0) continue;
+      const delayMs = this.config.keyActivationDelaySeconds * 1000;
+      const kid = await this.db.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock($1)', [ROTATION_LOCK_KEY]);
+        const [newest] = await tx.query<{ due: boolean }>(
+          `SELECT MAX(activates_at) + make_interval(secs => $2) <= now() AS due
+             FROM signing_keys WHERE purpose = $1 AND revoked_at IS NULL`,
+          [purpose, periodSeconds],
+        );
+        if (newest?.due !== true) return undefined;
+        return this.rotateIn(tx, purpose, new Date(Date.now() + delayMs));
+      });
+      if (kid !== undefined) {
+        this.logger.log(`rotated the ${purpose} key on schedule: ${kid}`);
+        await this.afterRotation(delayMs);
+      }
+    }
+  }
+
+  private algorithmFor(purpose: KeyPurpose): KeyAlgorithm {
+    return purpose === 'event' ? EVENT_KEY_ALG : this.config.signingAlgorithm;
   }
 
   /**
@@ -159,8 +212,8 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
     const seen = await this.fingerprint();
     let rows = await this.load();
     const wanted: [KeyPurpose, KeyAlgorithm][] = [
-      ['token', this.config.signingAlgorithm],
-      ['event', EVENT_KEY_ALG],
+      ['token', this.algorithmFor('token')],
+      ['event', this.algorithmFor('event')],
     ];
     for (const [purpose, alg] of wanted) {
       if (!rows.some((r) => r.purpose === purpose && r.alg === alg && r.current)) {
@@ -217,17 +270,25 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
     return { kid: row.kid, alg: row.alg, privateKey };
   }
 
-  /** Keys in service, and retired ones whose tokens may still be live (never revoked ones). */
+  /**
+   * Keys in service, and retired ones whose signatures may still be checked (never revoked ones):
+   * a token key while a token it signed may be live (the longest access-token lifetime in force),
+   * an event key while a message it signed may be on the topic (its retention).
+   */
   private load(): Promise<KeyRow[]> {
     return this.db.query<KeyRow>(
-      `SELECT kid, alg, purpose, public_jwk, private_jwk,
+      `WITH ttl AS (
+         SELECT GREATEST($1::integer, COALESCE((SELECT MAX(ttl_seconds) FROM access_token_lifetimes
+                  WHERE issued_until + ttl_seconds >= extract(epoch FROM now())), 0)) AS seconds)
+       SELECT kid, alg, purpose, public_jwk, private_jwk,
               activates_at <= now() AND (retired_at IS NULL OR retired_at > now()) AS in_service,
               (retired_at IS NULL OR retired_at > now()) AS current
-         FROM signing_keys
+         FROM signing_keys, ttl
         WHERE revoked_at IS NULL
-          AND (retired_at IS NULL OR retired_at > now() - make_interval(secs => $1))
+          AND (retired_at IS NULL OR retired_at > now() - make_interval(secs =>
+                 ttl.seconds + 60 + CASE WHEN purpose = 'event' THEN $2::integer ELSE 0 END))
         ORDER BY activates_at, created_at, kid`,
-      [this.config.accessTokenTtlSeconds + 60],
+      [this.config.accessTokenTtlSeconds, this.config.topicRetentionMarginSeconds],
     );
   }
 
