@@ -145,6 +145,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
     params: (k) => ({ kid: [k.pendingKid] }),
   },
   { method: 'GET', path: '/admin/audit', access: 'admin', errors: 'code' },
+  { method: 'POST', path: '/admin/topic/snapshot', access: 'admin', errors: 'code' },
   {
     method: 'POST',
     path: '/admin/revoke-all',
