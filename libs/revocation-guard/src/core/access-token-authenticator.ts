@@ -1,5 +1,6 @@
 import { GuardError, tokenRevoked } from './guard-error.js';
 import { IntrospectionUnavailable, type IntrospectionClient } from './introspection-client.js';
+import { systemClock, type Clock } from './clock.js';
 import type { GuardLogger } from './logger.js';
 import type { Principal } from './principal.js';
 import type { RevocationFeed } from './revocation-feed.js';
@@ -23,7 +24,13 @@ export class AccessTokenAuthenticator {
     readonly freshness: FreshnessRequirement,
     private readonly logger: GuardLogger,
     private readonly introspection?: IntrospectionClient,
+    private readonly clock: Clock = systemClock,
   ) {}
+
+  /** The time on the guard's clock (the request path uses no other), in ms. */
+  nowMs(): number {
+    return this.clock.nowMs();
+  }
 
   async authenticate(
     authorization: string | undefined,
@@ -109,7 +116,7 @@ export class AccessTokenAuthenticator {
         'This service cannot prove its revocation list is current.',
       );
     }
-    const now = Date.now();
+    const now = this.clock.nowMs();
     if (now - this.lastStaleWarningMs >= STALE_WARNING_INTERVAL_MS) {
       this.lastStaleWarningMs = now;
       this.logger.warn(

@@ -139,6 +139,7 @@ const providers: Provider[] = [
         resolved,
         new Logger('RevocationGuard'),
         options.introspection ? new IntrospectionClient(options.introspection) : undefined,
+        options.clock,
       ),
   },
   RevocationFeedLifecycle,

@@ -65,7 +65,7 @@ export class RevocationGuard implements CanActivate {
             targets,
           ),
         },
-        Date.now(),
+        this.authenticator.nowMs(),
       );
       request.user = principal;
       return true;
@@ -86,7 +86,7 @@ export class RevocationGuard implements CanActivate {
     const client = context.switchToWs().getClient<{ data?: { principal?: Principal } }>();
     const principal = client.data?.principal;
     if (!principal) throw new WsException({ code: 'TOKEN_MISSING', message: 'Not authenticated.' });
-    if (principal.exp * 1000 <= Date.now()) {
+    if (principal.exp * 1000 <= this.authenticator.nowMs()) {
       throw new WsException({ code: 'TOKEN_EXPIRED', message: 'The access token has expired.' });
     }
     if (this.authenticator.isRevoked(principal)) {
