@@ -60,7 +60,14 @@ export {
   type IntrospectionOptions,
 } from './core/introspection-client.js';
 export { Denylist, type DenylistSize, type RevocableClaims } from './core/denylist.js';
-export { GuardError, type GuardErrorCode } from './core/guard-error.js';
+export {
+  GUARD_ERROR_STATUS,
+  GuardError,
+  isTokenErrorCode,
+  TOKEN_ERROR_CODES,
+  type GuardErrorCode,
+  type TokenErrorCode,
+} from './core/guard-error.js';
 export type { Principal } from './core/principal.js';
 export type { Clock } from './core/clock.js';
 export type { GuardLogger } from './core/logger.js';

@@ -1,7 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { GuardError, TokenVerifier, type Principal } from '@tokenfence/revocation-guard';
+import {
+  GuardError,
+  isTokenErrorCode,
+  TokenVerifier,
+  type Principal,
+} from '@tokenfence/revocation-guard';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
-import { AuthError, type AuthErrorCode } from '../errors/auth-error.js';
+import { AuthError } from '../errors/auth-error.js';
 import { SigningKeys } from '../keys/signing-keys.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
 
@@ -34,8 +39,8 @@ export class LiveAccessTokens {
     try {
       principal = await this.verifier.verify(token);
     } catch (err) {
-      if (err instanceof GuardError && err.status === 401) {
-        throw new AuthError(err.code as AuthErrorCode, err.message);
+      if (err instanceof GuardError && isTokenErrorCode(err.code)) {
+        throw new AuthError(err.code, err.message);
       }
       throw err;
     }

@@ -1,5 +1,13 @@
+import { GUARD_ERROR_STATUS, type TokenErrorCode } from '@tokenfence/revocation-guard';
+
+/** The token codes, exactly as the guard library defines them (one catalogue). */
+const TOKEN_STATUS = Object.fromEntries(
+  Object.entries(GUARD_ERROR_STATUS).filter(([, status]) => status === 401),
+) as Record<TokenErrorCode, 401>;
+
 /** Every error code the auth service answers with, and its HTTP status. */
 const STATUS = {
+  ...TOKEN_STATUS,
   VALIDATION_FAILED: 400,
   MALFORMED_JSON: 400,
   SCOPE_NOT_ALLOWED: 400,
@@ -7,12 +15,6 @@ const STATUS = {
   INVALID_CLIENT: 401,
   INVALID_REFRESH_TOKEN: 401,
   REFRESH_TOKEN_REUSED: 401,
-  TOKEN_MISSING: 401,
-  TOKEN_MALFORMED: 401,
-  TOKEN_SIGNATURE_INVALID: 401,
-  TOKEN_EXPIRED: 401,
-  TOKEN_CLAIMS_INVALID: 401,
-  TOKEN_REVOKED: 401,
   INSUFFICIENT_SCOPE: 403,
   NOT_FOUND: 404,
   USERNAME_TAKEN: 409,

@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
+import { TOKEN_ERROR_CODES } from '@tokenfence/revocation-guard';
 import { statusOf, type AuthErrorCode } from '../errors/auth-error.js';
 
 /** The error body, with `code` narrowed to the codes a response can carry. */
@@ -21,15 +22,8 @@ function errorBody(codes: AuthErrorCode[]) {
   };
 }
 
-/** The answers any bearer route can give about its token. */
-export const TOKEN_ERRORS: AuthErrorCode[] = [
-  'TOKEN_MISSING',
-  'TOKEN_MALFORMED',
-  'TOKEN_SIGNATURE_INVALID',
-  'TOKEN_EXPIRED',
-  'TOKEN_CLAIMS_INVALID',
-  'TOKEN_REVOKED',
-];
+/** The answers any bearer route can give about its token: the guard library's token codes. */
+export const TOKEN_ERRORS: AuthErrorCode[] = [...TOKEN_ERROR_CODES];
 
 /** Documents the error answers of a route: one response per status, listing its codes. */
 export function ApiErrors(...codes: AuthErrorCode[]): MethodDecorator & ClassDecorator {

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import { statusOf, type AuthErrorCode } from '../errors/auth-error.js';
 import { withOAuthFields } from '../oauth/oauth-error.js';
 
 interface BodyParserError extends Error {
@@ -18,20 +19,20 @@ export function bodyErrorHandler(
   next: NextFunction,
 ): void {
   if (res.headersSent) return next(err);
-  const answer = (status: number, code: string, message: string): void => {
+  const answer = (code: AuthErrorCode, message: string, status = statusOf(code)): void => {
     res.status(status).json(withOAuthFields(req.path, status, { code, message }));
   };
   switch (err.type ?? '') {
     case 'entity.parse.failed':
-      return answer(400, 'MALFORMED_JSON', 'The request body is not valid JSON.');
+      return answer('MALFORMED_JSON', 'The request body is not valid JSON.');
     case 'entity.too.large':
-      return answer(413, 'PAYLOAD_TOO_LARGE', 'The request body is too large.');
+      return answer('PAYLOAD_TOO_LARGE', 'The request body is too large.');
     case 'charset.unsupported':
     case 'encoding.unsupported':
-      return answer(415, 'UNSUPPORTED_MEDIA_TYPE', 'The body encoding is not supported.');
+      return answer('UNSUPPORTED_MEDIA_TYPE', 'The body encoding is not supported.');
     default:
       if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
-        return answer(err.status, 'VALIDATION_FAILED', 'The request body was refused.');
+        return answer('VALIDATION_FAILED', 'The request body was refused.', err.status);
       }
       next(err);
   }

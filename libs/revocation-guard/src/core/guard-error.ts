@@ -1,18 +1,8 @@
-/** Stable codes for every way the guard can refuse a request. */
-export type GuardErrorCode =
-  | 'TOKEN_MISSING'
-  | 'TOKEN_MALFORMED'
-  | 'TOKEN_SIGNATURE_INVALID'
-  | 'TOKEN_EXPIRED'
-  | 'TOKEN_CLAIMS_INVALID'
-  | 'TOKEN_REVOKED'
-  | 'INSUFFICIENT_SCOPE'
-  | 'LOGIN_TOO_OLD'
-  | 'REVOCATION_STATE_NOT_READY'
-  | 'REVOCATION_STATE_STALE'
-  | 'SIGNING_KEYS_UNAVAILABLE';
-
-const STATUS: Record<GuardErrorCode, 401 | 403 | 503> = {
+/**
+ * Every way the guard can refuse a request, with its HTTP status: the one catalogue. The auth
+ * service builds its own token codes from it, so the two can never disagree.
+ */
+export const GUARD_ERROR_STATUS = {
   TOKEN_MISSING: 401,
   TOKEN_MALFORMED: 401,
   TOKEN_SIGNATURE_INVALID: 401,
@@ -24,7 +14,22 @@ const STATUS: Record<GuardErrorCode, 401 | 403 | 503> = {
   REVOCATION_STATE_NOT_READY: 503,
   REVOCATION_STATE_STALE: 503,
   SIGNING_KEYS_UNAVAILABLE: 503,
-};
+} as const satisfies Record<string, 401 | 403 | 503>;
+
+/** Stable codes for every way the guard can refuse a request. */
+export type GuardErrorCode = keyof typeof GUARD_ERROR_STATUS;
+
+/** The codes that say what is wrong with the token itself (all 401). */
+export type TokenErrorCode = {
+  [C in GuardErrorCode]: (typeof GUARD_ERROR_STATUS)[C] extends 401 ? C : never;
+}[GuardErrorCode];
+
+export const TOKEN_ERROR_CODES = (Object.keys(GUARD_ERROR_STATUS) as GuardErrorCode[]).filter(
+  (code): code is TokenErrorCode => GUARD_ERROR_STATUS[code] === 401,
+);
+
+export const isTokenErrorCode = (code: string): code is TokenErrorCode =>
+  (TOKEN_ERROR_CODES as readonly string[]).includes(code);
 
 /** Why a request was refused. The message never contains the token. */
 export class GuardError extends Error {
@@ -34,9 +39,10 @@ export class GuardError extends Error {
   constructor(
     readonly code: GuardErrorCode,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
-    this.status = STATUS[code];
+    super(message, options);
+    this.status = GUARD_ERROR_STATUS[code];
   }
 }
 
