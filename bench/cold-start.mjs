@@ -32,6 +32,7 @@ function revocation(nowS) {
   return {
     v: 1,
     id: randomUUID(),
+    iss: ISSUER, // every event carries it since contract revision 2
     sub: randomUUID(),
     scope: 'session',
     sid: randomUUID(),

@@ -60,7 +60,7 @@ async function freshFeed(jwks, eventKey) {
     heartbeatClaims(
       { iss: ISSUER, iat: Math.floor(Date.now() / 1000), jti: 'hb' },
       0,
-      Date.now() + 3_600_000,
+      Date.now(), // a heartbeat from the future is refused (EVENT_FROM_FUTURE)
     ),
   )
     .setProtectedHeader({ alg: 'EdDSA', kid: 'events-bench', typ: SET_TYP })
@@ -140,6 +140,7 @@ export async function guardCost({ quick }) {
         clockToleranceSeconds: 5,
         keys: jwks,
         cacheMaxEntries,
+        revocations: feed.denylist, // as the module wires it: revoked kids and the cache guard
       });
     const cacheOff = new AccessTokenAuthenticator(verifier(0), feed, freshness, silent);
     const cacheOn = new AccessTokenAuthenticator(verifier(10_000), feed, freshness, silent);
