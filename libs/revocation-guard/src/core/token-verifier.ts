@@ -1,5 +1,4 @@
 import {
-  decodeProtectedHeader,
   errors,
   jwtVerify,
   type JWTPayload,
@@ -79,7 +78,18 @@ export class TokenVerifier {
   private readonly clock: Clock;
 
   constructor(private readonly options: TokenVerifierOptions) {
-    this.keys = guardedKeys(options.keys, (kid) => !kid.startsWith(EVENT_KEY_ID_PREFIX));
+    const keys = guardedKeys(options.keys, (kid) => !kid.startsWith(EVENT_KEY_ID_PREFIX));
+    const { revocations } = options;
+    // A revoked key is refused before any key source is asked (its JWKS copy may still hold
+    // it), on the header jose has already decoded: no second decoding per token.
+    this.keys = revocations
+      ? (header, token) => {
+          if (header.kid !== undefined && revocations.isKeyRevoked(header.kid)) {
+            throw tokenRevoked('key');
+          }
+          return keys(header, token);
+        }
+      : keys;
     this.maxTokenLength = options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
     this.clock = options.clock ?? systemClock;
     const cacheMaxEntries = options.cacheMaxEntries ?? 0;
@@ -101,11 +111,6 @@ export class TokenVerifier {
     if (cached !== undefined) return this.unlessRevoked(cached);
     if (token.length > this.maxTokenLength || !COMPACT_JWS.test(token)) {
       throw new GuardError('TOKEN_MALFORMED', 'The access token is not a compact JWS.');
-    }
-    const { revocations } = this.options;
-    if (revocations) {
-      const headerKid = kidOf(token);
-      if (headerKid !== undefined && revocations.isKeyRevoked(headerKid)) throw tokenRevoked('key');
     }
     let payload: JWTPayload;
     let kid: string | undefined;
@@ -150,19 +155,14 @@ export class TokenVerifier {
     return principal;
   }
 
+  /** Whether {@link verify} also refuses revoked tokens (it was given `revocations`). */
+  get checksRevocations(): boolean {
+    return this.options.revocations !== undefined;
+  }
+
   /** Forgets cached verifications of tokens signed with `kid` (for a revoked signing key). */
   forgetKey(kid: string): void {
     this.cache?.dropKey(kid);
-  }
-}
-
-/** The header's `kid`, when it can be read; anything odd is left to jose to refuse. */
-function kidOf(token: string): string | undefined {
-  try {
-    const { kid } = decodeProtectedHeader(token);
-    return typeof kid === 'string' ? kid : undefined;
-  } catch {
-    return undefined;
   }
 }
 
@@ -190,6 +190,7 @@ function toPrincipal(payload: JWTPayload, kid: string): Principal {
 }
 
 function toGuardError(err: unknown): GuardError {
+  if (err instanceof GuardError) return err; // from the key resolver: a revoked key
   if (err instanceof errors.JWTExpired) {
     return new GuardError('TOKEN_EXPIRED', 'The access token has expired.');
   }
