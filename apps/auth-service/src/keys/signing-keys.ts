@@ -159,7 +159,7 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
    * instance on its reload timer; the advisory lock and the check inside the transaction make
    * one rotation out of simultaneous attempts.
    */
-  private async rotateIfDue(): Promise<void> {
+  async rotateIfDue(): Promise<void> {
     const periods: [KeyPurpose, number][] = [
       ['token', this.config.tokenKeyRotationSeconds],
       ['event', this.config.eventKeyRotationSeconds],
