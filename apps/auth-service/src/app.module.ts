@@ -72,14 +72,15 @@ export class AuthAppModule implements OnApplicationShutdown {
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         {
           provide: RATE_LIMIT_STORE,
-          useFactory: (db: Database) => new DatabaseRateLimitStore(db),
-          inject: [DATABASE],
+          useFactory: (db: Database, clock: Clock) =>
+            new DatabaseRateLimitStore(db, () => clock.nowMs()),
+          inject: [DATABASE, CLOCK],
         },
         {
           provide: LoginLockout,
-          useFactory: (db: Database, config: AuthConfig) =>
-            new LoginLockout(db, config.loginLockout),
-          inject: [DATABASE, AUTH_CONFIG],
+          useFactory: (db: Database, config: AuthConfig, clock: Clock) =>
+            new LoginLockout(db, config.loginLockout, () => clock.nowMs()),
+          inject: [DATABASE, AUTH_CONFIG, CLOCK],
         },
         PasswordHasher,
         UsersRepository,

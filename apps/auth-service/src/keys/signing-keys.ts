@@ -129,28 +129,41 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
     purpose: KeyPurpose = 'token',
     inTx?: (tx: Queryable, kid: string) => Promise<void>,
   ): Promise<{ kid: string; activatesAt: Date }> {
-    const delayMs = this.config.keyActivationDelaySeconds * 1000;
-    const activatesAt = new Date(Date.now() + delayMs);
-    const kid = await this.db.transaction(async (tx) => {
-      const kid = await this.rotateIn(tx, purpose, activatesAt);
-      await inTx?.(tx, kid);
-      return kid;
+    const rotated = await this.db.transaction(async (tx) => {
+      const rotated = await this.rotateIn(tx, purpose);
+      await inTx?.(tx, rotated.kid);
+      return rotated;
     });
-    await this.afterRotation(delayMs);
-    return { kid, activatesAt };
+    await this.afterRotation();
+    return rotated;
   }
 
-  private async rotateIn(tx: Queryable, purpose: KeyPurpose, activatesAt: Date): Promise<string> {
+  /**
+   * Retires the kind's current keys and adds one that signs after the activation delay. Key
+   * times are the database's (`now()`), as every query comparing them is.
+   */
+  private async rotateIn(
+    tx: Queryable,
+    purpose: KeyPurpose,
+  ): Promise<{ kid: string; activatesAt: Date }> {
+    const [row] = await tx.query<{ at: Date | string }>(
+      'SELECT now() + make_interval(secs => $1) AS at',
+      [this.config.keyActivationDelaySeconds],
+    );
+    const activatesAt = new Date(row?.at ?? 0);
     await tx.query(
       `UPDATE signing_keys SET retired_at = $1
         WHERE purpose = $2 AND revoked_at IS NULL AND (retired_at IS NULL OR retired_at > $1)`,
       [activatesAt, purpose],
     );
-    return this.generate(purpose, this.algorithmFor(purpose), activatesAt, tx);
+    const kid = await this.generate(purpose, this.algorithmFor(purpose), activatesAt, tx);
+    return { kid, activatesAt };
   }
 
-  private async afterRotation(delayMs: number): Promise<void> {
+  /** Reloads now (the new key is published) and once it signs. */
+  private async afterRotation(): Promise<void> {
     await this.reload();
+    const delayMs = this.config.keyActivationDelaySeconds * 1000;
     setTimeout(() => void this.reload().catch(() => undefined), delayMs + 50).unref();
   }
 
@@ -166,8 +179,7 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
     ];
     for (const [purpose, periodSeconds] of periods) {
       if (periodSeconds === 0) continue;
-      const delayMs = this.config.keyActivationDelaySeconds * 1000;
-      const kid = await this.db.transaction(async (tx) => {
+      const rotated = await this.db.transaction(async (tx) => {
         await tx.query('SELECT pg_advisory_xact_lock($1)', [ROTATION_LOCK_KEY]);
         const [newest] = await tx.query<{ due: boolean }>(
           `SELECT MAX(activates_at) + make_interval(secs => $2) <= now() AS due
@@ -175,11 +187,11 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
           [purpose, periodSeconds],
         );
         if (newest?.due !== true) return undefined;
-        return this.rotateIn(tx, purpose, new Date(Date.now() + delayMs));
+        return this.rotateIn(tx, purpose);
       });
-      if (kid !== undefined) {
-        this.logger.log(`rotated the ${purpose} key on schedule: ${kid}`);
-        await this.afterRotation(delayMs);
+      if (rotated !== undefined) {
+        this.logger.log(`rotated the ${purpose} key on schedule: ${rotated.kid}`);
+        await this.afterRotation();
       }
     }
   }
@@ -295,7 +307,8 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
   private async generate(
     purpose: KeyPurpose,
     alg: KeyAlgorithm,
-    activatesAt: Date = new Date(),
+    /** Default: the database's now (an immediately active key). */
+    activatesAt: Date | null = null,
     tx: Queryable = this.db,
   ): Promise<string> {
     const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
@@ -305,7 +318,7 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
     const kid = purpose === 'event' ? `${EVENT_KEY_ID_PREFIX}${thumbprint}` : thumbprint;
     await tx.query(
       `INSERT INTO signing_keys (kid, alg, purpose, public_jwk, private_jwk, activates_at)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kid) DO NOTHING`,
+       VALUES ($1, $2, $3, $4, $5, COALESCE($6::timestamptz, now())) ON CONFLICT (kid) DO NOTHING`,
       [kid, alg, purpose, JSON.stringify(publicJwk), JSON.stringify(privateJwk), activatesAt],
     );
     return kid;

@@ -11,6 +11,7 @@ import {
 import { SignJWT } from 'jose';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
 import { SigningKeys, type ActiveSigningKey } from '../keys/signing-keys.js';
+import { CLOCK, epochSeconds, type Clock } from '../time/clock.js';
 
 /** Signs topic messages as Security Event Tokens (RFC 8417) with the event key. */
 @Injectable()
@@ -18,6 +19,7 @@ export class EventSigner {
   constructor(
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
     private readonly keys: SigningKeys,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /**
@@ -46,7 +48,7 @@ export class EventSigner {
   }
 
   private base(): { iss: string; iat: number; jti: string } {
-    return { iss: this.config.issuer, iat: Math.floor(Date.now() / 1000), jti: randomUUID() };
+    return { iss: this.config.issuer, iat: epochSeconds(this.clock), jti: randomUUID() };
   }
 
   private sign(claims: SecurityEventClaims, key: ActiveSigningKey): Promise<string> {

@@ -17,6 +17,7 @@ import {
   type RevocationPublisher,
 } from '../kafka/revocation-publisher.js';
 import type { ActiveSigningKey } from '../keys/signing-keys.js';
+import { CLOCK, epochSeconds, type Clock } from '../time/clock.js';
 import { EventSigner } from './event-signer.js';
 import { RevocationSnapshot } from './revocation-snapshot.js';
 import { TopicHistory } from './topic-history.js';
@@ -65,6 +66,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly signer: EventSigner,
     private readonly snapshot: RevocationSnapshot,
     private readonly history: TopicHistory,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -165,7 +167,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   /** Publishes, then checks the broker's answer for lost history (a snapshot follows). */
   private async publish(messages: readonly OutgoingMessage[]): Promise<void> {
     const writes = await this.publisher.publish(messages);
-    const loss = await this.history.afterPublish(messages, writes, Math.floor(Date.now() / 1000));
+    const loss = await this.history.afterPublish(messages, writes, epochSeconds(this.clock));
     if (loss) {
       this.logger.warn(`the topic lost history (${loss}): publishing a snapshot`);
       await this.snapshot.request('topic-reset');
@@ -173,7 +175,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async pruneHistoryIfDue(): Promise<void> {
-    const now = Date.now();
+    const now = this.clock.nowMs();
     if (now - this.lastHistoryPruneMs < HISTORY_PRUNE_INTERVAL_MS) return;
     this.lastHistoryPruneMs = now;
     await this.history.prune(Math.floor(now / 1000));
@@ -182,7 +184,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private async relayRound(key: ActiveSigningKey): Promise<number> {
     this.pendingWake = false;
     // Everything committed before this instant is visible to the query below.
-    const snapshotMs = Date.now();
+    const snapshotMs = this.clock.nowMs();
     const rows = await this.db.query<OutboxRow>(
       'SELECT seq, message_key, payload FROM outbox ORDER BY seq LIMIT $1',
       [ROWS_PER_ROUND],
@@ -225,7 +227,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async heartbeatIfDue(key: ActiveSigningKey): Promise<void> {
-    const now = Date.now();
+    const now = this.clock.nowMs();
     if (this.drainedAsOfMs === 0 || now - this.lastHeartbeatMs < HEARTBEAT_INTERVAL_MS) return;
     // A leader that lost its lease stays silent, whatever it had drained before.
     if (!this.lock?.isHeld()) return;

@@ -17,6 +17,7 @@ import {
   type RevocationPublisher,
 } from '../kafka/revocation-publisher.js';
 import type { ActiveSigningKey } from '../keys/signing-keys.js';
+import { CLOCK, epochSeconds, type Clock } from '../time/clock.js';
 import { EventSigner } from './event-signer.js';
 import { MATTERS_MARGIN_SECONDS, TopicHistory } from './topic-history.js';
 
@@ -52,6 +53,7 @@ export class RevocationSnapshot {
     @Inject(REVOCATION_PUBLISHER) private readonly publisher: RevocationPublisher,
     private readonly signer: EventSigner,
     private readonly history: TopicHistory,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** Asks the relay leader, whichever instance it is, for a snapshot. */
@@ -92,7 +94,7 @@ export class RevocationSnapshot {
       parts.set(partition, part + 1);
       return { id, partition, part, last, reason };
     };
-    const fromSeconds = Math.floor(Date.now() / 1000) - MATTERS_MARGIN_SECONDS;
+    const fromSeconds = epochSeconds(this.clock) - MATTERS_MARGIN_SECONDS;
     let count = 0;
     let first = true;
     let after: { revokedAt: Date; id: string } | undefined;
@@ -141,7 +143,7 @@ export class RevocationSnapshot {
     const writes: ReadonlyMap<number, PartitionWrite> = await this.publisher.publish(messages);
     // The snapshot's first writes replace what each partition held before.
     if (first) await this.history.restart(messages, writes);
-    else await this.history.afterPublish(messages, writes, Math.floor(Date.now() / 1000));
+    else await this.history.afterPublish(messages, writes, epochSeconds(this.clock));
   }
 
   private page(fromSeconds: number, after?: { revokedAt: Date; id: string }) {
