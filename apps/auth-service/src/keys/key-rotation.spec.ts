@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ManualClock, openMediumApp, type MediumApp } from '../testing/medium-app.js';
+import { waitFor } from '../../../../test/support/wait-for.js';
 import { SigningKeys } from './signing-keys.js';
 
 let app: MediumApp;
@@ -39,5 +40,32 @@ describe('scheduled key rotation (embedded database)', () => {
       expect.arrayContaining([old?.kid, next?.kid]),
     );
     expect(await keysOf('token')).toHaveLength(1); // TOKEN_KEY_ROTATION_SECONDS=0: never
+  });
+});
+
+describe('an event key revocation (embedded database)', () => {
+  let fresh: MediumApp;
+  beforeAll(async () => {
+    fresh = await openMediumApp(new ManualClock(Date.now()));
+  }, 30_000);
+  afterAll(() => fresh.close());
+
+  it('publishes the replacement of a revoked event key before it signs with it', async () => {
+    const keys = fresh.module.get(SigningKeys);
+    const revoked = keys.eventSigningKey().kid;
+    await fresh.db.transaction((tx) => keys.revoke(tx, revoked));
+    await keys.reload();
+    const published = keys.jwks().keys.map((k) => k.kid);
+    const replacement = published.find((kid) => kid?.startsWith('events-') && kid !== revoked);
+    expect(published).not.toContain(revoked);
+    expect(replacement).toBeDefined();
+    // Every instance's JWKS has it before the first message under it: nothing signs meanwhile.
+    expect(keys.eventSigningKeyIfActive()).toBeUndefined();
+    const signing = await waitFor(
+      'the replacement event key to sign',
+      () => Promise.resolve(keys.eventSigningKeyIfActive()),
+      { timeoutMs: 10_000, intervalMs: 50 },
+    );
+    expect(signing.kid).toBe(replacement);
   });
 });

@@ -257,6 +257,11 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
     return this.eventKey;
   }
 
+  /** The event key, or undefined while none signs yet. */
+  eventSigningKeyIfActive(): ActiveSigningKey | undefined {
+    return this.eventKey;
+  }
+
   /** The public keys, as served at `/.well-known/jwks.json`. */
   jwks(): { keys: JWK[] } {
     return { keys: this.publicJwks };
