@@ -32,6 +32,8 @@ interface KeyRow {
   kid: string;
   alg: KeyAlgorithm;
   purpose: KeyPurpose;
+  /** Milliseconds until it signs (0 once it does), on the database's clock. */
+  activates_in_ms: string | number;
   /** Signs now: activated and not retired. */
   in_service: boolean;
   /** In service or waiting for its activation time. */
@@ -53,8 +55,15 @@ const RELOAD_INTERVAL_MS = 30_000;
  * and reloads at once if so: no instance signs with, or trusts, a revoked key for longer.
  */
 const WATCH_INTERVAL_MS = 500;
-/** Serializes scheduled rotations among instances (a transaction-scoped advisory lock). */
+/** Serializes rotations and key generation among instances (a transaction-scoped advisory lock). */
 const ROTATION_LOCK_KEY = 7_283_403;
+/**
+ * The replacement of a revoked event key is published this long before it signs. Every instance
+ * serves it in its JWKS by then (each notices a new key within WATCH_INTERVAL_MS), so a guard
+ * that fetches the JWKS from any instance on the first message under the new key finds it, and
+ * never skips that message as signed by an unknown key.
+ */
+const REPLACEMENT_EVENT_KEY_LEAD_SECONDS = 2;
 
 /**
  * The service's signing keys, kept in the database so that restarts and other instances sign
@@ -66,6 +75,8 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('SigningKeys');
   private reloadTimer: NodeJS.Timeout | undefined;
   private watchTimer: NodeJS.Timeout | undefined;
+  /** Reloads when the next published key starts to sign. */
+  private activationTimer: NodeJS.Timeout | undefined;
   /** What the key table looked like at the last reload: key count and revoked count. */
   private seen = '';
   private watching = false;
@@ -97,6 +108,7 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
   onModuleDestroy(): void {
     clearInterval(this.reloadTimer);
     clearInterval(this.watchTimer);
+    clearTimeout(this.activationTimer);
   }
 
   /** Reloads when a key was added or revoked since the last reload (by any instance). */
@@ -160,11 +172,9 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
     return { kid, activatesAt };
   }
 
-  /** Reloads now (the new key is published) and once it signs. */
+  /** Reloads now (the new key is published); the reload when it signs is scheduled by it. */
   private async afterRotation(): Promise<void> {
     await this.reload();
-    const delayMs = this.config.keyActivationDelaySeconds * 1000;
-    setTimeout(() => void this.reload().catch(() => undefined), delayMs + 50).unref();
   }
 
   /**
@@ -223,17 +233,15 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
   async reload(): Promise<void> {
     const seen = await this.fingerprint();
     let rows = await this.load();
-    const wanted: [KeyPurpose, KeyAlgorithm][] = [
-      ['token', this.algorithmFor('token')],
-      ['event', this.algorithmFor('event')],
-    ];
-    for (const [purpose, alg] of wanted) {
+    for (const purpose of ['token', 'event'] as const) {
+      const alg = this.algorithmFor(purpose);
       if (!rows.some((r) => r.purpose === purpose && r.alg === alg && r.current)) {
-        await this.generate(purpose, alg);
+        await this.generateMissing(purpose, alg);
         rows = await this.load();
       }
     }
     this.tokenKey = await this.activate(rows, 'token', this.config.signingAlgorithm);
+    if (!this.tokenKey) throw new Error('no token key in service after generation');
     this.eventKey = await this.activate(rows, 'event', EVENT_KEY_ALG);
     this.publicJwks = rows.map((r) => ({
       ...asJwk(r.public_jwk),
@@ -243,6 +251,49 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
     }));
     this.localKeySet = createLocalJWKSet({ keys: this.publicJwks });
     this.seen = seen;
+    this.reloadAtNextActivation(rows);
+  }
+
+  /**
+   * A kind of key has no current key: the first start, or its key was revoked. Generated under
+   * the rotation lock and checked again inside it, so instances reloading at once make one key.
+   * A revoked event key's replacement signs only after REPLACEMENT_EVENT_KEY_LEAD_SECONDS; an
+   * access-token key at once (logins cannot wait).
+   */
+  private async generateMissing(purpose: KeyPurpose, alg: KeyAlgorithm): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [ROTATION_LOCK_KEY]);
+      const [row] = await tx.query<{ current: boolean; replacing: boolean }>(
+        `SELECT bool_or(revoked_at IS NULL AND (retired_at IS NULL OR retired_at > now())
+                        AND alg = $2) AS current,
+                count(*) > 0 AS replacing
+           FROM signing_keys WHERE purpose = $1`,
+        [purpose, alg],
+      );
+      if (row?.current === true) return;
+      const leadSeconds =
+        purpose === 'event' && row?.replacing === true ? REPLACEMENT_EVENT_KEY_LEAD_SECONDS : 0;
+      const [at] = await tx.query<{ at: Date | string }>(
+        'SELECT now() + make_interval(secs => $1) AS at',
+        [leadSeconds],
+      );
+      await this.generate(purpose, alg, new Date(at?.at ?? 0), tx);
+    });
+  }
+
+  private reloadAtNextActivation(rows: readonly KeyRow[]): void {
+    const waits = rows.map((r) => Number(r.activates_in_ms)).filter((ms) => ms > 0);
+    clearTimeout(this.activationTimer);
+    if (waits.length === 0) return;
+    this.activationTimer = setTimeout(
+      () => {
+        this.reload().catch((err: unknown) =>
+          this.logger.warn(`reloading keys failed: ${(err as Error).message}`),
+        );
+      },
+      Math.min(...waits) + 50,
+    );
+    this.activationTimer.unref();
   }
 
   /** The key that signs access tokens. */
@@ -251,7 +302,7 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
     return this.tokenKey;
   }
 
-  /** The key that signs revocation events (its `kid` starts with `events-`). */
+  /** The key that signs revocation events (its `kid` starts with `events-`); throws if none yet. */
   eventSigningKey(): ActiveSigningKey {
     if (!this.eventKey) throw new Error('signing keys not loaded');
     return this.eventKey;
@@ -275,14 +326,14 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
     };
   }
 
+  /** The newest key of the kind in service; undefined while its replacement is not yet active. */
   private async activate(
     rows: KeyRow[],
     purpose: KeyPurpose,
     alg: KeyAlgorithm,
-  ): Promise<ActiveSigningKey> {
-    // The newest key still in service signs.
+  ): Promise<ActiveSigningKey | undefined> {
     const row = rows.findLast((r) => r.purpose === purpose && r.alg === alg && r.in_service);
-    if (!row) throw new Error(`no ${purpose} key after generation`);
+    if (!row) return undefined;
     const privateKey = (await importJWK(asJwk(row.private_jwk), row.alg)) as CryptoKey;
     return { kid: row.kid, alg: row.alg, privateKey };
   }
@@ -298,6 +349,7 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
          SELECT GREATEST($1::integer, COALESCE((SELECT MAX(ttl_seconds) FROM access_token_lifetimes
                   WHERE issued_until + ttl_seconds >= extract(epoch FROM now())), 0)) AS seconds)
        SELECT kid, alg, purpose, public_jwk, private_jwk,
+              GREATEST(0, extract(epoch FROM activates_at - now()) * 1000) AS activates_in_ms,
               activates_at <= now() AND (retired_at IS NULL OR retired_at > now()) AS in_service,
               (retired_at IS NULL OR retired_at > now()) AS current
          FROM signing_keys, ttl

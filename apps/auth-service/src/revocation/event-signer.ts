@@ -27,23 +27,19 @@ export class EventSigner {
    * key change in the middle of a round cannot put a heartbeat under a new key before the
    * snapshot that key needs.
    */
-  currentKey(): ActiveSigningKey {
-    return this.keys.eventSigningKey();
+  currentKey(): ActiveSigningKey | undefined {
+    return this.keys.eventSigningKeyIfActive();
   }
 
   revocationBatch(
     revocations: readonly RevocationEvent[],
-    key: ActiveSigningKey = this.currentKey(),
+    key: ActiveSigningKey,
     snapshot?: SnapshotMarker,
   ): Promise<string> {
     return this.sign(revocationBatchClaims(this.base(), revocations, snapshot), key);
   }
 
-  heartbeat(
-    partition: number,
-    publishedBeforeMs: number,
-    key: ActiveSigningKey = this.currentKey(),
-  ): Promise<string> {
+  heartbeat(partition: number, publishedBeforeMs: number, key: ActiveSigningKey): Promise<string> {
     return this.sign(heartbeatClaims(this.base(), partition, publishedBeforeMs), key);
   }
 

@@ -102,8 +102,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           continue;
         }
         if (this.partitions.length === 0) await this.openTopic();
-        // One event key for the whole round: see EventSigner.currentKey.
+        // One event key for the whole round: see EventSigner.currentKey. None while a revoked
+        // one's replacement is published ahead of signing: wait for it.
         const key = this.signer.currentKey();
+        if (!key) {
+          await new Promise((resolve) => setTimeout(resolve, IDLE_POLL_MS)); // even if woken
+          continue;
+        }
         await this.checkEventKey(key);
         await this.snapshot.publishPending(this.partitions, key);
         const moved = await this.relayRound(key);
