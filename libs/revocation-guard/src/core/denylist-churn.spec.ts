@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { ManualClock } from './manual-clock.js';
 import {
   revocationEventType,
   type RevocationEvent,
   type SecurityEvent,
 } from '@tokenfence/contract';
-import type { Clock } from './clock.js';
 import { Denylist, type DenylistSize } from './denylist.js';
 import type { RevocationEventSource } from './event-source.js';
 import type { EventVerifier } from './event-verifier.js';
@@ -20,13 +20,6 @@ const TTL_MIN = 300; // each revocation expires 5 to 15 minutes ahead, like acce
 const TTL_SPREAD = 600;
 /** Revocations per virtual second, by scope ('key' and 'all' come every few minutes). */
 const PER_SECOND = { token: 3, session: 2, user: 1 };
-
-class ManualClock implements Clock {
-  seconds = T0;
-  nowMs(): number {
-    return this.seconds * 1000;
-  }
-}
 
 /** Bytes of one IdSet table holding `entries` at most (20 bytes a slot, load 0.7, 1024 minimum). */
 const tableBound = (entries: number): number => {
@@ -47,7 +40,7 @@ describe('Denylist under hours of churn (virtual time)', () => {
   });
 
   it('holds only what can still matter: entries and table bytes return to baseline once every token expired', async () => {
-    const clock = new ManualClock();
+    const clock = ManualClock.fromSeconds(T0);
     const denylist = new Denylist(TOLERANCE_SECONDS, clock);
     const source: RevocationEventSource = {
       start: () => Promise.resolve(),

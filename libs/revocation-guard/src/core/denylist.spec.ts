@@ -1,16 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
+import { ManualClock } from './manual-clock.js';
 import type { RevocationEvent } from '@tokenfence/contract';
-import type { Clock } from './clock.js';
 import { Denylist } from './denylist.js';
 
 const T0 = 1_800_000_000; // seconds
-
-class ManualClock implements Clock {
-  constructor(public seconds: number) {}
-  nowMs(): number {
-    return this.seconds * 1000;
-  }
-}
 
 const base = {
   v: 1 as const,
@@ -56,7 +49,7 @@ const claims = (over: Partial<{ sub: string; sid: string; jti: string; iat: numb
 
 describe('Denylist', () => {
   it('revokes by jti, sid and user cutoff, and nothing else', () => {
-    const list = new Denylist(5, new ManualClock(T0));
+    const list = new Denylist(5, ManualClock.fromSeconds(T0));
     list.apply(token('jti-1', T0 + 900));
     list.apply(session('sid-2', T0 + 900));
     list.apply(user('user-3', T0, T0 + 900));
@@ -68,7 +61,7 @@ describe('Denylist', () => {
   });
 
   it('keeps a token issued after the cutoff, even in the next second only', () => {
-    const list = new Denylist(5, new ManualClock(T0));
+    const list = new Denylist(5, ManualClock.fromSeconds(T0));
     list.apply(user('user-1', T0, T0 + 900));
     expect(list.check(claims({ jti: 'x', iat: T0 }))).toBe('user');
     expect(list.check(claims({ jti: 'x', iat: T0 + 1 }))).toBeUndefined();
@@ -86,9 +79,9 @@ describe('Denylist', () => {
       [T0 - 200, T0 - 100, T0 - 50, T0, T0 + 1].map((iat) =>
         list.check(claims({ jti: 'none', sid: 'none', iat })),
       );
-    const forward = new Denylist(5, new ManualClock(T0));
+    const forward = new Denylist(5, ManualClock.fromSeconds(T0));
     events.forEach((e) => forward.apply(e));
-    const backwardTwice = new Denylist(5, new ManualClock(T0));
+    const backwardTwice = new Denylist(5, ManualClock.fromSeconds(T0));
     [...events, ...events].reverse().forEach((e) => backwardTwice.apply(e));
 
     expect(probe(backwardTwice)).toEqual(probe(forward));
@@ -102,7 +95,7 @@ describe('Denylist', () => {
   ])(
     'keeps an entry (%s) until its expiry plus the clock tolerance, and drops it after',
     (_kind, sid) => {
-      const clock = new ManualClock(T0);
+      const clock = ManualClock.fromSeconds(T0);
       const list = new Denylist(5, clock);
       list.apply(session(sid, T0 + 900));
 
@@ -118,7 +111,7 @@ describe('Denylist', () => {
   );
 
   it('keeps the latest expiry when duplicates disagree', () => {
-    const clock = new ManualClock(T0);
+    const clock = ManualClock.fromSeconds(T0);
     const list = new Denylist(0, clock);
     list.apply(session('sid-1', T0 + 900));
     list.apply(session('sid-1', T0 + 100));
@@ -128,7 +121,7 @@ describe('Denylist', () => {
   });
 
   it('ignores an event that can no longer matter', () => {
-    const list = new Denylist(5, new ManualClock(T0));
+    const list = new Denylist(5, ManualClock.fromSeconds(T0));
     expect(list.apply(session('sid-1', T0 - 6))).toBe('expired');
     expect(list.apply(session('sid-2', T0 - 5))).toBe('applied');
     expect(list.size().session).toBe(1);
@@ -137,7 +130,7 @@ describe('Denylist', () => {
 
 describe('Denylist: global cutoff and signing keys', () => {
   it('a global cutoff revokes every token issued at or before it, for every user', () => {
-    const clock = new ManualClock(T0);
+    const clock = ManualClock.fromSeconds(T0);
     const list = new Denylist(5, clock);
     list.apply({ ...base, id: 'g', sub: 'admin', scope: 'all', cutoff: T0, expiresAt: T0 + 900 });
     expect(list.check(claims({ sub: 'anyone', iat: T0 }))).toBe('all');
@@ -148,7 +141,7 @@ describe('Denylist: global cutoff and signing keys', () => {
   });
 
   it('a revoked key revokes every token it signed, and only those', () => {
-    const list = new Denylist(5, new ManualClock(T0));
+    const list = new Denylist(5, ManualClock.fromSeconds(T0));
     list.apply({ ...base, id: 'k', scope: 'key', kid: 'old-key', expiresAt: T0 + 900 });
     expect(list.check({ ...claims(), kid: 'old-key' })).toBe('key');
     expect(list.check({ ...claims(), kid: 'new-key' })).toBeUndefined();
@@ -182,7 +175,7 @@ describe('Denylist: redeliveries and replays', () => {
     ['all', all(T0, T0 + 900), all(T0, T0 + 901)],
     ['key', key('k1', T0 + 900), key('k1', T0 + 901)],
   ])('%s: the same event again is a duplicate; a later one applies', (_, event, later) => {
-    const list = new Denylist(5, new ManualClock(T0));
+    const list = new Denylist(5, ManualClock.fromSeconds(T0));
     expect(list.apply(event)).toBe('applied');
     const size = list.size();
     expect(list.apply(event)).toBe('duplicate');

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { ManualClock } from './manual-clock.js';
 import {
   heartbeatClaims,
   revocationBatchClaims,
@@ -6,7 +7,6 @@ import {
   type SecurityEventClaims,
 } from '@tokenfence/contract';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
-import type { Clock } from './clock.js';
 import { Denylist } from './denylist.js';
 import type { RevocationEventSource } from './event-source.js';
 import { EventVerifier } from './event-verifier.js';
@@ -18,16 +18,6 @@ import { RevocationFeed } from './revocation-feed.js';
 
 const ISSUER = 'https://auth.example.test';
 const T0 = 1_800_000_000_000;
-
-class ManualClock implements Clock {
-  constructor(private ms: number) {}
-  nowMs(): number {
-    return this.ms;
-  }
-  advance(ms: number): void {
-    this.ms += ms;
-  }
-}
 
 const idleSource: RevocationEventSource = {
   start: () => Promise.resolve(),

@@ -1,21 +1,11 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { ManualClock } from './manual-clock.js';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import type { Clock } from './clock.js';
 import { JwksKeySource, type KeySetChange } from './jwks-key-source.js';
 import { KeySourceFailure } from './key-source.js';
 
 const URL_ = 'http://auth.example.test/.well-known/jwks.json';
 const T0 = 1_800_000_000_000;
-
-class ManualClock implements Clock {
-  constructor(private ms: number) {}
-  nowMs(): number {
-    return this.ms;
-  }
-  advance(ms: number): void {
-    this.ms += ms;
-  }
-}
 
 let k1: JWK;
 let k2: JWK;
@@ -45,7 +35,7 @@ function endpoint() {
   return { state, fetchImpl };
 }
 
-function source(clock: Clock, fetchImpl: typeof fetch) {
+function source(clock: ManualClock, fetchImpl: typeof fetch) {
   return new JwksKeySource({ url: URL_, clock, fetch: fetchImpl, cooldownMs: 5_000 });
 }
 

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { ManualClock } from './manual-clock.js';
 import type { RevocationEvent } from '@tokenfence/contract';
 import {
   createLocalJWKSet,
@@ -10,7 +11,6 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import { AccessTokenAuthenticator } from './access-token-authenticator.js';
-import type { Clock } from './clock.js';
 import { Denylist } from './denylist.js';
 import type { RevocationEventSource } from './event-source.js';
 import { EventVerifier } from './event-verifier.js';
@@ -26,16 +26,6 @@ const ISSUER = 'https://auth.example.test';
 const AUDIENCE = 'services';
 const T0 = 1_800_000_000;
 const TOLERANCE_SECONDS = 5;
-
-class ManualClock implements Clock {
-  constructor(private ms: number) {}
-  nowMs(): number {
-    return this.ms;
-  }
-  set(seconds: number): void {
-    this.ms = seconds * 1000;
-  }
-}
 
 const idleSource: RevocationEventSource = {
   start: () => Promise.resolve(),
@@ -141,11 +131,11 @@ describe('a revoked signing key', () => {
     expect(await outcome(token)).toBe('ACCEPTED'); // now in the verified-token cache
 
     denylist.apply(keyRevocation(900));
-    clock.set(T0 + 60);
+    clock.seconds = T0 + 60;
     expect(await outcome(token)).toBe('TOKEN_REVOKED');
 
     for (const at of [T0 + 940, T0 + 1800, T0 + 3599]) {
-      clock.set(at);
+      clock.seconds = at;
       denylist.prune(); // the feed's prune timer
       expect([at - T0, await outcome(token)]).toEqual([at - T0, 'TOKEN_REVOKED']);
     }
@@ -158,10 +148,10 @@ describe('a revoked signing key', () => {
     const token = await forge();
 
     denylist.apply(keyRevocation(300));
-    clock.set(T0 + 60);
+    clock.seconds = T0 + 60;
     expect(await outcome(token)).toBe('TOKEN_REVOKED');
     for (const at of [T0 + 340, T0 + 590]) {
-      clock.set(at);
+      clock.seconds = at;
       denylist.prune();
       expect([at - T0, await outcome(token)]).toEqual([at - T0, 'TOKEN_REVOKED']);
     }
@@ -187,7 +177,7 @@ describe('a revoked signing key', () => {
     expect(await outcome(token)).toBe('TOKEN_REVOKED');
 
     publish([]); // the key leaves the JWKS; the session entry is pruned
-    clock.set(T0 + 940);
+    clock.seconds = T0 + 940;
     denylist.prune();
     expect(await outcome(token)).toBe('TOKEN_SIGNATURE_INVALID');
   });

@@ -1,16 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import type { Clock } from './clock.js';
+import { ManualClock } from './manual-clock.js';
 import type { Principal } from './principal.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 
 const T0 = 1_800_000_000; // seconds
-
-class ManualClock implements Clock {
-  constructor(public seconds: number) {}
-  nowMs(): number {
-    return this.seconds * 1000;
-  }
-}
 
 const principal = (n: number, exp: number): Principal => ({
   sub: `user-${n}`,
@@ -26,7 +19,7 @@ const principal = (n: number, exp: number): Principal => ({
 
 describe('VerifiedTokenCache', () => {
   it('never answers for an expired token', () => {
-    const clock = new ManualClock(T0);
+    const clock = ManualClock.fromSeconds(T0);
     const cache = new VerifiedTokenCache(10, clock);
     cache.set('t1', principal(1, T0 + 60));
     expect(cache.get('t1')?.jti).toBe('jti-1');
@@ -35,7 +28,7 @@ describe('VerifiedTokenCache', () => {
   });
 
   it('sweeps expired entries out, so its size follows the live tokens and not the LRU bound', () => {
-    const clock = new ManualClock(T0);
+    const clock = ManualClock.fromSeconds(T0);
     const cache = new VerifiedTokenCache(10_000, clock);
     for (let n = 0; n < 1_000; n++) cache.set(`old-${n}`, principal(n, T0 + 60));
     expect(cache.size).toBe(1_000);
