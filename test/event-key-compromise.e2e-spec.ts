@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { generateKeyPair, SignJWT } from 'jose';
 import { bearer, call } from './support/http.js';
-import { waitRejected } from './support/downstream.js';
+import { answerNow, waitRejected } from './support/downstream.js';
 import type { RunningService } from './support/system.js';
 import { useSystem } from './support/use-system.js';
-import { login, register, uniqueName, type TokenPair } from './support/users.js';
+import { loggedIn, logout, type TokenPair } from './support/users.js';
 import { waitFor } from './support/wait-for.js';
 
 const ADMIN = { username: 'root-admin', password: 'an admin password for tests' };
@@ -48,20 +48,6 @@ describe('event key compromise (PostgreSQL)', () => {
     }
   };
 
-  const logout = async (tokens: TokenPair): Promise<number> => {
-    const answer = await call(`${system.auth.url}/auth/logout`, {
-      method: 'POST',
-      headers: bearer(tokens.access_token),
-    });
-    expect(answer.status).toBe(204);
-    return Date.now();
-  };
-
-  const refusedNow = async (service: RunningService, token: string) => {
-    const answer = await call<{ code?: string }>(`${service.url}/me`, { headers: bearer(token) });
-    return { status: answer.status, code: answer.body.code };
-  };
-
   const revokeEventKey = async (): Promise<string> => {
     const compromised = await eventKid();
     const answer = await call(`${system.auth.url}/admin/keys/${compromised}/revoke`, {
@@ -73,34 +59,28 @@ describe('event key compromise (PostgreSQL)', () => {
     return compromised;
   };
 
-  const loggedIn = async (prefix: string): Promise<TokenPair> => {
-    const username = uniqueName(prefix);
-    await register(system.auth.url, username);
-    return login(system.auth.url, username);
-  };
-
   it('F2: an instance started after the revocation refuses tokens revoked before and after it', async () => {
-    const before = await loggedIn('before');
-    const after = await loggedIn('after');
-    await waitRejected(system.orders, before.access_token, await logout(before));
+    const before = await loggedIn(system.auth.url, 'before');
+    const after = await loggedIn(system.auth.url, 'after');
+    await waitRejected(system.orders, before.access_token, await logout(system.auth.url, before));
     await revokeEventKey();
-    await logout(after);
+    await logout(system.auth.url, after);
 
     const late = await system.startDownstream('orders');
     await system.waitReady(late);
     // Before the fix the batches signed with the revoked key are skipped and nothing replaces them.
     await waitRejected(late, before.access_token, Date.now(), 20_000);
-    expect(await refusedNow(late, after.access_token)).toEqual({
+    expect(await answerNow(late, after.access_token)).toEqual({
       status: 401,
       code: 'TOKEN_REVOKED',
     });
   });
 
   it('F4: running instances whose JWKS was just fetched enforce a logout right after it', async () => {
-    const user = await loggedIn('right-after');
+    const user = await loggedIn(system.auth.url, 'right-after');
     await forceJwksFetch([system.orders, system.game]);
     await revokeEventKey();
-    const loggedOutAt = await logout(user);
+    const loggedOutAt = await logout(system.auth.url, user);
     // Before the fix the first messages under the new key are taken for forgeries and skipped.
     // Meanwhile a guard may be stale: it drops the freshness the revoked key vouched for at once,
     // and regains it from the first heartbeat under the new key, after the snapshot.
@@ -119,8 +99,8 @@ describe('event key compromise (PostgreSQL)', () => {
           'SELECT count(*) AS n FROM snapshot_requests',
         )
       )[0]?.n;
-    const before = await loggedIn('before-rotation');
-    await logout(before);
+    const before = await loggedIn(system.auth.url, 'before-rotation');
+    await logout(system.auth.url, before);
     const snapshotsBefore = await snapshots();
     const rotated = await call<{ kid: string }>(
       `${system.auth.url}/admin/keys/rotate?purpose=event`,
@@ -139,13 +119,13 @@ describe('event key compromise (PostgreSQL)', () => {
       },
       { timeoutMs: 20_000, intervalMs: 200 },
     );
-    const after = await loggedIn('after-rotation');
-    await logout(after);
+    const after = await loggedIn(system.auth.url, 'after-rotation');
+    await logout(system.auth.url, after);
 
     const late = await system.startDownstream('orders');
     await system.waitReady(late);
     await waitRejected(late, after.access_token, Date.now());
-    expect(await refusedNow(late, before.access_token)).toEqual({
+    expect(await answerNow(late, before.access_token)).toEqual({
       status: 401,
       code: 'TOKEN_REVOKED',
     });

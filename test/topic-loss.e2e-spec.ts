@@ -1,10 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import kafkajs from 'kafkajs';
-import { waitRejected } from './support/downstream.js';
-import { bearer, call } from './support/http.js';
-import type { RunningService } from './support/system.js';
+import { answerNow, waitRejected } from './support/downstream.js';
 import { useSystem } from './support/use-system.js';
-import { login, register, uniqueName, type TokenPair } from './support/users.js';
+import { loggedIn, logout } from './support/users.js';
 import { waitFor } from './support/wait-for.js';
 
 /**
@@ -15,27 +13,9 @@ import { waitFor } from './support/wait-for.js';
 describe('a deleted and recreated topic', () => {
   const system = useSystem({ database: 'embedded' });
 
-  const loggedIn = async (prefix: string): Promise<TokenPair> => {
-    const username = uniqueName(prefix);
-    await register(system.auth.url, username);
-    return login(system.auth.url, username);
-  };
-  const logout = async (tokens: TokenPair): Promise<number> => {
-    const answer = await call(`${system.auth.url}/auth/logout`, {
-      method: 'POST',
-      headers: bearer(tokens.access_token),
-    });
-    expect(answer.status).toBe(204);
-    return Date.now();
-  };
-  const refusedNow = async (service: RunningService, token: string) => {
-    const answer = await call<{ code?: string }>(`${service.url}/me`, { headers: bearer(token) });
-    return { status: answer.status, code: answer.body.code };
-  };
-
   it('loses no revocation, for running instances or later ones', async () => {
-    const before = await loggedIn('before-loss');
-    await waitRejected(system.orders, before.access_token, await logout(before));
+    const before = await loggedIn(system.auth.url, 'before-loss');
+    await waitRejected(system.orders, before.access_token, await logout(system.auth.url, before));
 
     const admin = new kafkajs.Kafka({
       clientId: 'topic-loss-test',
@@ -64,12 +44,12 @@ describe('a deleted and recreated topic', () => {
       await admin.disconnect();
     }
 
-    const after = await loggedIn('after-loss');
-    const loggedOutAt = await logout(after);
+    const after = await loggedIn(system.auth.url, 'after-loss');
+    const loggedOutAt = await logout(system.auth.url, after);
     await waitRejected(system.orders, after.access_token, loggedOutAt, 60_000);
     await waitRejected(system.game, after.access_token, loggedOutAt, 60_000);
     // Running instances keep what they had applied from the deleted topic.
-    expect(await refusedNow(system.orders, before.access_token)).toEqual({
+    expect(await answerNow(system.orders, before.access_token)).toEqual({
       status: 401,
       code: 'TOKEN_REVOKED',
     });
@@ -77,7 +57,7 @@ describe('a deleted and recreated topic', () => {
     const late = await system.startDownstream('game');
     await system.waitReady(late, 60_000);
     await waitRejected(late, before.access_token, Date.now(), 30_000);
-    expect(await refusedNow(late, after.access_token)).toEqual({
+    expect(await answerNow(late, after.access_token)).toEqual({
       status: 401,
       code: 'TOKEN_REVOKED',
     });

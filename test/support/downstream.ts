@@ -9,6 +9,15 @@ export async function expectAccepted(service: RunningService, token: string): Pr
   expect({ status: answer.status, body: answer.body }).toMatchObject({ status: 200 });
 }
 
+/** What `/me` answers for the token right now: status and code. */
+export async function answerNow(
+  service: RunningService,
+  token: string,
+): Promise<{ status: number; code: string | undefined }> {
+  const answer = await call<{ code?: string }>(`${service.url}/me`, { headers: bearer(token) });
+  return { status: answer.status, code: answer.body.code };
+}
+
 /**
  * Polls `/me` until the service answers 401 TOKEN_REVOKED, and returns how long that took from
  * `sinceMs`. Any other answer than 200 or the revoked 401 fails at once.

@@ -28,3 +28,20 @@ export async function login(authUrl: string, username: string): Promise<TokenPai
   expect(answer.status).toBe(200);
   return answer.body;
 }
+
+/** A new user, logged in. */
+export async function loggedIn(authUrl: string, prefix: string): Promise<TokenPair> {
+  const username = uniqueName(prefix);
+  await register(authUrl, username);
+  return login(authUrl, username);
+}
+
+/** Logs the session out (asserting 204); returns when, for the latency of its enforcement. */
+export async function logout(authUrl: string, tokens: TokenPair): Promise<number> {
+  const answer = await call(`${authUrl}/auth/logout`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${tokens.access_token}` },
+  });
+  expect(answer.status).toBe(204);
+  return Date.now();
+}
