@@ -108,6 +108,23 @@ describe('TokenVerifier', () => {
     expect(await codeOf('eyJub3QganNvbg.e30.c2ln')).toBe('TOKEN_MALFORMED');
   });
 
+  it('F17: refuses sub, jti and sid that are not non-empty strings (the denylist keys them)', async () => {
+    for (const [claim, value] of [
+      ['sub', 42],
+      ['jti', 7],
+      ['sid', 3],
+      ['sub', ['user-1']],
+      ['jti', { id: 1 }],
+      ['sub', ''],
+    ] as const) {
+      expect([claim, value, await codeOf(await token({ [claim]: value }))]).toEqual([
+        claim,
+        value,
+        'TOKEN_CLAIMS_INVALID',
+      ]);
+    }
+  });
+
   it('refuses an iat ahead of the clock beyond the tolerance, naming the claim', async () => {
     const refusal = async (compact: string) =>
       verifier()
