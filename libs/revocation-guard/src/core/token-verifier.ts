@@ -166,11 +166,20 @@ export class TokenVerifier {
   }
 }
 
+const nonEmptyString = (value: unknown): value is string =>
+  typeof value === 'string' && value !== '';
+
 function toPrincipal(payload: JWTPayload, kid: string): Principal {
   const { sub, jti, iat, exp } = payload;
   const sid = payload.sid;
   const scope = payload.scope ?? '';
-  if (typeof sid !== 'string' || sid === '' || typeof scope !== 'string' || !sub || !jti) {
+  // Strings, not just truthy: the denylist keys users, sessions and tokens by string.
+  if (
+    !nonEmptyString(sub) ||
+    !nonEmptyString(jti) ||
+    !nonEmptyString(sid) ||
+    typeof scope !== 'string'
+  ) {
     throw new GuardError('TOKEN_CLAIMS_INVALID', 'The access token lacks a valid sub, sid or jti.');
   }
   if (typeof iat !== 'number' || typeof exp !== 'number') {
