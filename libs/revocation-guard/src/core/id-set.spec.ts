@@ -42,4 +42,16 @@ describe('IdSet', () => {
     expect(set.prune(21)).toBe(1);
     expect(set.has('session-42')).toBe(false);
   });
+
+  it('F17: keeps an expiry past 2106 (beyond 32 bits) instead of wrapping it to 1970', () => {
+    const set = new IdSet();
+    const id = randomUUID();
+    const later = 2 ** 32 + 5; // seconds: the year 2106 and five seconds
+    set.add(id, later);
+    set.add(randomUUID(), 1_800_000_000); // something to prune, so the table is rebuilt
+    expect(set.prune(1_800_000_001)).toBe(1);
+    expect(set.has(id)).toBe(true);
+    // A later expiry of the same id changes nothing past the cap, and is not taken for an earlier one.
+    expect(set.add(id, later + 10)).toBe(false);
+  });
 });
