@@ -1,6 +1,8 @@
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const INITIAL_CAPACITY = 1024; // slots, a power of two
 const MAX_LOAD = 0.7;
+/** Expiries are seconds in 32 bits: later ones are kept until then (2106), never wrapped. */
+const MAX_EXPIRY = 0xffff_ffff;
 
 /**
  * A set of ids, each with an expiry (seconds since the epoch), kept exact and compact: UUIDs are
@@ -27,6 +29,7 @@ export class IdSet {
 
   /** Adds `id`, or raises its expiry to `expiresAt` if later. Returns false if nothing changed. */
   add(id: string, expiresAt: number): boolean {
+    expiresAt = Math.min(expiresAt, MAX_EXPIRY);
     if (!parseUuid(id, this.scratch)) {
       const known = this.others.get(id);
       if (known !== undefined && known >= expiresAt) return false;
