@@ -45,4 +45,34 @@ describe('resolveGuardOptions', () => {
     expect(() => resolveGuardOptions(options)).toThrow(TypeError);
     expect(() => resolveGuardOptions(options)).toThrow(mentions);
   });
+
+  const introspection = { clientId: 'guard', clientSecret: 'a secret for tests' };
+
+  it.each([
+    [{ jwksUrl: 'http://auth.example.com/.well-known/jwks.json' }, 'jwksUrl'],
+    [{ jwksUrl: 'http://10.0.0.7:3000/.well-known/jwks.json' }, 'jwksUrl'],
+    [
+      { introspection: { ...introspection, url: 'http://auth.example.com/oauth/introspect' } },
+      'introspection.url',
+    ],
+  ])('F17: refuses plain http to a host that is not loopback: %j', (override, mentions) => {
+    const options = { ...valid, ...override };
+    expect(() => resolveGuardOptions(options)).toThrow(TypeError);
+    expect(() => resolveGuardOptions(options)).toThrow(mentions);
+  });
+
+  it.each([
+    'http://127.0.0.1:3000/.well-known/jwks.json',
+    'http://127.8.9.10/.well-known/jwks.json',
+    'http://localhost:3000/.well-known/jwks.json',
+    'http://[::1]:3000/.well-known/jwks.json',
+    'https://auth.example.com/.well-known/jwks.json',
+  ])('takes %s', (jwksUrl) => {
+    expect(() => resolveGuardOptions({ ...valid, jwksUrl })).not.toThrow();
+  });
+
+  it('takes plain http to another host only when told to (allowInsecureHttp)', () => {
+    const jwksUrl = 'http://auth-service:3000/.well-known/jwks.json';
+    expect(() => resolveGuardOptions({ ...valid, jwksUrl, allowInsecureHttp: true })).not.toThrow();
+  });
 });

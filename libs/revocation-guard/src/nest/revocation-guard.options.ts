@@ -44,6 +44,12 @@ export interface RevocationGuardModuleOptions {
    * `introspect` (ask the auth service per token, needs `introspection`).
    */
   stalePolicy?: StalePolicy;
+  /**
+   * Lets `jwksUrl` and `introspection.url` use plain `http:` to a host that is not a loopback
+   * address (a private network you trust: keys and the introspection secret travel in clear).
+   * Default false: `https:`, or `http:` to 127.0.0.0/8, `::1` or `localhost` only.
+   */
+  allowInsecureHttp?: boolean;
   /** RFC 7662 client settings, for the `introspect` stale policy. */
   introspection?: IntrospectionOptions;
   kafka: {
