@@ -31,6 +31,8 @@ export function loadGameConfig(env: Record<string, string | undefined> = process
       ...(env.REVOCATION_MAX_TOKEN_LIFETIME_SECONDS
         ? { maxTokenLifetimeSeconds: Number(env.REVOCATION_MAX_TOKEN_LIFETIME_SECONDS) }
         : {}),
+      // Plain http to the auth service off this host: only on a private network you trust.
+      ...(env.REVOCATION_ALLOW_INSECURE_HTTP === 'true' ? { allowInsecureHttp: true } : {}),
       ...(env.REVOCATION_STALE_POLICY === 'allow' ||
       env.REVOCATION_STALE_POLICY === 'reject' ||
       env.REVOCATION_STALE_POLICY === 'introspect'

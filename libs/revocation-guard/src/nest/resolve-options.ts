@@ -29,6 +29,24 @@ function integerOption(name: string, value: number | undefined, fallback: number
   return resolved;
 }
 
+/** 127.0.0.0/8, ::1 and localhost: traffic that never leaves the host. */
+function isLoopback(hostname: string): boolean {
+  return (
+    hostname === 'localhost' ||
+    hostname === '[::1]' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+  );
+}
+
+/** `https:`; `http:` only to a loopback host, or when the application allows it explicitly. */
+function requireSecure(url: URL, name: string, insecureHttp: boolean): void {
+  if (url.protocol === 'https:') return;
+  if (url.protocol === 'http:' && (isLoopback(url.hostname) || insecureHttp)) return;
+  fail(
+    `"${name}" must be an https URL (http only to a loopback host, or with "allowInsecureHttp": true)`,
+  );
+}
+
 /** Validates the module options once, at start-up, and fails fast with what to set. */
 export function resolveGuardOptions(options: RevocationGuardModuleOptions): ResolvedGuardOptions {
   if (typeof options?.issuer !== 'string' || options.issuer === '') fail('set "issuer"');
@@ -42,9 +60,8 @@ export function resolveGuardOptions(options: RevocationGuardModuleOptions): Reso
   } catch {
     fail('set "jwksUrl" to an absolute http(s) URL');
   }
-  if (jwksUrl.protocol !== 'https:' && jwksUrl.protocol !== 'http:') {
-    fail('"jwksUrl" must be http or https');
-  }
+  const insecureHttp = options.allowInsecureHttp === true;
+  requireSecure(jwksUrl, 'jwksUrl', insecureHttp);
   const jwksCacheMaxAgeMs = integerOption(
     'jwksCacheMaxAgeMs',
     options.jwksCacheMaxAgeMs,
@@ -96,11 +113,13 @@ export function resolveGuardOptions(options: RevocationGuardModuleOptions): Reso
   }
   const introspection = options.introspection;
   if (introspection !== undefined) {
+    let url: URL;
     try {
-      new URL(introspection.url);
+      url = new URL(introspection.url);
     } catch {
       fail('"introspection.url" must be an absolute URL');
     }
+    requireSecure(url, 'introspection.url', insecureHttp);
     if (!introspection.clientId || !introspection.clientSecret) {
       fail('"introspection" needs "clientId" and "clientSecret"');
     }
