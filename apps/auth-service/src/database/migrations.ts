@@ -189,8 +189,14 @@ const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** Brings the schema up to date. Safe to run from several instances at once. */
-export async function migrate(db: Database): Promise<number> {
+/**
+ * Brings the schema up to date (or, for upgrade tests, up to `upTo`). Safe to run from several
+ * instances at once.
+ */
+export async function migrate(
+  db: Database,
+  options: { readonly upTo?: number } = {},
+): Promise<number> {
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(7283401)');
     await tx.query(
@@ -201,6 +207,7 @@ export async function migrate(db: Database): Promise<number> {
     let count = 0;
     for (const migration of MIGRATIONS) {
       if (applied.has(migration.version)) continue;
+      if (options.upTo !== undefined && migration.version > options.upTo) break;
       for (const sql of migration.statements) await tx.query(sql);
       await tx.query('INSERT INTO schema_migrations (version) VALUES ($1)', [migration.version]);
       count++;
