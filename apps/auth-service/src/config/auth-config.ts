@@ -179,6 +179,15 @@ function url(name: string, raw: string): string {
   return raw.replace(/\/+$/, '');
 }
 
+/** `DATABASE_URL` or `DATA_DIR`: where the service's data is (also for the admin commands). */
+export function loadDatabaseLocation(env: Env): Pick<AuthConfig, 'databaseUrl' | 'dataDir'> {
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    fail('DATABASE_URL', 'a postgres:// URL');
+  }
+  return { databaseUrl, dataDir: env.DATA_DIR || 'data/auth-service' };
+}
+
 /** Reads and validates the environment; throws a TypeError naming the variable to fix. */
 export function loadAuthConfig(env: Env = process.env): AuthConfig {
   const host = env.HOST || '127.0.0.1';
@@ -204,10 +213,6 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
     fail('REFRESH_TOKEN_TTL_SECONDS', 'at least ACCESS_TOKEN_TTL_SECONDS');
   }
   const sessionMaxAgeSeconds = int(env, 'SESSION_MAX_AGE_SECONDS', 30 * 86_400, 1, 3650 * 86_400);
-  const databaseUrl = env.DATABASE_URL || undefined;
-  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    fail('DATABASE_URL', 'a postgres:// URL');
-  }
   return {
     host,
     port,
@@ -222,8 +227,7 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
     tokenKeyRotationSeconds: rotation(env, 'TOKEN_KEY_ROTATION_SECONDS'),
     eventKeyRotationSeconds: rotation(env, 'EVENT_KEY_ROTATION_SECONDS'),
     defaultScope: env.DEFAULT_SCOPE ?? 'profile orders:read game:play',
-    databaseUrl,
-    dataDir: env.DATA_DIR || 'data/auth-service',
+    ...loadDatabaseLocation(env),
     kafkaBrokers: brokers,
     revocationTopic: env.REVOCATION_TOPIC || DEFAULT_REVOCATION_TOPIC,
     topicPartitions: int(env, 'REVOCATION_TOPIC_PARTITIONS', 3, 1, 1000),

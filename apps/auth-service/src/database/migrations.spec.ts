@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { loadAuthConfig } from '../config/auth-config.js';
+import { renameUser } from '../users/rename-user.js';
+import { RENAME_COMMAND } from './case-variant-usernames.js';
 import { EmbeddedDatabase } from './embedded.database.js';
 import { migrate } from './migrations.js';
 import { openDatabase } from './open-database.js';
@@ -90,5 +92,27 @@ describe('the migration to case-insensitive usernames (F6)', () => {
     const after = await inspect(config.dataDir);
     expect(after.version).toBeGreaterThan(10);
     expect(after.users.find((u) => u.id === ALICE)?.username).toBe('Alice');
+  });
+});
+
+describe('the printed rename command', () => {
+  it('resolves the refusal too, and refuses a name that is taken regardless of case', async () => {
+    const config = await databaseAt10([
+      [ALICE, 'Alice', '2026-01-01T00:00:00Z'],
+      [alice, 'alice', '2026-02-01T00:00:00Z'],
+      [BOB, 'bob', '2026-03-01T00:00:00Z'],
+    ]);
+    const refusal = await start(config);
+    const command = new RegExp(`^\\s*${RENAME_COMMAND} (\\S+) (\\S+)$`, 'm').exec(refusal);
+    expect(command?.slice(1)).toEqual([alice, 'alice-22222222']);
+    const db = await EmbeddedDatabase.open(config.dataDir);
+    try {
+      await expect(renameUser(db, alice, 'BOB')).rejects.toThrow(`"BOB" is taken`);
+      await expect(renameUser(db, alice, 'no spaces')).rejects.toThrow(TypeError);
+      await renameUser(db, command?.[1] ?? '', command?.[2] ?? '');
+    } finally {
+      await db.close();
+    }
+    expect(await start(config)).toBe('started');
   });
 });

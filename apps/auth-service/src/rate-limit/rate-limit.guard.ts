@@ -9,6 +9,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { AUTH_CONFIG, type AuthConfig, type RateLimitedAction } from '../config/auth-config.js';
 import { AuthError } from '../errors/auth-error.js';
+import { usernameKey } from '../users/username.js';
 import { RATE_LIMIT_STORE, type RateLimitRule, type RateLimitStore } from './rate-limit-store.js';
 
 const RATE_LIMIT_KEY = 'tokenfence:rateLimit';
@@ -38,7 +39,7 @@ export class RateLimitGuard implements CanActivate {
       [`${action}:ip:${request.ip ?? 'unknown'}`, rules.perIp],
     ];
     if (typeof body?.username === 'string' && body.username.length <= 64) {
-      checks.push([`${action}:user:${body.username.toLowerCase()}`, rules.perUsername]);
+      checks.push([`${action}:user:${usernameKey(body.username)}`, rules.perUsername]);
     }
     const waits = await Promise.all(checks.map(([key, rule]) => this.store.hit(key, rule)));
     const waitMs = Math.max(...waits);
