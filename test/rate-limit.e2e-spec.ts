@@ -1,7 +1,9 @@
-import { describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { call } from './support/http.js';
 import { postFrom, type AddressedAnswer } from './support/from-address.js';
 import { PASSWORD, register, uniqueName } from './support/users.js';
+import { freePort } from './support/free-port.js';
+import type { RunningService } from './support/system.js';
 import { useScaledAuth, useSystem } from './support/use-system.js';
 
 const PER_USERNAME = 3;
@@ -133,5 +135,53 @@ describe('two auth-service instances on one PostgreSQL database', () => {
     expect(Number(answers[3]?.headers.get('retry-after'))).toBeGreaterThan(0);
     const rightPassword = await attemptAt(system.auth.url, username, PASSWORD);
     expect(rightPassword.status).toBe(429);
+  });
+});
+
+// Registration with an empty body: the limit is checked first, then the body is refused (400), so
+// each attempt is cheap and only the per-IP bucket counts it.
+describe('the client address behind a proxy (F16)', () => {
+  const system = useSystem({ database: 'postgres', authEnv: { RATE_LIMIT_REGISTER_PER_IP: '2' } });
+  /** A second instance on the same database, behind a proxy on the loopback interface. */
+  let behindProxy: RunningService;
+  beforeAll(async () => {
+    behindProxy = await system.startAuth(await freePort(), { TRUST_PROXY: 'loopback' });
+  }, 60_000);
+
+  const statusesOf = async (
+    url: string,
+    from: string,
+    forwardedFor: readonly string[],
+  ): Promise<(number | string)[]> => {
+    const statuses: (number | string)[] = [];
+    for (const xff of forwardedFor) {
+      const answer = await postFrom(from, `${url}/auth/register`, {}, { 'x-forwarded-for': xff });
+      statuses.push(answer.status === 429 ? String(answer.body.code) : answer.status);
+    }
+    return statuses;
+  };
+
+  it('without TRUST_PROXY, a forged X-Forwarded-For does not change the bucket', async () => {
+    expect(
+      await statusesOf(system.auth.url, '127.0.0.21', [
+        '198.51.100.1',
+        '198.51.100.2',
+        '198.51.100.3',
+      ]),
+    ).toEqual([400, 400, 'RATE_LIMITED']);
+  });
+
+  it('with TRUST_PROXY=loopback, the address the proxy forwarded is the bucket', async () => {
+    expect(
+      await statusesOf(behindProxy.url, '127.0.0.22', [
+        '198.51.100.10',
+        '198.51.100.10',
+        '198.51.100.10',
+        // Another client behind the same proxy has a bucket of its own.
+        '198.51.100.11',
+        // What the client wrote before the proxy's entry does not count.
+        '203.0.113.99, 198.51.100.10',
+      ]),
+    ).toEqual([400, 400, 'RATE_LIMITED', 400, 'RATE_LIMITED']);
   });
 });

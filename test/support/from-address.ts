@@ -14,6 +14,8 @@ export function postFrom(
   localAddress: string,
   url: string,
   json: unknown,
+  /** Extra request headers, e.g. what a proxy in front would add (X-Forwarded-For). */
+  headers: Record<string, string> = {},
 ): Promise<AddressedAnswer> {
   const payload = JSON.stringify(json);
   return new Promise((resolve, reject) => {
@@ -23,6 +25,7 @@ export function postFrom(
         method: 'POST',
         localAddress,
         headers: {
+          ...headers,
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(payload),
         },
