@@ -12,6 +12,7 @@ import type { Request } from 'express';
 import type { IssuedTokens } from '../keys/token-issuer.js';
 import { ChangePasswordDto, LoginDto, RefreshDto, RegisterDto } from './auth.dto.js';
 import { AuthService } from './auth.service.js';
+import { clientInfoOf } from './client-info.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { BearerAuthGuard } from './bearer-auth.guard.js';
 import { RateLimit, RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
@@ -63,12 +64,10 @@ export class AuthController {
       client_id: body.client_id ?? FIRST_PARTY_CLIENT_ID,
       client_secret: body.client_secret,
     });
-    return this.auth.login(
-      body.username,
-      body.password,
-      { userAgent: req.headers['user-agent']?.slice(0, 512), ip: req.ip },
-      { client, requestedScopes: body.scope === undefined ? undefined : parseScope(body.scope) },
-    );
+    return this.auth.login(body.username, body.password, clientInfoOf(req), {
+      client,
+      requestedScopes: body.scope === undefined ? undefined : parseScope(body.scope),
+    });
   }
 
   @Post('refresh')

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { DEFAULT_REVOCATION_TOPIC } from '@tokenfence/contract';
 import type { LockoutPolicy } from '../lockout/lockout-policy.js';
 import { SCOPE_TOKEN } from '../oauth/client-scopes.js';
@@ -68,6 +69,12 @@ export interface AuthConfig {
   /** Topic retention beyond the longest access-token lifetime. */
   readonly topicRetentionMarginSeconds: number;
   readonly bodyLimitBytes: number;
+  /**
+   * Which peers are proxies whose `X-Forwarded-For` names the client (Express `trust proxy`):
+   * none (`false`, the default: the client is the socket's peer), a hop count, or the proxies'
+   * addresses and CIDRs (and Express's `loopback`, `linklocal`, `uniquelocal`). Never everyone.
+   */
+  readonly trustProxy: false | number | readonly string[];
   /** Clients that may call /oauth/revoke and /oauth/introspect, besides the first-party one. */
   readonly clients: readonly OAuthClient[];
   /** Attempts per minute, per client IP and per username. */
@@ -100,6 +107,41 @@ function lockout(env: Env): LockoutPolicy {
     maxMs: maxSeconds * 1000,
     resetMs: int(env, 'LOGIN_LOCKOUT_RESET_SECONDS', 86_400, maxSeconds, 30 * 86_400) * 1000,
   };
+}
+
+const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An address, a CIDR (not /0) or one of Express's named ranges. */
+function isProxyEntry(entry: string): boolean {
+  if (PROXY_RANGES.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || address.includes('%') || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d{1,3}$/.test(prefix) && bits >= 1 && bits <= (family === 4 ? 32 : 128);
+}
+
+/** `TRUST_PROXY`: off (default), a hop count, or the proxies' addresses; never "everyone". */
+function parseTrustProxy(env: Env): AuthConfig['trustProxy'] {
+  const raw = (env.TRUST_PROXY ?? '').trim();
+  if (raw === '' || raw === 'false' || raw === '0') return false;
+  const expected =
+    'a hop count (1 to 10) or a comma-separated list of proxy addresses or CIDRs ' +
+    '(or loopback, linklocal, uniquelocal)';
+  if (raw === 'true') {
+    fail('TRUST_PROXY', `${expected}; "true" would believe any X-Forwarded-For a client sends`);
+  }
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 10) fail('TRUST_PROXY', `${expected} (got "${raw}")`);
+    return hops;
+  }
+  const entries = raw.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    if (!isProxyEntry(entry)) fail('TRUST_PROXY', `${expected} (got "${entry}")`);
+  }
+  return entries;
 }
 
 function parseAdmin(env: Env): AuthConfig['admin'] {
@@ -239,6 +281,7 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
       30 * 86_400,
     ),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 16 * 1024, 1024, 1024 * 1024),
+    trustProxy: parseTrustProxy(env),
     clients: parseClients(env.OAUTH_CLIENTS),
     rateLimits: {
       login: limits(env, 'LOGIN', 60, 10),
