@@ -184,4 +184,22 @@ describe('the client address behind a proxy (F16)', () => {
       ]),
     ).toEqual([400, 400, 'RATE_LIMITED', 400, 'RATE_LIMITED']);
   });
+
+  it('with TRUST_PROXY, IPv6 clients share a bucket per /64, IPv4-mapped ones their IPv4 one', async () => {
+    expect(
+      await statusesOf(behindProxy.url, '127.0.0.23', [
+        '2001:db8:a:b::1',
+        '2001:db8:a:b::2',
+        '2001:db8:a:b:1:2:3:4',
+        '2001:db8:a:c::1',
+      ]),
+    ).toEqual([400, 400, 'RATE_LIMITED', 400]);
+    expect(
+      await statusesOf(behindProxy.url, '127.0.0.23', [
+        '::ffff:198.51.100.30',
+        '198.51.100.30',
+        '::ffff:c633:641e',
+      ]),
+    ).toEqual([400, 400, 'RATE_LIMITED']);
+  });
 });
