@@ -10,11 +10,15 @@ import type { Request } from 'express';
 import { AUTH_CONFIG, type AuthConfig, type RateLimitedAction } from '../config/auth-config.js';
 import { AuthError } from '../errors/auth-error.js';
 import { usernameKey } from '../users/username.js';
+import { addressBucket } from './client-address.js';
 import { RATE_LIMIT_STORE, type RateLimitRule, type RateLimitStore } from './rate-limit-store.js';
 
 const RATE_LIMIT_KEY = 'tokenfence:rateLimit';
 
-/** Limits a route per client IP and, when the body names one, per username. */
+/**
+ * Limits a route per client address ({@link addressBucket}: IPv6 per /64) and, when the body
+ * names one, per username.
+ */
 export const RateLimit = (action: RateLimitedAction): MethodDecorator =>
   SetMetadata(RATE_LIMIT_KEY, action);
 
@@ -36,7 +40,7 @@ export class RateLimitGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<Request>();
     const body = request.body as { username?: unknown } | undefined;
     const checks: [string, RateLimitRule][] = [
-      [`${action}:ip:${request.ip ?? 'unknown'}`, rules.perIp],
+      [`${action}:ip:${addressBucket(request.ip)}`, rules.perIp],
     ];
     if (typeof body?.username === 'string' && body.username.length <= 64) {
       checks.push([`${action}:user:${usernameKey(body.username)}`, rules.perUsername]);
