@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { call } from './support/http.js';
-import { postFrom, type AddressedAnswer } from './support/from-address.js';
+import { basicAuth, OAUTH_CLIENTS_ENV, SERVICE_CLIENT } from './support/clients.js';
+import { postFormFrom, postFrom, type AddressedAnswer } from './support/from-address.js';
 import { PASSWORD, register, uniqueName } from './support/users.js';
 import { freePort } from './support/free-port.js';
 import type { RunningService } from './support/system.js';
@@ -201,5 +202,52 @@ describe('the client address behind a proxy (F16)', () => {
         '::ffff:c633:641e',
       ]),
     ).toEqual([400, 400, 'RATE_LIMITED']);
+  });
+});
+
+describe('rate limits on the OAuth endpoints (F17)', () => {
+  const LIMIT = 3;
+  const system = useSystem({
+    database: 'embedded',
+    authEnv: {
+      OAUTH_CLIENTS: OAUTH_CLIENTS_ENV,
+      RATE_LIMIT_REVOKE_PER_IP: String(LIMIT),
+      RATE_LIMIT_INTROSPECT_PER_IP: String(LIMIT),
+    },
+  });
+  const service = basicAuth(SERVICE_CLIENT.id, SERVICE_CLIENT.secret);
+  const wrongSecret = basicAuth(SERVICE_CLIENT.id, 'a guessed secret');
+
+  const revokeFrom = (ip: string) =>
+    postFormFrom(ip, `${system.auth.url}/oauth/revoke`, {
+      token: 'not-a-token',
+      client_id: 'tokenfence-first-party',
+    });
+  const introspectFrom = (ip: string, headers: Record<string, string> = service) =>
+    postFormFrom(ip, `${system.auth.url}/oauth/introspect`, { token: 'not-a-token' }, headers);
+
+  it('/oauth/revoke answers 429 RATE_LIMITED with Retry-After past RATE_LIMIT_REVOKE_PER_IP', async () => {
+    const answers: AddressedAnswer[] = [];
+    for (let i = 0; i <= LIMIT; i++) answers.push(await revokeFrom('127.0.0.31'));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429]);
+    expectCutOff(answers[LIMIT]);
+    expect((await revokeFrom('127.0.0.32')).status).toBe(200);
+  });
+
+  it('/oauth/introspect answers 429 RATE_LIMITED with Retry-After past RATE_LIMIT_INTROSPECT_PER_IP', async () => {
+    const answers: AddressedAnswer[] = [];
+    for (let i = 0; i <= LIMIT; i++) answers.push(await introspectFrom('127.0.0.33'));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429]);
+    expectCutOff(answers[LIMIT]);
+    expect((await introspectFrom('127.0.0.34')).status).toBe(200);
+  });
+
+  it('guessing a client secret on /oauth/introspect is cut off too', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < LIMIT; i++)
+      statuses.push((await introspectFrom('127.0.0.35', wrongSecret)).status);
+    const rightSecret = await introspectFrom('127.0.0.35');
+    expect(statuses).toEqual([401, 401, 401]);
+    expectCutOff(rightSecret);
   });
 });
