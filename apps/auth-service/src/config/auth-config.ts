@@ -9,11 +9,13 @@ export const FIRST_PARTY_CLIENT_ID = 'tokenfence-first-party';
 export type SigningAlgorithm = 'ES256' | 'EdDSA' | 'RS256';
 
 /** Routes with attempt limits. */
-export type RateLimitedAction = 'login' | 'register' | 'refresh' | 'password';
+export type RateLimitedAction =
+  'login' | 'register' | 'refresh' | 'password' | 'revoke' | 'introspect';
 
 export interface ActionLimits {
   readonly perIp: { readonly limit: number; readonly windowMs: number };
-  readonly perUsername: { readonly limit: number; readonly windowMs: number };
+  /** Undefined for routes limited per client address only. */
+  readonly perUsername?: { readonly limit: number; readonly windowMs: number };
 }
 
 /** An OAuth client: public (no secret) or confidential (SHA-256 of its secret, base64url). */
@@ -93,6 +95,16 @@ function limits(env: Env, action: string, perIp: number, perUsername: number): A
     perUsername: {
       limit: int(env, `RATE_LIMIT_${action}_PER_USERNAME`, perUsername, 1, 1_000_000),
       windowMs,
+    },
+  };
+}
+
+/** `RATE_LIMIT_<ACTION>_PER_IP`, attempts per minute, for routes limited per address only. */
+function ipLimit(env: Env, action: string, perIp: number): ActionLimits {
+  return {
+    perIp: {
+      limit: int(env, `RATE_LIMIT_${action}_PER_IP`, perIp, 1, 1_000_000),
+      windowMs: 60_000,
     },
   };
 }
@@ -288,6 +300,8 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
       register: limits(env, 'REGISTER', 20, 5),
       refresh: limits(env, 'REFRESH', 120, 60),
       password: limits(env, 'PASSWORD', 20, 5),
+      revoke: ipLimit(env, 'REVOKE', 120),
+      introspect: ipLimit(env, 'INTROSPECT', 1200),
     },
     loginLockout: lockout(env),
     admin: parseAdmin(env),

@@ -1,8 +1,10 @@
-import { Body, Controller, Get, Header, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiBasicAuth, ApiConsumes, ApiOkResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Inject } from '@nestjs/common';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
+import { ApiErrors } from '../http/api-errors.decorator.js';
+import { RateLimit, RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
 import { ClientAuthenticator } from './client-authenticator.js';
 import { oauthError } from './oauth-error.js';
 import { OAuthTokenRequestDto } from './oauth.dto.js';
@@ -19,6 +21,9 @@ export class OAuthController {
 
   /** RFC 7009: 200 whether or not the token was known or already revoked. */
   @Post('oauth/revoke')
+  @UseGuards(RateLimitGuard)
+  @RateLimit('revoke')
+  @ApiErrors('RATE_LIMITED')
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiBasicAuth('client')
   @ApiOkResponse({ description: 'Revoked, unknown or already revoked: always 200 (RFC 7009)' })
@@ -32,6 +37,9 @@ export class OAuthController {
 
   /** RFC 7662, for confidential clients only. */
   @Post('oauth/introspect')
+  @UseGuards(RateLimitGuard)
+  @RateLimit('introspect')
+  @ApiErrors('RATE_LIMITED')
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiBasicAuth('client')
   @ApiOkResponse({ description: '`{active: true, ...claims}` or `{active: false}` (RFC 7662)' })

@@ -42,7 +42,7 @@ export class RateLimitGuard implements CanActivate {
     const checks: [string, RateLimitRule][] = [
       [`${action}:ip:${addressBucket(request.ip)}`, rules.perIp],
     ];
-    if (typeof body?.username === 'string' && body.username.length <= 64) {
+    if (rules.perUsername && typeof body?.username === 'string' && body.username.length <= 64) {
       checks.push([`${action}:user:${usernameKey(body.username)}`, rules.perUsername]);
     }
     const waits = await Promise.all(checks.map(([key, rule]) => this.store.hit(key, rule)));
