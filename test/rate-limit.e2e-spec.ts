@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { call } from './support/http.js';
 import { basicAuth, OAUTH_CLIENTS_ENV, SERVICE_CLIENT } from './support/clients.js';
 import { postFormFrom, postFrom, type AddressedAnswer } from './support/from-address.js';
-import { PASSWORD, register, uniqueName } from './support/users.js';
+import { loggedIn, login, PASSWORD, register, uniqueName } from './support/users.js';
 import { freePort } from './support/free-port.js';
 import type { RunningService } from './support/system.js';
 import { useScaledAuth, useSystem } from './support/use-system.js';
@@ -249,5 +249,67 @@ describe('rate limits on the OAuth endpoints (F17)', () => {
     const rightSecret = await introspectFrom('127.0.0.35');
     expect(statuses).toEqual([401, 401, 401]);
     expectCutOff(rightSecret);
+  });
+});
+
+describe('per-user limits on refresh and password change', () => {
+  const PER_USER = 2;
+  const system = useSystem({
+    database: 'embedded',
+    authEnv: {
+      RATE_LIMIT_REFRESH_PER_USERNAME: String(PER_USER),
+      RATE_LIMIT_PASSWORD_PER_USERNAME: String(PER_USER),
+    },
+  });
+
+  const refreshFrom = (ip: string, refreshToken: string) =>
+    postFrom(ip, `${system.auth.url}/auth/refresh`, { refresh_token: refreshToken });
+  const changePasswordFrom = (ip: string, accessToken: string, current: string) =>
+    postFrom(
+      ip,
+      `${system.auth.url}/auth/password`,
+      { current_password: current, new_password: 'a new password for the test' },
+      { authorization: `Bearer ${accessToken}` },
+    );
+
+  it('refreshes past RATE_LIMIT_REFRESH_PER_USERNAME are 429 RATE_LIMITED, whichever session and IP', async () => {
+    const username = uniqueName('refresher');
+    await register(system.auth.url, username);
+    const [one, two] = [
+      await login(system.auth.url, username),
+      await login(system.auth.url, username),
+    ];
+    const first = await refreshFrom('127.0.0.41', one.refresh_token);
+    const second = await refreshFrom('127.0.0.41', String(first.body.refresh_token));
+    expect([first.status, second.status]).toEqual([200, 200]);
+    // The user's other session, from another address: the limit is the user's.
+    expectCutOff(await refreshFrom('127.0.0.42', two.refresh_token));
+
+    // A token nobody has gets its usual answer from the same address; another user is untouched.
+    const unknown = await refreshFrom('127.0.0.41', 'rt_nobody-has-this-token');
+    expect({ status: unknown.status, code: unknown.body.code }).toEqual({
+      status: 401,
+      code: 'INVALID_REFRESH_TOKEN',
+    });
+    const bystander = await loggedIn(system.auth.url, 'bystander');
+    expect((await refreshFrom('127.0.0.41', bystander.refresh_token)).status).toBe(200);
+  });
+
+  it('password changes past RATE_LIMIT_PASSWORD_PER_USERNAME are 429 RATE_LIMITED, the right password too', async () => {
+    const caller = await loggedIn(system.auth.url, 'changer');
+    const guesses = [];
+    for (let i = 0; i < PER_USER; i++) {
+      guesses.push(await changePasswordFrom('127.0.0.43', caller.access_token, `guess ${i}`));
+    }
+    expect(guesses.map((a) => [a.status, a.body.code])).toEqual(
+      Array(PER_USER).fill([401, 'INVALID_CREDENTIALS']),
+    );
+    // From another address, and with the right current password: still the caller's limit.
+    expectCutOff(await changePasswordFrom('127.0.0.44', caller.access_token, 'guess again'));
+    expectCutOff(await changePasswordFrom('127.0.0.44', caller.access_token, PASSWORD));
+
+    const bystander = await loggedIn(system.auth.url, 'bystander');
+    const answer = await changePasswordFrom('127.0.0.43', bystander.access_token, 'a guess');
+    expect([answer.status, answer.body.code]).toEqual([401, 'INVALID_CREDENTIALS']);
   });
 });
