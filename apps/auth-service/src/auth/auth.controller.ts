@@ -22,7 +22,6 @@ import { parseScope } from '../oauth/client-scopes.js';
 
 @ApiTags('auth')
 @Controller('auth')
-@UseGuards(RateLimitGuard)
 export class AuthController {
   constructor(
     private readonly auth: AuthService,
@@ -31,6 +30,7 @@ export class AuthController {
   ) {}
 
   @Post('register')
+  @UseGuards(RateLimitGuard)
   @RateLimit('register')
   @ApiCreatedResponse({ description: '`{id}` of the new user' })
   @ApiErrors(
@@ -46,6 +46,7 @@ export class AuthController {
 
   @Post('login')
   @HttpCode(200)
+  @UseGuards(RateLimitGuard)
   @RateLimit('login')
   @ApiOkResponse({ description: '`{access_token, refresh_token, token_type, expires_in}`' })
   @ApiErrors(
@@ -72,6 +73,7 @@ export class AuthController {
 
   @Post('refresh')
   @HttpCode(200)
+  @UseGuards(RateLimitGuard)
   @RateLimit('refresh')
   @ApiOkResponse({ description: 'A new pair (the same successor within the grace window)' })
   @ApiErrors(
@@ -91,7 +93,8 @@ export class AuthController {
   @ApiBearerAuth()
   @ApiNoContentResponse({ description: 'Changed; every other session is revoked' })
   @ApiErrors('VALIDATION_FAILED', 'INVALID_CREDENTIALS', 'RATE_LIMITED', ...TOKEN_ERRORS)
-  @UseGuards(BearerAuthGuard)
+  // The caller first: the per-user limit counts them.
+  @UseGuards(BearerAuthGuard, RateLimitGuard)
   changePassword(
     @CurrentPrincipal() principal: Principal,
     @Body() body: ChangePasswordDto,
