@@ -20,6 +20,7 @@ import { RevocationGuard } from './revocation.guard.js';
 import { RevocationMetrics } from './revocation-metrics.js';
 import { RevocationReadiness } from './revocation-readiness.js';
 import { RevocationSocketAuth } from './revocation-socket-auth.js';
+import { SocketCredentials } from './socket-credentials.js';
 
 const RESOLVED_OPTIONS = Symbol('RESOLVED_GUARD_OPTIONS');
 const JWKS = Symbol('GUARD_JWKS');
@@ -143,6 +144,7 @@ const providers: Provider[] = [
       ),
   },
   RevocationFeedLifecycle,
+  SocketCredentials,
   RevocationGuard,
   RevocationReadiness,
   RevocationSocketAuth,
@@ -161,6 +163,7 @@ const providers: Provider[] = [
     TokenVerifier,
     AccessTokenAuthenticator,
     RevocationGuard,
+    SocketCredentials,
     RevocationReadiness,
     RevocationSocketAuth,
     RevocationMetrics,
