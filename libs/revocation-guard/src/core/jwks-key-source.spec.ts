@@ -75,7 +75,13 @@ describe('JwksKeySource', () => {
     const clock = new ManualClock(T0);
     const { state, fetchImpl } = endpoint();
     state.keys = [k1];
-    const keys = new JwksKeySource({ url: URL_, clock, fetch: fetchImpl, cacheMaxAgeMs: 60_000 });
+    const keys = new JwksKeySource({
+      url: URL_,
+      clock,
+      fetch: fetchImpl,
+      cacheMaxAgeMs: 60_000,
+      random: () => 0, // no jitter: the retry is due after exactly the cooldown
+    });
     await lookup(keys, 'k1');
     state.down = true;
     clock.advance(60_000);
@@ -88,6 +94,34 @@ describe('JwksKeySource', () => {
     clock.advance(5_000);
     await lookup(keys, 'k1');
     expect([state.requests, keys.lastFetchedAtMs()]).toEqual([3, T0 + 66_000]);
+  });
+
+  it('backs off failed fetches, forced reloads included, with jitter, up to a tenth of the max age', async () => {
+    const retries = async (random: number) => {
+      const clock = new ManualClock(T0);
+      const { state, fetchImpl } = endpoint();
+      state.keys = [k1];
+      const options = { url: URL_, clock, fetch: fetchImpl, random: () => random };
+      const keys = new JwksKeySource({ ...options, cooldownMs: 5_000, cacheMaxAgeMs: 300_000 });
+      await keys.reload();
+      state.down = true;
+      const attempts: number[] = [];
+      for (let second = 1; second <= 240; second++) {
+        clock.advance(1_000);
+        const before = state.requests;
+        await Promise.all([
+          keys.reload(),
+          lookup(keys, 'k1'),
+          expect(lookup(keys, 'unknown')).rejects.toBeDefined(),
+        ]);
+        if (state.requests > before) attempts.push(second);
+      }
+      return attempts;
+    };
+    // Cap 30 s: a tenth of the max age. Without jitter: 5, 10, 20, 30, 30, ... s apart.
+    expect(await retries(0)).toEqual([1, 6, 16, 36, 66, 96, 126, 156, 186, 216]);
+    // With the most jitter, each delay is half as long again: 7.5, 15, 30, 45, 45, ... s.
+    expect(await retries(0.999_999)).toEqual([1, 9, 24, 54, 99, 144, 189, 234]);
   });
 
   it('is a KeySourceFailure while no key set was ever fetched', async () => {
