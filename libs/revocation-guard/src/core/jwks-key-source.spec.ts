@@ -124,6 +124,42 @@ describe('JwksKeySource', () => {
     expect(await retries(0.999_999)).toEqual([1, 9, 24, 54, 99, 144, 189, 234]);
   });
 
+  it('serves a known kid from the last good keys without waiting for the refetch', async () => {
+    const clock = new ManualClock(T0);
+    let release = (): void => {};
+    let requests = 0;
+    const hangsAfterTheFirst: typeof fetch = () => {
+      requests++;
+      const answer = Response.json({ keys: [k1, k2] });
+      if (requests === 1) return Promise.resolve(answer);
+      // A blackholed auth service: answers only when released.
+      return new Promise((resolve) => (release = () => resolve(answer)));
+    };
+    const keys = new JwksKeySource({
+      url: URL_,
+      clock,
+      fetch: hangsAfterTheFirst,
+      cacheMaxAgeMs: 60_000,
+    });
+    await keys.reload();
+    clock.advance(60_000);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<string>((resolve) => {
+      timer = setTimeout(() => resolve('waited for the refetch'), 2_000);
+    });
+    const served = (async () => {
+      await lookup(keys, 'k1');
+      return 'served';
+    })();
+    expect(await Promise.race([served, deadline])).toBe('served');
+    clearTimeout(timer);
+    expect(requests).toBe(2); // the refetch did start
+    const unknown = lookup(keys, 'k2'); // an unknown kid does wait for it
+    release();
+    await expect(unknown).resolves.toBeDefined();
+    expect(keys.lastFetchedAtMs()).toBe(T0 + 60_000);
+  });
+
   it('is a KeySourceFailure while no key set was ever fetched', async () => {
     const clock = new ManualClock(T0);
     const { state, fetchImpl } = endpoint();
