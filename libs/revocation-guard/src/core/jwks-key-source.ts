@@ -43,9 +43,10 @@ export interface KeySetChange {
 export type KeySetListener = (change: KeySetChange) => void;
 
 /**
- * The auth service's JWKS, fetched over HTTP and kept in memory. Unlike jose's remote set it keeps
- * serving the last good key set when a refresh fails (stale-while-error), tells when it last
- * fetched successfully, can be told to reload at once, and reports which kids came and went.
+ * The auth service's JWKS, fetched over HTTP and kept in memory. Unlike jose's remote set it
+ * serves a known kid at once while a refresh runs in the background, keeps serving the last good
+ * key set when a refresh fails (stale-while-error), tells when it last fetched successfully, can
+ * be told to reload at once, and reports which kids came and went.
  *
  * Fetch scheduling is in one place (`due`): at most one fetch in flight, lookups at most once per
  * cooldown, forced reloads at most once a second, and after failures an exponential backoff with
@@ -86,9 +87,17 @@ export class JwksKeySource {
   /** A jose key resolver over this source, for `jwtVerify` and the verifiers. */
   readonly getKey: JWTVerifyGetKey = async (header, token) => {
     const now = this.clock.nowMs();
-    const tooOld = this.fetchedAtMs === undefined || now - this.fetchedAtMs >= this.cacheMaxAgeMs;
-    const unknown = header.kid !== undefined && !this.kids.has(header.kid);
-    if (tooOld || unknown) await (this.due(now, false) ? this.fetchOnce() : this.inFlight);
+    const known =
+      this.keySet !== undefined && (header.kid === undefined || this.kids.has(header.kid));
+    if (!known) {
+      // Only a fetch can tell: start one, or join the one in flight.
+      await (this.due(now, false) ? this.fetchOnce() : this.inFlight);
+    } else if (this.isTooOld(now) && this.due(now, false)) {
+      // Served from the last good keys at once; the refresh runs in the background.
+      this.fetchOnce().catch((err: unknown) => {
+        this.options.logger?.error(`refreshing the JWKS failed: ${errorMessage(err)}`);
+      });
+    }
     if (!this.keySet) {
       throw new KeySourceFailure('the JWKS has never been fetched', { cause: this.lastFailure });
     }
@@ -122,6 +131,10 @@ export class JwksKeySource {
   onChange(listener: KeySetListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  private isTooOld(now: number): boolean {
+    return this.fetchedAtMs === undefined || now - this.fetchedAtMs >= this.cacheMaxAgeMs;
   }
 
   /** Whether a fetch may start now: the one place that decides when to refetch. */
