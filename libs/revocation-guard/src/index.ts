@@ -55,6 +55,7 @@ export {
   JwksKeySource,
   type JwksKeySourceOptions,
   type KeySetChange,
+  type KeySetHealth,
   type KeySetListener,
 } from './core/jwks-key-source.js';
 export type { FreshnessRequirement, StalePolicy } from './core/stale-policy.js';

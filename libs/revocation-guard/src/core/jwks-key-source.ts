@@ -42,6 +42,18 @@ export interface KeySetChange {
 
 export type KeySetListener = (change: KeySetChange) => void;
 
+/** How current the key set is, for health reports. */
+export interface KeySetHealth {
+  /** Since the last successful fetch started, in ms; null before the first. */
+  readonly ageMs: number | null;
+  /** Never fetched, or older than the max age: a refresh is due or failing. */
+  readonly stale: boolean;
+  /** Failed fetches in a row. */
+  readonly failures: number;
+  /** Why the last fetch failed, while fetches fail; null once one succeeds. */
+  readonly lastError: string | null;
+}
+
 /**
  * The auth service's JWKS, fetched over HTTP and kept in memory. Unlike jose's remote set it
  * serves a known kid at once while a refresh runs in the background, keeps serving the last good
@@ -125,6 +137,16 @@ export class JwksKeySource {
     if (!this.due(now, true)) return;
     this.forcedAtMs = now;
     return this.fetchOnce();
+  }
+
+  health(): KeySetHealth {
+    const now = this.clock.nowMs();
+    return {
+      ageMs: this.fetchedAtMs === undefined ? null : now - this.fetchedAtMs,
+      stale: this.isTooOld(now),
+      failures: this.failures,
+      lastError: this.lastFailure === undefined ? null : errorMessage(this.lastFailure),
+    };
   }
 
   /** Calls `listener` with the kids that appear and leave on every fetch; returns an unsubscribe. */

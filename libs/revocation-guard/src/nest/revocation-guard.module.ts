@@ -9,8 +9,11 @@ import { RevocationFeed } from '../core/revocation-feed.js';
 import { TokenVerifier } from '../core/token-verifier.js';
 import { KafkaEventSource } from '../kafka/kafka-event-source.js';
 import { resolveGuardOptions } from './resolve-options.js';
-import { REVOCATION_GUARD_OPTIONS } from './revocation-guard.module-definition.js';
-import { RevocationGuardConfigurableModule } from './revocation-guard.module-definition.js';
+import {
+  GUARD_JWKS as JWKS,
+  REVOCATION_GUARD_OPTIONS,
+  RevocationGuardConfigurableModule,
+} from './revocation-guard.module-definition.js';
 import type {
   ResolvedGuardOptions,
   RevocationGuardModuleOptions,
@@ -23,7 +26,6 @@ import { RevocationSocketAuth } from './revocation-socket-auth.js';
 import { SocketCredentials } from './socket-credentials.js';
 
 const RESOLVED_OPTIONS = Symbol('RESOLVED_GUARD_OPTIONS');
-const JWKS = Symbol('GUARD_JWKS');
 const KEY_CHANGES = Symbol('GUARD_KEY_CHANGES');
 
 const providers: Provider[] = [
