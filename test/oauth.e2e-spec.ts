@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import * as oauth from 'oauth4webapi';
 import {
   basicAuth,
+  CONF_CLIENT,
   form,
   FORM,
   OAUTH_CLIENTS_ENV,
@@ -29,6 +30,8 @@ describe.each(['embedded', 'postgres'] as const)('OAuth standards (%s database)'
       OAUTH_CLIENTS: OAUTH_CLIENTS_ENV,
       ADMIN_USERNAME: ADMIN.username,
       ADMIN_PASSWORD: ADMIN.password,
+      // A spent refresh token is reuse at once: a refused refresh that spent one would show.
+      REFRESH_GRACE_SECONDS: '0',
     },
   });
   const service = basicAuth(SERVICE_CLIENT.id, SERVICE_CLIENT.secret);
@@ -190,6 +193,82 @@ describe.each(['embedded', 'postgres'] as const)('OAuth standards (%s database)'
     const foreign = await revoke({ token: third.access_token }, service);
     expect(foreign.status).toBe(200);
     await expectAccepted(system.orders, third.access_token);
+  });
+
+  it('F5: a confidential client authenticates to refresh; a refused attempt spends nothing', async () => {
+    const username = uniqueName('conf');
+    await register(system.auth.url, username);
+    const conf = basicAuth(CONF_CLIENT.id, CONF_CLIENT.secret);
+    const signedIn = await call<TokenPair>(`${system.auth.url}/auth/login`, {
+      json: {
+        username,
+        password: PASSWORD,
+        client_id: CONF_CLIENT.id,
+        client_secret: CONF_CLIENT.secret,
+      },
+    });
+    expect(signedIn.status).toBe(200);
+    const refresh = (fields: Record<string, string>, headers: Record<string, string> = {}) =>
+      call<TokenPair & { code?: string }>(`${system.auth.url}/auth/refresh`, {
+        headers,
+        json: fields,
+      });
+    const outcome = (answer: { status: number; body: { code?: string } }) => ({
+      status: answer.status,
+      code: answer.body.code,
+    });
+    const token = signedIn.body.refresh_token;
+
+    // Without its secret, or with a wrong one (post or Basic), the client is not authenticated.
+    const refused = { status: 401, code: 'INVALID_CLIENT' };
+    expect(outcome(await refresh({ refresh_token: token }))).toEqual(refused);
+    expect(
+      outcome(
+        await refresh({ refresh_token: token, client_id: CONF_CLIENT.id, client_secret: 'wrong' }),
+      ),
+    ).toEqual(refused);
+    expect(
+      outcome(await refresh({ refresh_token: token }, basicAuth(CONF_CLIENT.id, 'wrong'))),
+    ).toEqual(refused);
+    expect(outcome(await refresh({ refresh_token: token, client_id: CONF_CLIENT.id }))).toEqual(
+      refused,
+    );
+    // Another client, authenticated: the refresh token was not issued to it (RFC 6749 5.2).
+    const notItsGrant = { status: 400, code: 'INVALID_GRANT' };
+    expect(outcome(await refresh({ refresh_token: token }, service))).toEqual(notItsGrant);
+    expect(outcome(await refresh({ refresh_token: token, client_id: SHOP_CLIENT.id }))).toEqual(
+      notItsGrant,
+    );
+
+    // None of that spent the token (no grace: a spent one would be reuse): Basic works.
+    const rotated = await refresh({ refresh_token: token }, conf);
+    expect(outcome(rotated)).toEqual({ status: 200, code: undefined });
+    expect(claimsOf(rotated.body.access_token).client_id).toBe(CONF_CLIENT.id);
+    // The spent token again without the secret: refused before reuse detection, the session lives.
+    expect(outcome(await refresh({ refresh_token: token }))).toEqual(refused);
+    const viaPost = await refresh({
+      refresh_token: rotated.body.refresh_token,
+      client_id: CONF_CLIENT.id,
+      client_secret: CONF_CLIENT.secret,
+    });
+    expect(outcome(viaPost)).toEqual({ status: 200, code: undefined });
+    // Replayed by its own client, it is reuse as before: the session is revoked.
+    expect(outcome(await refresh({ refresh_token: token }, conf))).toEqual({
+      status: 401,
+      code: 'REFRESH_TOKEN_REUSED',
+    });
+
+    // A public client refreshes with the token alone, or naming itself.
+    const shop = await call<TokenPair>(`${system.auth.url}/auth/login`, {
+      json: { username, password: PASSWORD, client_id: SHOP_CLIENT.id },
+    });
+    const shopRotated = await refresh({ refresh_token: shop.body.refresh_token });
+    expect(outcome(shopRotated)).toEqual({ status: 200, code: undefined });
+    const shopAgain = await refresh({
+      refresh_token: shopRotated.body.refresh_token,
+      client_id: SHOP_CLIENT.id,
+    });
+    expect(outcome(shopAgain)).toEqual({ status: 200, code: undefined });
   });
 
   it('a client is issued only its allowed scopes, at login, at refresh and after an admin scope change', async () => {
