@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type HttpException } from '@nestjs/common';
 import {
   AUTH_CONFIG,
   FIRST_PARTY_CLIENT_ID,
@@ -13,6 +13,12 @@ export interface AuthenticatedClient {
   readonly clientId: string;
   readonly confidential: boolean;
   readonly allowedScopes: AllowedScopes;
+}
+
+/** The request fields of `client_secret_post` (and of a public client naming itself). */
+export interface ClientCredentialFields {
+  readonly client_id?: string;
+  readonly client_secret?: string;
 }
 
 const sha256 = (value: string): Buffer => createHash('sha256').update(value).digest();
@@ -50,9 +56,49 @@ export class ClientAuthenticator {
     return this.clients.get(clientId);
   }
 
+  /**
+   * The client a request presented credentials for (a Basic header, `client_secret_post`, or a
+   * public client's `client_id`), or `undefined` when it presented none at all. Bad credentials
+   * are 401 invalid_client whatever the grant.
+   */
+  authenticateIfPresented(
+    authorization: string | undefined,
+    body: ClientCredentialFields,
+  ): AuthenticatedClient | undefined {
+    if (
+      authorization === undefined &&
+      body.client_id === undefined &&
+      body.client_secret === undefined
+    ) {
+      return undefined;
+    }
+    return this.authenticate(authorization, body);
+  }
+
+  /**
+   * RFC 6749 section 6: may `presented` (see {@link authenticateIfPresented}) use a grant, such
+   * as a refresh token, issued to `grantClientId`? A confidential client must authenticate
+   * (401 invalid_client); an authenticated client other than the grant's is refused with 400
+   * invalid_grant (section 5.2). Returns the refusal, or `undefined` when the client may go on.
+   * Checked before the grant is spent, so a refused attempt spends nothing.
+   */
+  refusalForGrant(
+    presented: AuthenticatedClient | undefined,
+    grantClientId: string,
+  ): HttpException | undefined {
+    if (presented === undefined) {
+      return this.clients.get(grantClientId)?.secretSha256 === undefined
+        ? undefined
+        : oauthError(401, 'invalid_client', 'Client authentication is required.');
+    }
+    return presented.clientId === grantClientId
+      ? undefined
+      : oauthError(400, 'invalid_grant', 'The grant was issued to another client.');
+  }
+
   authenticate(
     authorization: string | undefined,
-    body: { client_id?: string; client_secret?: string },
+    body: ClientCredentialFields,
   ): AuthenticatedClient {
     let clientId = body.client_id;
     let secret = body.client_secret;
