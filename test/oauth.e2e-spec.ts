@@ -100,8 +100,26 @@ describe.each(['embedded', 'postgres'] as const)('OAuth standards (%s database)'
       sub: id,
       client_id: FIRST_PARTY,
     });
-    const refresh = await introspect(tokens.refresh_token);
-    expect(refresh.body).toMatchObject({ active: true, token_type: 'refresh_token', sub: id });
+    // A refresh token only to the client it was issued to, never to a resource server (F12).
+    expect((await introspect(tokens.refresh_token)).body).toEqual({ active: false });
+    const conf = basicAuth(CONF_CLIENT.id, CONF_CLIENT.secret);
+    const own = await call<TokenPair>(`${system.auth.url}/auth/login`, {
+      json: {
+        username,
+        password: PASSWORD,
+        client_id: CONF_CLIENT.id,
+        client_secret: CONF_CLIENT.secret,
+      },
+    });
+    expect((await introspect(own.body.refresh_token, conf)).body).toMatchObject({
+      active: true,
+      token_type: 'refresh_token',
+      sub: id,
+      client_id: CONF_CLIENT.id,
+    });
+    // An access token: to its client, and to a resource server for its audience only.
+    expect((await introspect(own.body.access_token, conf)).body).toMatchObject({ active: true });
+    expect((await introspect(tokens.access_token, conf)).body).toEqual({ active: false });
     const viaPost = await call(`${system.auth.url}/oauth/introspect`, {
       method: 'POST',
       headers: FORM,
@@ -133,12 +151,14 @@ describe.each(['embedded', 'postgres'] as const)('OAuth standards (%s database)'
     const anonymous = await introspect(tokens.access_token, {});
     expect(anonymous.status).toBe(401);
 
-    await call(`${system.auth.url}/auth/logout`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${tokens.access_token}` },
-    });
+    for (const session of [tokens, own.body]) {
+      await call(`${system.auth.url}/auth/logout`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${session.access_token}` },
+      });
+    }
     expect((await introspect(tokens.access_token)).body).toEqual({ active: false });
-    expect((await introspect(tokens.refresh_token)).body).toEqual({ active: false });
+    expect((await introspect(own.body.refresh_token, conf)).body).toEqual({ active: false });
   });
 
   it('RFC 7009 revocation: an access token alone, or a refresh token with its whole session', async () => {
@@ -338,15 +358,21 @@ describe.each(['embedded', 'postgres'] as const)('OAuth standards (%s database)'
     const shopSession = await loginFor({ client_id: SHOP_CLIENT.id });
     const byOther = await revoke({ token: shopSession.body.refresh_token, client_id: FIRST_PARTY });
     expect(byOther.status).toBe(200);
-    expect((await introspect(shopSession.body.refresh_token)).body).toMatchObject({
-      active: true,
-      client_id: SHOP_CLIENT.id,
+    const stillLive = await call<TokenPair>(`${system.auth.url}/auth/refresh`, {
+      json: { refresh_token: shopSession.body.refresh_token },
     });
+    expect(stillLive.status).toBe(200);
     const byShop = await revoke({
-      token: shopSession.body.refresh_token,
+      token: stillLive.body.refresh_token,
       client_id: SHOP_CLIENT.id,
     });
     expect(byShop.status).toBe(200);
-    expect((await introspect(shopSession.body.refresh_token)).body).toEqual({ active: false });
+    const afterRevoke = await call(`${system.auth.url}/auth/refresh`, {
+      json: { refresh_token: stillLive.body.refresh_token },
+    });
+    expect({ status: afterRevoke.status, code: afterRevoke.body.code }).toEqual({
+      status: 401,
+      code: 'INVALID_REFRESH_TOKEN',
+    });
   });
 });

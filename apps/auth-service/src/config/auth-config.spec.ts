@@ -38,9 +38,19 @@ describe('loadAuthConfig', () => {
       ]),
     }).clients;
     expect(clients).toEqual([
-      { clientId: 'shop', secretSha256: undefined, allowedScopes: ['profile', 'orders:read'] },
-      { clientId: 'bare', secretSha256: undefined, allowedScopes: [] },
-      { clientId: 'tokenfence-first-party', secretSha256: undefined, allowedScopes: undefined },
+      {
+        clientId: 'shop',
+        secretSha256: undefined,
+        allowedScopes: ['profile', 'orders:read'],
+        introspectAudiences: [],
+      },
+      { clientId: 'bare', secretSha256: undefined, allowedScopes: [], introspectAudiences: [] },
+      {
+        clientId: 'tokenfence-first-party',
+        secretSha256: undefined,
+        allowedScopes: undefined,
+        introspectAudiences: [],
+      },
     ]);
   });
 

@@ -10,8 +10,9 @@ const clients = new ClientAuthenticator({
     {
       clientId: 'svc',
       secretSha256: createHash('sha256').update(SECRET).digest('base64url'),
+      introspectAudiences: [],
     },
-    { clientId: 'app', secretSha256: undefined },
+    { clientId: 'app', secretSha256: undefined, introspectAudiences: [] },
   ],
 } as unknown as AuthConfig);
 const basic = (pair: string): string => `Basic ${Buffer.from(pair).toString('base64')}`;
@@ -31,6 +32,7 @@ describe('ClientAuthenticator', () => {
     expect(answer(basic(`svc:${encodeURIComponent(SECRET)}`))).toEqual({
       clientId: 'svc',
       confidential: true,
+      introspectAudiences: [],
     });
   });
 

@@ -13,6 +13,8 @@ export interface AuthenticatedClient {
   readonly clientId: string;
   readonly confidential: boolean;
   readonly allowedScopes: AllowedScopes;
+  /** Audiences whose access tokens it may introspect as a resource server. */
+  readonly introspectAudiences: readonly string[];
 }
 
 /** The request fields of `client_secret_post` (and of a public client naming itself). */
@@ -47,6 +49,7 @@ export class ClientAuthenticator {
         clientId: FIRST_PARTY_CLIENT_ID,
         secretSha256: undefined,
         allowedScopes: undefined,
+        introspectAudiences: [],
       });
     }
   }
@@ -119,12 +122,22 @@ export class ClientAuthenticator {
     if (client.secretSha256 === undefined) {
       if (secret !== undefined)
         throw oauthError(401, 'invalid_client', 'Unknown client or wrong secret.');
-      return { clientId, confidential: false, allowedScopes: client.allowedScopes };
+      return {
+        clientId,
+        confidential: false,
+        allowedScopes: client.allowedScopes,
+        introspectAudiences: client.introspectAudiences,
+      };
     }
     const expected = Buffer.from(client.secretSha256, 'base64url');
     if (secret === undefined || !timingSafeEqual(sha256(secret), expected)) {
       throw oauthError(401, 'invalid_client', 'Unknown client or wrong secret.');
     }
-    return { clientId, confidential: true, allowedScopes: client.allowedScopes };
+    return {
+      clientId,
+      confidential: true,
+      allowedScopes: client.allowedScopes,
+      introspectAudiences: client.introspectAudiences,
+    };
   }
 }

@@ -30,7 +30,7 @@ export class OAuthController {
     await this.tokens.revoke(body.token, client);
   }
 
-  /** RFC 7662, for confidential clients only. */
+  /** RFC 7662, for confidential clients only, about their own tokens or their audience's. */
   @Post('oauth/introspect')
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiBasicAuth('client')
@@ -46,7 +46,7 @@ export class OAuthController {
     if (!client.confidential) {
       throw oauthError(401, 'invalid_client', 'Introspection needs a confidential client.');
     }
-    return this.tokens.introspect(body.token);
+    return this.tokens.introspect(body.token, client);
   }
 
   /** RFC 8414 metadata; `issuer` is exactly the URL this document is served under. */
