@@ -61,6 +61,51 @@ describe.each(['embedded', 'postgres'] as const)('OAuth standards (%s database)'
     });
   });
 
+  it('F17: RFC 8414 metadata advertises only endpoints that exist, with the auth methods they take', async () => {
+    const { body } = await call(`${system.auth.url}/.well-known/oauth-authorization-server`);
+    const endpointFields = Object.fromEntries(
+      Object.entries(body).filter(([key]) => /_endpoint(_auth_methods_supported)?$/.test(key)),
+    );
+    expect(endpointFields).toEqual({
+      revocation_endpoint: `${system.auth.url}/oauth/revoke`,
+      revocation_endpoint_auth_methods_supported: [
+        'client_secret_basic',
+        'client_secret_post',
+        'none',
+      ],
+      introspection_endpoint: `${system.auth.url}/oauth/introspect`,
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    });
+    // No token or authorization endpoint: no grant or response type. Omitted, RFC 8414 would
+    // mean the defaults (authorization_code and implicit), so both are empty lists.
+    expect([body.grant_types_supported, body.response_types_supported]).toEqual([[], []]);
+
+    // Each endpoint takes each method it advertises, and refuses 'none' where it does not.
+    const credentials: Record<string, { headers: Record<string, string>; fields: object }> = {
+      client_secret_basic: { headers: service, fields: {} },
+      client_secret_post: {
+        headers: {},
+        fields: { client_id: SERVICE_CLIENT.id, client_secret: SERVICE_CLIENT.secret },
+      },
+      none: { headers: {}, fields: { client_id: FIRST_PARTY } },
+    };
+    for (const name of ['revocation', 'introspection']) {
+      const advertised = body[`${name}_endpoint_auth_methods_supported`] as string[];
+      for (const [method, { headers, fields }] of Object.entries(credentials)) {
+        const answer = await call(String(body[`${name}_endpoint`]), {
+          method: 'POST',
+          headers: { ...FORM, ...headers },
+          body: form({ token: 'never-issued', ...fields }),
+        });
+        expect([name, method, answer.status === 200]).toEqual([
+          name,
+          method,
+          advertised.includes(method),
+        ]);
+      }
+    }
+  });
+
   it('a strict third-party validator (oauth4webapi) accepts our metadata and our RFC 9068 access tokens', async () => {
     const issuer = new URL(system.auth.url);
     const as = await oauth.processDiscoveryResponse(
