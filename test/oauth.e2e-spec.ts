@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import * as oauth from 'oauth4webapi';
 import {
   basicAuth,
+  CONF_CLIENT,
   form,
   FORM,
   OAUTH_CLIENTS_ENV,
@@ -29,6 +30,8 @@ describe.each(['embedded', 'postgres'] as const)('OAuth standards (%s database)'
       OAUTH_CLIENTS: OAUTH_CLIENTS_ENV,
       ADMIN_USERNAME: ADMIN.username,
       ADMIN_PASSWORD: ADMIN.password,
+      // A spent refresh token is reuse at once: a refused refresh that spent one would show.
+      REFRESH_GRACE_SECONDS: '0',
     },
   });
   const service = basicAuth(SERVICE_CLIENT.id, SERVICE_CLIENT.secret);
@@ -56,6 +59,51 @@ describe.each(['embedded', 'postgres'] as const)('OAuth standards (%s database)'
       introspection_endpoint: `${system.auth.url}/oauth/introspect`,
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     });
+  });
+
+  it('F17: RFC 8414 metadata advertises only endpoints that exist, with the auth methods they take', async () => {
+    const { body } = await call(`${system.auth.url}/.well-known/oauth-authorization-server`);
+    const endpointFields = Object.fromEntries(
+      Object.entries(body).filter(([key]) => /_endpoint(_auth_methods_supported)?$/.test(key)),
+    );
+    expect(endpointFields).toEqual({
+      revocation_endpoint: `${system.auth.url}/oauth/revoke`,
+      revocation_endpoint_auth_methods_supported: [
+        'client_secret_basic',
+        'client_secret_post',
+        'none',
+      ],
+      introspection_endpoint: `${system.auth.url}/oauth/introspect`,
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    });
+    // No token or authorization endpoint: no grant or response type. Omitted, RFC 8414 would
+    // mean the defaults (authorization_code and implicit), so both are empty lists.
+    expect([body.grant_types_supported, body.response_types_supported]).toEqual([[], []]);
+
+    // Each endpoint takes each method it advertises, and refuses 'none' where it does not.
+    const credentials: Record<string, { headers: Record<string, string>; fields: object }> = {
+      client_secret_basic: { headers: service, fields: {} },
+      client_secret_post: {
+        headers: {},
+        fields: { client_id: SERVICE_CLIENT.id, client_secret: SERVICE_CLIENT.secret },
+      },
+      none: { headers: {}, fields: { client_id: FIRST_PARTY } },
+    };
+    for (const name of ['revocation', 'introspection']) {
+      const advertised = body[`${name}_endpoint_auth_methods_supported`] as string[];
+      for (const [method, { headers, fields }] of Object.entries(credentials)) {
+        const answer = await call(String(body[`${name}_endpoint`]), {
+          method: 'POST',
+          headers: { ...FORM, ...headers },
+          body: form({ token: 'never-issued', ...fields }),
+        });
+        expect([name, method, answer.status === 200]).toEqual([
+          name,
+          method,
+          advertised.includes(method),
+        ]);
+      }
+    }
   });
 
   it('a strict third-party validator (oauth4webapi) accepts our metadata and our RFC 9068 access tokens', async () => {
@@ -97,8 +145,26 @@ describe.each(['embedded', 'postgres'] as const)('OAuth standards (%s database)'
       sub: id,
       client_id: FIRST_PARTY,
     });
-    const refresh = await introspect(tokens.refresh_token);
-    expect(refresh.body).toMatchObject({ active: true, token_type: 'refresh_token', sub: id });
+    // A refresh token only to the client it was issued to, never to a resource server (F12).
+    expect((await introspect(tokens.refresh_token)).body).toEqual({ active: false });
+    const conf = basicAuth(CONF_CLIENT.id, CONF_CLIENT.secret);
+    const own = await call<TokenPair>(`${system.auth.url}/auth/login`, {
+      json: {
+        username,
+        password: PASSWORD,
+        client_id: CONF_CLIENT.id,
+        client_secret: CONF_CLIENT.secret,
+      },
+    });
+    expect((await introspect(own.body.refresh_token, conf)).body).toMatchObject({
+      active: true,
+      token_type: 'refresh_token',
+      sub: id,
+      client_id: CONF_CLIENT.id,
+    });
+    // An access token: to its client, and to a resource server for its audience only.
+    expect((await introspect(own.body.access_token, conf)).body).toMatchObject({ active: true });
+    expect((await introspect(tokens.access_token, conf)).body).toEqual({ active: false });
     const viaPost = await call(`${system.auth.url}/oauth/introspect`, {
       method: 'POST',
       headers: FORM,
@@ -130,12 +196,14 @@ describe.each(['embedded', 'postgres'] as const)('OAuth standards (%s database)'
     const anonymous = await introspect(tokens.access_token, {});
     expect(anonymous.status).toBe(401);
 
-    await call(`${system.auth.url}/auth/logout`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${tokens.access_token}` },
-    });
+    for (const session of [tokens, own.body]) {
+      await call(`${system.auth.url}/auth/logout`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${session.access_token}` },
+      });
+    }
     expect((await introspect(tokens.access_token)).body).toEqual({ active: false });
-    expect((await introspect(tokens.refresh_token)).body).toEqual({ active: false });
+    expect((await introspect(own.body.refresh_token, conf)).body).toEqual({ active: false });
   });
 
   it('RFC 7009 revocation: an access token alone, or a refresh token with its whole session', async () => {
@@ -190,6 +258,82 @@ describe.each(['embedded', 'postgres'] as const)('OAuth standards (%s database)'
     const foreign = await revoke({ token: third.access_token }, service);
     expect(foreign.status).toBe(200);
     await expectAccepted(system.orders, third.access_token);
+  });
+
+  it('F5: a confidential client authenticates to refresh; a refused attempt spends nothing', async () => {
+    const username = uniqueName('conf');
+    await register(system.auth.url, username);
+    const conf = basicAuth(CONF_CLIENT.id, CONF_CLIENT.secret);
+    const signedIn = await call<TokenPair>(`${system.auth.url}/auth/login`, {
+      json: {
+        username,
+        password: PASSWORD,
+        client_id: CONF_CLIENT.id,
+        client_secret: CONF_CLIENT.secret,
+      },
+    });
+    expect(signedIn.status).toBe(200);
+    const refresh = (fields: Record<string, string>, headers: Record<string, string> = {}) =>
+      call<TokenPair & { code?: string }>(`${system.auth.url}/auth/refresh`, {
+        headers,
+        json: fields,
+      });
+    const outcome = (answer: { status: number; body: { code?: string } }) => ({
+      status: answer.status,
+      code: answer.body.code,
+    });
+    const token = signedIn.body.refresh_token;
+
+    // Without its secret, or with a wrong one (post or Basic), the client is not authenticated.
+    const refused = { status: 401, code: 'INVALID_CLIENT' };
+    expect(outcome(await refresh({ refresh_token: token }))).toEqual(refused);
+    expect(
+      outcome(
+        await refresh({ refresh_token: token, client_id: CONF_CLIENT.id, client_secret: 'wrong' }),
+      ),
+    ).toEqual(refused);
+    expect(
+      outcome(await refresh({ refresh_token: token }, basicAuth(CONF_CLIENT.id, 'wrong'))),
+    ).toEqual(refused);
+    expect(outcome(await refresh({ refresh_token: token, client_id: CONF_CLIENT.id }))).toEqual(
+      refused,
+    );
+    // Another client, authenticated: the refresh token was not issued to it (RFC 6749 5.2).
+    const notItsGrant = { status: 400, code: 'INVALID_GRANT' };
+    expect(outcome(await refresh({ refresh_token: token }, service))).toEqual(notItsGrant);
+    expect(outcome(await refresh({ refresh_token: token, client_id: SHOP_CLIENT.id }))).toEqual(
+      notItsGrant,
+    );
+
+    // None of that spent the token (no grace: a spent one would be reuse): Basic works.
+    const rotated = await refresh({ refresh_token: token }, conf);
+    expect(outcome(rotated)).toEqual({ status: 200, code: undefined });
+    expect(claimsOf(rotated.body.access_token).client_id).toBe(CONF_CLIENT.id);
+    // The spent token again without the secret: refused before reuse detection, the session lives.
+    expect(outcome(await refresh({ refresh_token: token }))).toEqual(refused);
+    const viaPost = await refresh({
+      refresh_token: rotated.body.refresh_token,
+      client_id: CONF_CLIENT.id,
+      client_secret: CONF_CLIENT.secret,
+    });
+    expect(outcome(viaPost)).toEqual({ status: 200, code: undefined });
+    // Replayed by its own client, it is reuse as before: the session is revoked.
+    expect(outcome(await refresh({ refresh_token: token }, conf))).toEqual({
+      status: 401,
+      code: 'REFRESH_TOKEN_REUSED',
+    });
+
+    // A public client refreshes with the token alone, or naming itself.
+    const shop = await call<TokenPair>(`${system.auth.url}/auth/login`, {
+      json: { username, password: PASSWORD, client_id: SHOP_CLIENT.id },
+    });
+    const shopRotated = await refresh({ refresh_token: shop.body.refresh_token });
+    expect(outcome(shopRotated)).toEqual({ status: 200, code: undefined });
+    const shopAgain = await refresh({
+      refresh_token: shopRotated.body.refresh_token,
+      client_id: SHOP_CLIENT.id,
+    });
+    expect(outcome(shopAgain)).toEqual({ status: 200, code: undefined });
   });
 
   it('a client is issued only its allowed scopes, at login, at refresh and after an admin scope change', async () => {
@@ -259,15 +403,21 @@ describe.each(['embedded', 'postgres'] as const)('OAuth standards (%s database)'
     const shopSession = await loginFor({ client_id: SHOP_CLIENT.id });
     const byOther = await revoke({ token: shopSession.body.refresh_token, client_id: FIRST_PARTY });
     expect(byOther.status).toBe(200);
-    expect((await introspect(shopSession.body.refresh_token)).body).toMatchObject({
-      active: true,
-      client_id: SHOP_CLIENT.id,
+    const stillLive = await call<TokenPair>(`${system.auth.url}/auth/refresh`, {
+      json: { refresh_token: shopSession.body.refresh_token },
     });
+    expect(stillLive.status).toBe(200);
     const byShop = await revoke({
-      token: shopSession.body.refresh_token,
+      token: stillLive.body.refresh_token,
       client_id: SHOP_CLIENT.id,
     });
     expect(byShop.status).toBe(200);
-    expect((await introspect(shopSession.body.refresh_token)).body).toEqual({ active: false });
+    const afterRevoke = await call(`${system.auth.url}/auth/refresh`, {
+      json: { refresh_token: stillLive.body.refresh_token },
+    });
+    expect({ status: afterRevoke.status, code: afterRevoke.body.code }).toEqual({
+      status: 401,
+      code: 'INVALID_REFRESH_TOKEN',
+    });
   });
 });

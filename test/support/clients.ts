@@ -1,7 +1,21 @@
 import { createHash } from 'node:crypto';
 
-/** A confidential OAuth client for the suites, and the auth-service setting that declares it. */
-export const SERVICE_CLIENT = { id: 'orders-service', secret: 'e2e-only-secret-5f3a9c1d7b2e' };
+/**
+ * A confidential OAuth client for the suites, and the auth-service setting that declares it: the
+ * orders sample's introspection client, a resource server for the services' audience.
+ */
+export const SERVICE_CLIENT = {
+  id: 'orders-service',
+  secret: 'e2e-only-secret-5f3a9c1d7b2e',
+  introspectAudiences: ['tokenfence-services'],
+};
+
+/** A confidential client that signs users in: it authenticates at login and at refresh. */
+export const CONF_CLIENT = {
+  id: 'conf-app',
+  secret: 'e2e-only-secret-conf-8d41b07e',
+  allowedScopes: ['profile', 'orders:read'],
+};
 
 /** A public client that may be issued two scopes only. */
 export const SHOP_CLIENT = { id: 'shop-app', allowedScopes: ['profile', 'orders:read'] };
@@ -10,6 +24,12 @@ export const OAUTH_CLIENTS_ENV = JSON.stringify([
   {
     client_id: SERVICE_CLIENT.id,
     client_secret_sha256: createHash('sha256').update(SERVICE_CLIENT.secret).digest('base64url'),
+    introspect_audiences: SERVICE_CLIENT.introspectAudiences,
+  },
+  {
+    client_id: CONF_CLIENT.id,
+    client_secret_sha256: createHash('sha256').update(CONF_CLIENT.secret).digest('base64url'),
+    allowed_scopes: CONF_CLIENT.allowedScopes,
   },
   { client_id: SHOP_CLIENT.id, allowed_scopes: SHOP_CLIENT.allowedScopes },
 ]);

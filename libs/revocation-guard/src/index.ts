@@ -24,7 +24,11 @@ export {
   RequireRecentLogin,
   RequireScopes,
 } from './nest/route-requirements.decorators.js';
-export { checkRequirements, type RouteRequirements } from './core/route-requirements.js';
+export {
+  checkRequirements,
+  type RouteRequirements,
+  type RouteRules,
+} from './core/route-requirements.js';
 export { RevocationMetrics } from './nest/revocation-metrics.js';
 export { CurrentPrincipal } from './nest/current-principal.decorator.js';
 
@@ -51,6 +55,7 @@ export {
   JwksKeySource,
   type JwksKeySourceOptions,
   type KeySetChange,
+  type KeySetHealth,
   type KeySetListener,
 } from './core/jwks-key-source.js';
 export type { FreshnessRequirement, StalePolicy } from './core/stale-policy.js';

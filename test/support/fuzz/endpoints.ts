@@ -76,7 +76,11 @@ export const ENDPOINTS: readonly Endpoint[] = [
     path: '/auth/refresh',
     access: 'public',
     errors: 'code',
-    fields: () => ({ refresh_token: token }),
+    fields: (k) => ({
+      refresh_token: token,
+      client_id: fc.constantFrom(k.clientId, 'tokenfence-first-party', 'nobody'),
+      client_secret: fc.constantFrom(CLIENT_SECRET, 'wrong'),
+    }),
     spendsHolder: true,
   },
   {

@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import {
+  ApiBasicAuth,
   ApiBearerAuth,
   ApiCreatedResponse,
   ApiNoContentResponse,
@@ -75,16 +76,24 @@ export class AuthController {
   @HttpCode(200)
   @UseGuards(RateLimitGuard)
   @RateLimit('refresh')
+  @ApiBasicAuth('client')
   @ApiOkResponse({ description: 'A new pair (the same successor within the grace window)' })
   @ApiErrors(
     'VALIDATION_FAILED',
+    'INVALID_GRANT',
+    'INVALID_CLIENT',
     'INVALID_REFRESH_TOKEN',
     'REFRESH_TOKEN_REUSED',
     'RATE_LIMITED',
     'CUTOFF_IN_FUTURE',
   )
-  refresh(@Body() body: RefreshDto): Promise<IssuedTokens> {
-    return this.auth.refresh(body.refresh_token);
+  refresh(@Body() body: RefreshDto, @Req() req: Request): Promise<IssuedTokens> {
+    // A confidential client authenticates as at the token endpoint: Basic or client_secret_post.
+    // Another scheme (a first-party app sending its bearer token along) is no client credential.
+    const authorization = req.headers.authorization;
+    const basic = /^\s*basic\b/i.test(authorization ?? '') ? authorization : undefined;
+    const client = this.clients.authenticateIfPresented(basic, body);
+    return this.auth.refresh(body.refresh_token, client);
   }
 
   @Post('password')

@@ -61,6 +61,23 @@ export class RefreshDto {
   @IsString()
   @Length(1, 512)
   refresh_token!: string;
+
+  @ApiPropertyOptional({
+    description: 'client_secret_post, or a public client naming itself (must be the token client)',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  client_id?: string;
+
+  @ApiPropertyOptional({
+    description: 'The secret of a confidential client (or use Basic)',
+    format: 'password',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 512)
+  client_secret?: string;
 }
 
 export class ChangePasswordDto {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type HttpException } from '@nestjs/common';
 import type { Principal } from '@tokenfence/revocation-guard';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
 import { DATABASE, type Database } from '../database/database.js';
@@ -25,6 +25,7 @@ export interface LoginGrant {
 
 type RefreshOutcome =
   | { readonly kind: 'rotated'; readonly tokens: IssuedTokens }
+  | { readonly kind: 'refused'; readonly error: HttpException }
   | { readonly kind: 'reused' }
   | { readonly kind: 'invalid' };
 
@@ -119,10 +120,16 @@ export class AuthService {
   }
 
   /**
-   * Spends a refresh token for a new pair. A token spent twice was stolen or replayed: the whole
-   * session is revoked and broadcast, and the caller gets 401.
+   * Spends a refresh token for a new pair. `client` is the client the request authenticated as
+   * (`undefined`: it presented no credentials); the token's own client must have authenticated
+   * if it is confidential (RFC 6749 section 6), before anything is spent or counted as reuse.
+   * A token spent twice was stolen or replayed: the whole session is revoked and broadcast, and
+   * the caller gets 401.
    */
-  async refresh(refreshToken: string): Promise<IssuedTokens> {
+  async refresh(
+    refreshToken: string,
+    client: AuthenticatedClient | undefined,
+  ): Promise<IssuedTokens> {
     const tokenHash = hashRefreshToken(refreshToken);
     const outcome = await this.recorder.commit<RefreshOutcome>(async (tx, revoke) => {
       const state = await this.sessions.lockRefreshToken(
@@ -131,6 +138,8 @@ export class AuthService {
         this.config.refreshGraceSeconds,
       );
       if (!state) return { kind: 'invalid' };
+      const refusal = this.clients.refusalForGrant(client, state.clientId);
+      if (refusal) return { kind: 'refused', error: refusal };
       // Two tabs refreshed at once: the same successor again, not a reuse.
       const twoTabs = state.used && state.inGrace && state.sessionLive;
       if (state.used && !twoTabs) {
@@ -148,8 +157,8 @@ export class AuthService {
       const user = await this.users.lockForIssuance(tx, state.userId);
       if (!user || user.disabled) return { kind: 'invalid' };
       // A client removed from the configuration can no longer refresh its sessions.
-      const client = this.clients.find(state.clientId);
-      if (!client) return { kind: 'invalid' };
+      const sessionClient = this.clients.find(state.clientId);
+      if (!sessionClient) return { kind: 'invalid' };
       let successor: string;
       if (twoTabs) {
         successor = this.issuer.successorOf(refreshToken, new Date(state.expiresAt * 1000)).token;
@@ -174,10 +183,10 @@ export class AuthService {
           sessionId: state.sessionId,
           scope: grantedScope(
             user.scope,
-            client.allowedScopes,
+            sessionClient.allowedScopes,
             state.requestedScope === undefined ? undefined : parseScope(state.requestedScope),
           ),
-          clientId: client.clientId,
+          clientId: sessionClient.clientId,
           tokensRevokedBefore: user.tokensRevokedBefore,
           authTime: state.authTime,
           sessionCapAt: state.authTime + this.config.sessionMaxAgeSeconds,
@@ -189,6 +198,8 @@ export class AuthService {
     switch (outcome.kind) {
       case 'rotated':
         return outcome.tokens;
+      case 'refused':
+        throw outcome.error;
       case 'reused':
         throw new AuthError(
           'REFRESH_TOKEN_REUSED',

@@ -51,8 +51,8 @@ describe('a locked username (F16)', () => {
     for (let i = 0; i < 3; i++) await codeOf(login('erin', `guess ${i}`));
     expect(await codeOf(login('erin', PASSWORD))).toBe('LOGIN_LOCKED');
 
-    const first = await auth.refresh(session.refresh_token);
-    const second = await auth.refresh(first.refresh_token);
+    const first = await auth.refresh(session.refresh_token, undefined);
+    const second = await auth.refresh(first.refresh_token, undefined);
     expect(second.access_token).toEqual(expect.any(String));
     // The lock itself is untouched by the refreshes.
     expect(await codeOf(login('erin', PASSWORD))).toBe('LOGIN_LOCKED');

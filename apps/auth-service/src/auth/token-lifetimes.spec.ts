@@ -59,7 +59,7 @@ describe('access-token lifetimes (embedded database)', () => {
         [sid],
       );
       expect(exp).toBeLessThanOrEqual(Number(rows[0]?.cap));
-      const refreshed = await app.module.get(AuthService).refresh(tokens.refresh_token);
+      const refreshed = await app.module.get(AuthService).refresh(tokens.refresh_token, undefined);
       expect(decodeJwt(refreshed.access_token).exp).toBeLessThanOrEqual(Number(rows[0]?.cap));
     });
 

@@ -38,9 +38,19 @@ describe('loadAuthConfig', () => {
       ]),
     }).clients;
     expect(clients).toEqual([
-      { clientId: 'shop', secretSha256: undefined, allowedScopes: ['profile', 'orders:read'] },
-      { clientId: 'bare', secretSha256: undefined, allowedScopes: [] },
-      { clientId: 'tokenfence-first-party', secretSha256: undefined, allowedScopes: undefined },
+      {
+        clientId: 'shop',
+        secretSha256: undefined,
+        allowedScopes: ['profile', 'orders:read'],
+        introspectAudiences: [],
+      },
+      { clientId: 'bare', secretSha256: undefined, allowedScopes: [], introspectAudiences: [] },
+      {
+        clientId: 'tokenfence-first-party',
+        secretSha256: undefined,
+        allowedScopes: undefined,
+        introspectAudiences: [],
+      },
     ]);
   });
 
@@ -128,5 +138,37 @@ describe('loadAuthConfig', () => {
   ])('fails fast with a TypeError naming what to set: %j', (env, name) => {
     expect(() => loadAuthConfig(env)).toThrow(TypeError);
     expect(() => loadAuthConfig(env)).toThrow(name);
+  });
+
+  describe('introspect_audiences (a resource server may introspect access tokens for them)', () => {
+    const client = (extra: Record<string, unknown>) => ({
+      KAFKA_BROKERS: 'k:1',
+      AUTH_AUDIENCE: 'orders-service',
+      OAUTH_CLIENTS: JSON.stringify([
+        { client_id: 'rs', client_secret_sha256: 'A'.repeat(43), ...extra },
+      ]),
+    });
+
+    it('reads them, none by default', () => {
+      const [rs] = loadAuthConfig(client({ introspect_audiences: ['orders-service'] })).clients;
+      expect(rs).toMatchObject({ clientId: 'rs', introspectAudiences: ['orders-service'] });
+      expect(loadAuthConfig(client({})).clients[0]).toMatchObject({ introspectAudiences: [] });
+    });
+
+    it.each([
+      ['not an array', client({ introspect_audiences: 'orders-service' })],
+      ['an empty string', client({ introspect_audiences: [''] })],
+      ['an audience no token carries', client({ introspect_audiences: ['billing'] })],
+      [
+        'a public client',
+        {
+          KAFKA_BROKERS: 'k:1',
+          OAUTH_CLIENTS: '[{"client_id":"p","introspect_audiences":["tokenfence-services"]}]',
+        },
+      ],
+    ])('fails fast on %s, naming the field', (_case, env) => {
+      expect(() => loadAuthConfig(env)).toThrow(TypeError);
+      expect(() => loadAuthConfig(env)).toThrow('introspect_audiences');
+    });
   });
 });

@@ -28,6 +28,12 @@ export interface OAuthClient {
    * the user. Other clients without `allowed_scopes` may be issued none.
    */
   readonly allowedScopes: readonly string[] | undefined;
+  /**
+   * A confidential client that is a resource server for these audiences may introspect any
+   * access token whose `aud` names one of them (RFC 7662). Every client may introspect the
+   * tokens issued to it; no client those of another, refresh tokens included.
+   */
+  readonly introspectAudiences: readonly string[];
 }
 
 /** The auth service's whole configuration, validated once at start-up. */
@@ -167,7 +173,12 @@ function parseAdmin(env: Env): AuthConfig['admin'] {
   return { username, password };
 }
 
-function parseClients(raw: string | undefined): OAuthClient[] {
+/**
+ * `OAUTH_CLIENTS`. `issuedAudiences`: the audiences this service's access tokens carry, the only
+ * ones a resource server may name in `introspect_audiences` (another would be a typo that turns
+ * its introspection into `{active: false}` for every token).
+ */
+function parseClients(raw: string | undefined, issuedAudiences: readonly string[]): OAuthClient[] {
   if (!raw) return [];
   let parsed: unknown;
   try {
@@ -195,7 +206,25 @@ function parseClients(raw: string | undefined): OAuthClient[] {
     }
     const allowedScopes =
       scopes ?? (e.client_id === FIRST_PARTY_CLIENT_ID ? undefined : ([] as string[]));
-    return { clientId: e.client_id, secretSha256: hash, allowedScopes };
+    const audiences = e.introspect_audiences ?? [];
+    if (
+      !Array.isArray(audiences) ||
+      !audiences.every((a): a is string => typeof a === 'string' && issuedAudiences.includes(a))
+    ) {
+      fail(
+        'OAUTH_CLIENTS',
+        `"introspect_audiences" values that are arrays of audiences this service issues (AUTH_AUDIENCE: ${issuedAudiences.join(', ')})`,
+      );
+    }
+    if (audiences.length > 0 && hash === undefined) {
+      fail('OAUTH_CLIENTS', '"introspect_audiences" only on confidential clients (with a secret)');
+    }
+    return {
+      clientId: e.client_id,
+      secretSha256: hash,
+      allowedScopes,
+      introspectAudiences: audiences,
+    };
   });
 }
 
@@ -267,11 +296,12 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
     fail('REFRESH_TOKEN_TTL_SECONDS', 'at least ACCESS_TOKEN_TTL_SECONDS');
   }
   const sessionMaxAgeSeconds = int(env, 'SESSION_MAX_AGE_SECONDS', 30 * 86_400, 1, 3650 * 86_400);
+  const audience = env.AUTH_AUDIENCE || 'tokenfence-services';
   return {
     host,
     port,
     issuer: url('AUTH_ISSUER', env.AUTH_ISSUER || `http://127.0.0.1:${port}`),
-    audience: env.AUTH_AUDIENCE || 'tokenfence-services',
+    audience,
     signingAlgorithm: algorithm,
     accessTokenTtlSeconds,
     refreshTokenTtlSeconds,
@@ -294,7 +324,7 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
     ),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 16 * 1024, 1024, 1024 * 1024),
     trustProxy: parseTrustProxy(env),
-    clients: parseClients(env.OAUTH_CLIENTS),
+    clients: parseClients(env.OAUTH_CLIENTS, [audience]),
     rateLimits: {
       login: limits(env, 'LOGIN', 60, 10),
       register: limits(env, 'REGISTER', 20, 5),

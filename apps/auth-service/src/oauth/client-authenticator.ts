@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type HttpException } from '@nestjs/common';
 import {
   AUTH_CONFIG,
   FIRST_PARTY_CLIENT_ID,
@@ -13,6 +13,14 @@ export interface AuthenticatedClient {
   readonly clientId: string;
   readonly confidential: boolean;
   readonly allowedScopes: AllowedScopes;
+  /** Audiences whose access tokens it may introspect as a resource server. */
+  readonly introspectAudiences: readonly string[];
+}
+
+/** The request fields of `client_secret_post` (and of a public client naming itself). */
+export interface ClientCredentialFields {
+  readonly client_id?: string;
+  readonly client_secret?: string;
 }
 
 const sha256 = (value: string): Buffer => createHash('sha256').update(value).digest();
@@ -41,6 +49,7 @@ export class ClientAuthenticator {
         clientId: FIRST_PARTY_CLIENT_ID,
         secretSha256: undefined,
         allowedScopes: undefined,
+        introspectAudiences: [],
       });
     }
   }
@@ -50,9 +59,49 @@ export class ClientAuthenticator {
     return this.clients.get(clientId);
   }
 
+  /**
+   * The client a request presented credentials for (a Basic header, `client_secret_post`, or a
+   * public client's `client_id`), or `undefined` when it presented none at all. Bad credentials
+   * are 401 invalid_client whatever the grant.
+   */
+  authenticateIfPresented(
+    authorization: string | undefined,
+    body: ClientCredentialFields,
+  ): AuthenticatedClient | undefined {
+    if (
+      authorization === undefined &&
+      body.client_id === undefined &&
+      body.client_secret === undefined
+    ) {
+      return undefined;
+    }
+    return this.authenticate(authorization, body);
+  }
+
+  /**
+   * RFC 6749 section 6: may `presented` (see {@link authenticateIfPresented}) use a grant, such
+   * as a refresh token, issued to `grantClientId`? A confidential client must authenticate
+   * (401 invalid_client); an authenticated client other than the grant's is refused with 400
+   * invalid_grant (section 5.2). Returns the refusal, or `undefined` when the client may go on.
+   * Checked before the grant is spent, so a refused attempt spends nothing.
+   */
+  refusalForGrant(
+    presented: AuthenticatedClient | undefined,
+    grantClientId: string,
+  ): HttpException | undefined {
+    if (presented === undefined) {
+      return this.clients.get(grantClientId)?.secretSha256 === undefined
+        ? undefined
+        : oauthError(401, 'invalid_client', 'Client authentication is required.');
+    }
+    return presented.clientId === grantClientId
+      ? undefined
+      : oauthError(400, 'invalid_grant', 'The grant was issued to another client.');
+  }
+
   authenticate(
     authorization: string | undefined,
-    body: { client_id?: string; client_secret?: string },
+    body: ClientCredentialFields,
   ): AuthenticatedClient {
     let clientId = body.client_id;
     let secret = body.client_secret;
@@ -73,12 +122,22 @@ export class ClientAuthenticator {
     if (client.secretSha256 === undefined) {
       if (secret !== undefined)
         throw oauthError(401, 'invalid_client', 'Unknown client or wrong secret.');
-      return { clientId, confidential: false, allowedScopes: client.allowedScopes };
+      return {
+        clientId,
+        confidential: false,
+        allowedScopes: client.allowedScopes,
+        introspectAudiences: client.introspectAudiences,
+      };
     }
     const expected = Buffer.from(client.secretSha256, 'base64url');
     if (secret === undefined || !timingSafeEqual(sha256(secret), expected)) {
       throw oauthError(401, 'invalid_client', 'Unknown client or wrong secret.');
     }
-    return { clientId, confidential: true, allowedScopes: client.allowedScopes };
+    return {
+      clientId,
+      confidential: true,
+      allowedScopes: client.allowedScopes,
+      introspectAudiences: client.introspectAudiences,
+    };
   }
 }

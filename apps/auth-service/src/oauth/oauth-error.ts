@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import { OAUTH_ENDPOINTS } from './oauth-endpoints.js';
 
 /** RFC 6749 error body (`error`, `error_description`) plus the service's `code` and `message`. */
 export function oauthError(status: 400 | 401, error: string, description: string): HttpException {
@@ -8,8 +9,8 @@ export function oauthError(status: 400 | 401, error: string, description: string
   );
 }
 
-/** The OAuth endpoints (RFC 7009, RFC 7662): every error they answer is an RFC 6749 one too. */
-const OAUTH_PATHS = new Set(['/oauth/revoke', '/oauth/introspect']);
+/** The OAuth endpoints: every error they answer is an RFC 6749 one too. */
+const OAUTH_PATHS: ReadonlySet<string> = new Set(Object.values(OAUTH_ENDPOINTS).map((e) => e.path));
 
 /**
  * On an OAuth endpoint, adds RFC 6749 section 5.2 `error` and `error_description` to an error

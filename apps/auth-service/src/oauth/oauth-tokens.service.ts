@@ -19,6 +19,16 @@ export type IntrospectionResponse =
 const INACTIVE: IntrospectionResponse = { active: false };
 const looksLikeJws = (token: string): boolean => token.split('.').length === 3;
 
+/**
+ * Whether `caller` may see an access token issued to `clientId` for `aud`: its own, or one for
+ * an audience it is the resource server of.
+ */
+function mayIntrospect(caller: AuthenticatedClient, clientId: unknown, aud: unknown): boolean {
+  if (clientId === caller.clientId) return true;
+  const audiences = Array.isArray(aud) ? (aud as unknown[]) : [aud];
+  return audiences.some((a) => typeof a === 'string' && caller.introspectAudiences.includes(a));
+}
+
 /** RFC 7009 revocation and RFC 7662 introspection, against the database as the source of truth. */
 @Injectable()
 export class OAuthTokensService {
@@ -29,11 +39,16 @@ export class OAuthTokensService {
     private readonly recorder: RevocationRecorder,
   ) {}
 
-  async introspect(token: string): Promise<IntrospectionResponse> {
+  /**
+   * What `caller` may know about a token: a token issued to another client is `{active: false}`,
+   * except an access token for an audience the caller is the resource server of.
+   */
+  async introspect(token: string, caller: AuthenticatedClient): Promise<IntrospectionResponse> {
     if (looksLikeJws(token)) {
       const principal = await this.liveAccessToken(token);
       if (!principal) return INACTIVE;
       const { claims } = principal;
+      if (!mayIntrospect(caller, claims.client_id, claims.aud)) return INACTIVE;
       return {
         active: true,
         token_type: 'access_token',
@@ -50,7 +65,8 @@ export class OAuthTokensService {
       };
     }
     const state = await this.sessions.findRefreshToken(hashRefreshToken(token));
-    if (!state || state.used || state.tokenExpired || !state.sessionLive) return INACTIVE;
+    if (!state || state.clientId !== caller.clientId) return INACTIVE;
+    if (state.used || state.tokenExpired || !state.sessionLive) return INACTIVE;
     return {
       active: true,
       token_type: 'refresh_token',

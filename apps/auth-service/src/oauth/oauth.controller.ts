@@ -6,6 +6,7 @@ import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
 import { ApiErrors } from '../http/api-errors.decorator.js';
 import { RateLimit, RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
 import { ClientAuthenticator } from './client-authenticator.js';
+import { authorizationServerMetadata, OAUTH_ENDPOINTS } from './oauth-endpoints.js';
 import { oauthError } from './oauth-error.js';
 import { OAuthTokenRequestDto } from './oauth.dto.js';
 import { OAuthTokensService, type IntrospectionResponse } from './oauth-tokens.service.js';
@@ -20,7 +21,7 @@ export class OAuthController {
   ) {}
 
   /** RFC 7009: 200 whether or not the token was known or already revoked. */
-  @Post('oauth/revoke')
+  @Post(OAUTH_ENDPOINTS.revocation.path)
   @UseGuards(RateLimitGuard)
   @RateLimit('revoke')
   @ApiErrors('RATE_LIMITED')
@@ -35,8 +36,8 @@ export class OAuthController {
     await this.tokens.revoke(body.token, client);
   }
 
-  /** RFC 7662, for confidential clients only. */
-  @Post('oauth/introspect')
+  /** RFC 7662, for confidential clients only, about their own tokens or their audience's. */
+  @Post(OAUTH_ENDPOINTS.introspection.path)
   @UseGuards(RateLimitGuard)
   @RateLimit('introspect')
   @ApiErrors('RATE_LIMITED')
@@ -54,30 +55,13 @@ export class OAuthController {
     if (!client.confidential) {
       throw oauthError(401, 'invalid_client', 'Introspection needs a confidential client.');
     }
-    return this.tokens.introspect(body.token);
+    return this.tokens.introspect(body.token, client);
   }
 
   /** RFC 8414 metadata; `issuer` is exactly the URL this document is served under. */
   @Get('.well-known/oauth-authorization-server')
   @Header('Cache-Control', 'public, max-age=300')
   metadata(): Record<string, unknown> {
-    const issuer = this.config.issuer;
-    return {
-      issuer,
-      jwks_uri: `${issuer}/.well-known/jwks.json`,
-      revocation_endpoint: `${issuer}/oauth/revoke`,
-      revocation_endpoint_auth_methods_supported: [
-        'client_secret_basic',
-        'client_secret_post',
-        'none',
-      ],
-      introspection_endpoint: `${issuer}/oauth/introspect`,
-      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-      response_types_supported: [],
-      grant_types_supported: ['refresh_token'],
-      token_endpoint_auth_methods_supported: ['none'],
-      scopes_supported: this.config.defaultScope.split(' ').filter(Boolean),
-      access_token_signing_alg_values_supported: [this.config.signingAlgorithm],
-    };
+    return authorizationServerMetadata(this.config);
   }
 }

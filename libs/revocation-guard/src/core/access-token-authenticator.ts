@@ -4,6 +4,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { GuardLogger } from './logger.js';
 import type { Principal } from './principal.js';
 import type { RevocationFeed } from './revocation-feed.js';
+import { checkRequirements, type RouteRules } from './route-requirements.js';
 import type { FreshnessRequirement } from './stale-policy.js';
 import type { TokenVerifier } from './token-verifier.js';
 
@@ -30,6 +31,16 @@ export class AccessTokenAuthenticator {
   /** The time on the guard's clock (the request path uses no other), in ms. */
   nowMs(): number {
     return this.clock.nowMs();
+  }
+
+  /**
+   * The one rule set of every transport (HTTP request, socket message): a usable revocation state
+   * under the route's freshness rule, a valid unrevoked token, and the route's requirements.
+   */
+  async authorize(authorization: string | undefined, rules: RouteRules = {}): Promise<Principal> {
+    const principal = await this.authenticate(authorization, rules.freshness ?? this.freshness);
+    checkRequirements(principal, rules, this.clock.nowMs());
+    return principal;
   }
 
   async authenticate(

@@ -39,6 +39,15 @@ function source(clock: ManualClock, fetchImpl: typeof fetch) {
   return new JwksKeySource({ url: URL_, clock, fetch: fetchImpl, cooldownMs: 5_000 });
 }
 
+/** Polls (each turn of the event loop) until `done`, for at most 2 s. */
+async function eventually(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 2_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('condition not met within 2 s');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 const lookup = (keys: JwksKeySource, kid: string) =>
   keys.getKey({ alg: 'ES256', kid }, { payload: '', signature: '' });
 
@@ -75,7 +84,13 @@ describe('JwksKeySource', () => {
     const clock = new ManualClock(T0);
     const { state, fetchImpl } = endpoint();
     state.keys = [k1];
-    const keys = new JwksKeySource({ url: URL_, clock, fetch: fetchImpl, cacheMaxAgeMs: 60_000 });
+    const keys = new JwksKeySource({
+      url: URL_,
+      clock,
+      fetch: fetchImpl,
+      cacheMaxAgeMs: 60_000,
+      random: () => 0, // no jitter: the retry is due after exactly the cooldown
+    });
     await lookup(keys, 'k1');
     state.down = true;
     clock.advance(60_000);
@@ -86,8 +101,73 @@ describe('JwksKeySource', () => {
     expect(state.requests).toBe(2);
     state.down = false;
     clock.advance(5_000);
-    await lookup(keys, 'k1');
-    expect([state.requests, keys.lastFetchedAtMs()]).toEqual([3, T0 + 66_000]);
+    await lookup(keys, 'k1'); // served at once; the refresh runs in the background
+    await eventually(() => keys.lastFetchedAtMs() === T0 + 66_000);
+    expect(state.requests).toBe(3);
+  });
+
+  it('backs off failed fetches, forced reloads included, with jitter, up to a tenth of the max age', async () => {
+    const retries = async (random: number) => {
+      const clock = new ManualClock(T0);
+      const { state, fetchImpl } = endpoint();
+      state.keys = [k1];
+      const options = { url: URL_, clock, fetch: fetchImpl, random: () => random };
+      const keys = new JwksKeySource({ ...options, cooldownMs: 5_000, cacheMaxAgeMs: 300_000 });
+      await keys.reload();
+      state.down = true;
+      const attempts: number[] = [];
+      for (let second = 1; second <= 240; second++) {
+        clock.advance(1_000);
+        const before = state.requests;
+        await Promise.all([
+          keys.reload(),
+          lookup(keys, 'k1'),
+          expect(lookup(keys, 'unknown')).rejects.toBeDefined(),
+        ]);
+        if (state.requests > before) attempts.push(second);
+      }
+      return attempts;
+    };
+    // Cap 30 s: a tenth of the max age. Without jitter: 5, 10, 20, 30, 30, ... s apart.
+    expect(await retries(0)).toEqual([1, 6, 16, 36, 66, 96, 126, 156, 186, 216]);
+    // With the most jitter, each delay is half as long again: 7.5, 15, 30, 45, 45, ... s.
+    expect(await retries(0.999_999)).toEqual([1, 9, 24, 54, 99, 144, 189, 234]);
+  });
+
+  it('serves a known kid from the last good keys without waiting for the refetch', async () => {
+    const clock = new ManualClock(T0);
+    let release = (): void => {};
+    let requests = 0;
+    const hangsAfterTheFirst: typeof fetch = () => {
+      requests++;
+      if (requests === 1) return Promise.resolve(Response.json({ keys: [k1] }));
+      const answer = Response.json({ keys: [k1, k2] });
+      // A blackholed auth service: answers only when released.
+      return new Promise((resolve) => (release = () => resolve(answer)));
+    };
+    const keys = new JwksKeySource({
+      url: URL_,
+      clock,
+      fetch: hangsAfterTheFirst,
+      cacheMaxAgeMs: 60_000,
+    });
+    await keys.reload();
+    clock.advance(60_000);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<string>((resolve) => {
+      timer = setTimeout(() => resolve('waited for the refetch'), 2_000);
+    });
+    const served = (async () => {
+      await lookup(keys, 'k1');
+      return 'served';
+    })();
+    expect(await Promise.race([served, deadline])).toBe('served');
+    clearTimeout(timer);
+    expect(requests).toBe(2); // the refetch did start
+    const unknown = lookup(keys, 'k2'); // an unknown kid does wait for it
+    release();
+    await expect(unknown).resolves.toBeDefined();
+    expect(keys.lastFetchedAtMs()).toBe(T0 + 60_000);
   });
 
   it('is a KeySourceFailure while no key set was ever fetched', async () => {

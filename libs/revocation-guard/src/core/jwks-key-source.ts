@@ -6,16 +6,22 @@ import type { GuardLogger } from './logger.js';
 export const DEFAULT_JWKS_CACHE_MAX_AGE_MS = 600_000;
 export const DEFAULT_JWKS_COOLDOWN_MS = 5_000;
 const DEFAULT_FETCH_TIMEOUT_MS = 5_000;
-/** Forced reloads (they bypass the cooldown) start at most this often. */
+/** Forced reloads (they bypass the cooldown) start at most this often while fetches succeed. */
 const FORCED_RELOAD_INTERVAL_MS = 1_000;
+/** Failed fetches back off up to this fraction of the max age (60 s by default). */
+const BACKOFF_CAP_FRACTION = 0.1;
+/** Each backoff delay is lengthened by a random part of up to this fraction of itself. */
+const BACKOFF_JITTER = 0.5;
 
 export interface JwksKeySourceOptions {
   readonly url: URL | string;
   /** A key set older than this is refetched on the next lookup. Default 600000. */
   readonly cacheMaxAgeMs?: number;
   /**
-   * Lookups start a fetch (unknown `kid`, key set too old) at most this often, successful or
-   * not: bounds what forged kids and an unreachable auth service cost. Default 5000.
+   * Lookups start a fetch (unknown `kid`, key set too old) at most this often: bounds what forged
+   * kids cost. After a failed fetch, the next one (forced reloads included) waits this long, then
+   * twice as long after each further failure, up to a tenth of `cacheMaxAgeMs` (at least this),
+   * each delay plus a random part of up to half of it. Default 5000.
    */
   readonly cooldownMs?: number;
   /** A fetch is aborted after this long. Default 5000. */
@@ -23,6 +29,8 @@ export interface JwksKeySourceOptions {
   readonly clock?: Clock;
   /** Default `globalThis.fetch`. */
   readonly fetch?: typeof fetch;
+  /** A number in [0, 1) for the backoff jitter. Default `Math.random`. */
+  readonly random?: () => number;
   readonly logger?: GuardLogger;
 }
 
@@ -34,13 +42,27 @@ export interface KeySetChange {
 
 export type KeySetListener = (change: KeySetChange) => void;
 
+/** How current the key set is, for health reports. */
+export interface KeySetHealth {
+  /** Since the last successful fetch started, in ms; null before the first. */
+  readonly ageMs: number | null;
+  /** Never fetched, or older than the max age: a refresh is due or failing. */
+  readonly stale: boolean;
+  /** Failed fetches in a row. */
+  readonly failures: number;
+  /** Why the last fetch failed, while fetches fail; null once one succeeds. */
+  readonly lastError: string | null;
+}
+
 /**
- * The auth service's JWKS, fetched over HTTP and kept in memory. Unlike jose's remote set it keeps
- * serving the last good key set when a refresh fails (stale-while-error), tells when it last
- * fetched successfully, can be told to reload at once, and reports which kids came and went.
+ * The auth service's JWKS, fetched over HTTP and kept in memory. Unlike jose's remote set it
+ * serves a known kid at once while a refresh runs in the background, keeps serving the last good
+ * key set when a refresh fails (stale-while-error), tells when it last fetched successfully, can
+ * be told to reload at once, and reports which kids came and went.
  *
- * Fetch scheduling is in one place (`due`), so a backoff with jitter can replace the fixed
- * cooldown later without touching callers.
+ * Fetch scheduling is in one place (`due`): at most one fetch in flight, lookups at most once per
+ * cooldown, forced reloads at most once a second, and after failures an exponential backoff with
+ * jitter that holds for every kind of fetch, so an outage never turns into a fetch storm.
  */
 export class JwksKeySource {
   private readonly url: URL;
@@ -49,12 +71,17 @@ export class JwksKeySource {
   private readonly cacheMaxAgeMs: number;
   private readonly cooldownMs: number;
   private readonly fetchTimeoutMs: number;
+  private readonly backoffCapMs: number;
+  private readonly random: () => number;
   private keySet: JWTVerifyGetKey | undefined;
   private kids = new Set<string>();
   private fetchedAtMs: number | undefined;
   private attemptedAtMs: number | undefined;
   private forcedAtMs: number | undefined;
   private lastFailure: unknown;
+  /** Failed fetches in a row, and when the next fetch may start after the last of them. */
+  private failures = 0;
+  private retryAtMs = 0;
   private inFlight: Promise<void> | undefined;
   private readonly listeners = new Set<KeySetListener>();
 
@@ -65,14 +92,24 @@ export class JwksKeySource {
     this.cacheMaxAgeMs = options.cacheMaxAgeMs ?? DEFAULT_JWKS_CACHE_MAX_AGE_MS;
     this.cooldownMs = options.cooldownMs ?? DEFAULT_JWKS_COOLDOWN_MS;
     this.fetchTimeoutMs = options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
+    this.backoffCapMs = Math.max(this.cooldownMs, this.cacheMaxAgeMs * BACKOFF_CAP_FRACTION);
+    this.random = options.random ?? Math.random;
   }
 
   /** A jose key resolver over this source, for `jwtVerify` and the verifiers. */
   readonly getKey: JWTVerifyGetKey = async (header, token) => {
     const now = this.clock.nowMs();
-    const tooOld = this.fetchedAtMs === undefined || now - this.fetchedAtMs >= this.cacheMaxAgeMs;
-    const unknown = header.kid !== undefined && !this.kids.has(header.kid);
-    if (tooOld || unknown) await (this.due(now) ? this.fetchOnce() : this.inFlight);
+    const known =
+      this.keySet !== undefined && (header.kid === undefined || this.kids.has(header.kid));
+    if (!known) {
+      // Only a fetch can tell: start one, or join the one in flight.
+      await (this.due(now, false) ? this.fetchOnce() : this.inFlight);
+    } else if (this.isTooOld(now) && this.due(now, false)) {
+      // Served from the last good keys at once; the refresh runs in the background.
+      this.fetchOnce().catch((err: unknown) => {
+        this.options.logger?.error(`refreshing the JWKS failed: ${errorMessage(err)}`);
+      });
+    }
     if (!this.keySet) {
       throw new KeySourceFailure('the JWKS has never been fetched', { cause: this.lastFailure });
     }
@@ -91,14 +128,25 @@ export class JwksKeySource {
 
   /**
    * Fetches the key set now, bypassing the cooldown, unless a forced reload started less than a
-   * second ago; joins a fetch already in flight. Never rejects: a failure keeps the last good set.
+   * second ago or failed fetches are backing off; joins a fetch already in flight. Never
+   * rejects: a failure keeps the last good set.
    */
   async reload(): Promise<void> {
     if (this.inFlight) return this.inFlight;
     const now = this.clock.nowMs();
-    if (this.forcedAtMs !== undefined && now - this.forcedAtMs < FORCED_RELOAD_INTERVAL_MS) return;
+    if (!this.due(now, true)) return;
     this.forcedAtMs = now;
     return this.fetchOnce();
+  }
+
+  health(): KeySetHealth {
+    const now = this.clock.nowMs();
+    return {
+      ageMs: this.fetchedAtMs === undefined ? null : now - this.fetchedAtMs,
+      stale: this.isTooOld(now),
+      failures: this.failures,
+      lastError: this.lastFailure === undefined ? null : errorMessage(this.lastFailure),
+    };
   }
 
   /** Calls `listener` with the kids that appear and leave on every fetch; returns an unsubscribe. */
@@ -107,9 +155,27 @@ export class JwksKeySource {
     return () => this.listeners.delete(listener);
   }
 
-  /** Whether a lookup may start a fetch now. */
-  private due(now: number): boolean {
+  private isTooOld(now: number): boolean {
+    return this.fetchedAtMs === undefined || now - this.fetchedAtMs >= this.cacheMaxAgeMs;
+  }
+
+  /** Whether a fetch may start now: the one place that decides when to refetch. */
+  private due(now: number, forced: boolean): boolean {
+    if (this.inFlight) return false;
+    if (this.failures > 0) return now >= this.retryAtMs;
+    if (forced) {
+      return this.forcedAtMs === undefined || now - this.forcedAtMs >= FORCED_RELOAD_INTERVAL_MS;
+    }
     return this.attemptedAtMs === undefined || now - this.attemptedAtMs >= this.cooldownMs;
+  }
+
+  /** After the n-th failure in a row: min(cap, cooldown × 2^(n-1)), plus up to half as jitter. */
+  private backoffMs(): number {
+    const base = Math.min(
+      this.backoffCapMs,
+      this.cooldownMs * 2 ** Math.min(this.failures - 1, 30),
+    );
+    return base + Math.floor(this.random() * base * BACKOFF_JITTER);
   }
 
   private fetchOnce(): Promise<void> {
@@ -138,10 +204,13 @@ export class JwksKeySource {
         this.options.logger?.warn(`fetching the JWKS failed (${errorMessage(err)}); ${kept}`);
       }
       this.lastFailure = err;
+      this.failures++;
+      this.retryAtMs = this.clock.nowMs() + this.backoffMs();
       return;
     }
     if (this.lastFailure !== undefined) this.options.logger?.log('fetching the JWKS works again');
     this.lastFailure = undefined;
+    this.failures = 0;
     const kids = new Set(
       jwks.keys.map((key) => key.kid).filter((kid): kid is string => typeof kid === 'string'),
     );

@@ -1,5 +1,6 @@
 import { GuardError } from './guard-error.js';
 import type { Principal } from './principal.js';
+import type { FreshnessRequirement } from './stale-policy.js';
 
 /** What a route demands beyond a valid, unrevoked token. */
 export interface RouteRequirements {
@@ -7,6 +8,12 @@ export interface RouteRequirements {
   readonly scopes?: readonly string[];
   /** The user must have logged in (`auth_time`) at most this many seconds ago. */
   readonly maxLoginAgeSeconds?: number;
+}
+
+/** Everything a route or message handler demands: its requirements and its freshness rule. */
+export interface RouteRules extends RouteRequirements {
+  /** Replaces the module's freshness rule (`@RequireFreshness`). */
+  readonly freshness?: FreshnessRequirement;
 }
 
 /** Throws a 403 {@link GuardError} when the principal does not meet the route's requirements. */

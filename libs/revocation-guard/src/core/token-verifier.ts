@@ -1,4 +1,5 @@
 import {
+  decodeProtectedHeader,
   errors,
   jwtVerify,
   type JWTPayload,
@@ -123,7 +124,7 @@ export class TokenVerifier {
         protectedHeader: { kid },
       } = await jwtVerify(token, this.keys, options));
     } catch (err) {
-      throw toGuardError(err);
+      throw toGuardError(err, token);
     }
     const principal = this.unlessRevoked(this.withinLifetime(toPrincipal(payload, kid ?? '')));
     this.cache?.set(token, principal);
@@ -198,7 +199,16 @@ function toPrincipal(payload: JWTPayload, kid: string): Principal {
   };
 }
 
-function toGuardError(err: unknown): GuardError {
+/** Whether the token's protected header lists critical extensions (RFC 7515 §4.1.11). */
+function hasCriticalExtensions(token: string): boolean {
+  try {
+    return decodeProtectedHeader(token).crit !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+function toGuardError(err: unknown, token: string): GuardError {
   if (err instanceof GuardError) return err; // from the key resolver: a revoked key
   if (err instanceof errors.JWTExpired) {
     return new GuardError('TOKEN_EXPIRED', 'The access token has expired.');
@@ -214,6 +224,13 @@ function toGuardError(err: unknown): GuardError {
   }
   if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) {
     return new GuardError('TOKEN_SIGNATURE_INVALID', 'No trusted key matches the access token.');
+  }
+  if (err instanceof errors.JOSENotSupported && hasCriticalExtensions(token)) {
+    // jose refuses unknown "crit" extensions with the same error as an unknown algorithm.
+    return new GuardError(
+      'TOKEN_MALFORMED',
+      'The access token\'s "crit" header names an extension this verifier does not support.',
+    );
   }
   if (err instanceof errors.JOSEAlgNotAllowed || err instanceof errors.JOSENotSupported) {
     return new GuardError('TOKEN_SIGNATURE_INVALID', 'The access token algorithm is not accepted.');

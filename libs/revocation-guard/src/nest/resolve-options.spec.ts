@@ -71,6 +71,29 @@ describe('resolveGuardOptions', () => {
     expect(() => resolveGuardOptions({ ...valid, jwksUrl })).not.toThrow();
   });
 
+  it.each([
+    [{ jwksUrl: 'https://user:pass@auth.example.com/.well-known/jwks.json' }, 'jwksUrl'],
+    [{ jwksUrl: 'https://user@auth.example.com/.well-known/jwks.json' }, 'jwksUrl'],
+    [
+      {
+        introspection: {
+          ...introspection,
+          url: 'https://guard:secret@auth.example.com/introspect',
+        },
+      },
+      'introspection.url',
+    ],
+  ])(
+    'refuses credentials in a URL (they would end up in errors and logs): %j',
+    (override, mentions) => {
+      const options = { ...valid, ...override };
+      expect(() => resolveGuardOptions(options)).toThrow(TypeError);
+      expect(() => resolveGuardOptions(options)).toThrow(
+        `"${mentions}" must not carry credentials`,
+      );
+    },
+  );
+
   it('takes plain http to another host only when told to (allowInsecureHttp)', () => {
     const jwksUrl = 'http://auth-service:3000/.well-known/jwks.json';
     expect(() => resolveGuardOptions({ ...valid, jwksUrl, allowInsecureHttp: true })).not.toThrow();

@@ -40,6 +40,10 @@ function isLoopback(hostname: string): boolean {
 
 /** `https:`; `http:` only to a loopback host, or when the application allows it explicitly. */
 function requireSecure(url: URL, name: string, insecureHttp: boolean): void {
+  // fetch's errors quote the URL: credentials in it would reach logs and the readiness report.
+  if (url.username !== '' || url.password !== '') {
+    fail(`"${name}" must not carry credentials (user:password@); the guard sends none`);
+  }
   if (url.protocol === 'https:') return;
   if (url.protocol === 'http:' && (isLoopback(url.hostname) || insecureHttp)) return;
   fail(

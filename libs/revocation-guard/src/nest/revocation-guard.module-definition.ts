@@ -3,6 +3,9 @@ import { APP_GUARD } from '@nestjs/core';
 import type { RevocationGuardModuleOptions } from './revocation-guard.options.js';
 import { RevocationGuard } from './revocation.guard.js';
 
+/** The module's one JWKS cache (a `JwksKeySource`), for token keys and event keys. */
+export const GUARD_JWKS = Symbol('GUARD_JWKS');
+
 /** Module-level switches, given beside the options: `forRoot({ ...options, globalGuard: false })`. */
 export interface RevocationGuardModuleExtras {
   /** Register the module globally. Default true. */

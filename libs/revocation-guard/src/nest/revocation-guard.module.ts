@@ -9,8 +9,11 @@ import { RevocationFeed } from '../core/revocation-feed.js';
 import { TokenVerifier } from '../core/token-verifier.js';
 import { KafkaEventSource } from '../kafka/kafka-event-source.js';
 import { resolveGuardOptions } from './resolve-options.js';
-import { REVOCATION_GUARD_OPTIONS } from './revocation-guard.module-definition.js';
-import { RevocationGuardConfigurableModule } from './revocation-guard.module-definition.js';
+import {
+  GUARD_JWKS as JWKS,
+  REVOCATION_GUARD_OPTIONS,
+  RevocationGuardConfigurableModule,
+} from './revocation-guard.module-definition.js';
 import type {
   ResolvedGuardOptions,
   RevocationGuardModuleOptions,
@@ -20,9 +23,9 @@ import { RevocationGuard } from './revocation.guard.js';
 import { RevocationMetrics } from './revocation-metrics.js';
 import { RevocationReadiness } from './revocation-readiness.js';
 import { RevocationSocketAuth } from './revocation-socket-auth.js';
+import { SocketCredentials } from './socket-credentials.js';
 
 const RESOLVED_OPTIONS = Symbol('RESOLVED_GUARD_OPTIONS');
-const JWKS = Symbol('GUARD_JWKS');
 const KEY_CHANGES = Symbol('GUARD_KEY_CHANGES');
 
 const providers: Provider[] = [
@@ -143,6 +146,7 @@ const providers: Provider[] = [
       ),
   },
   RevocationFeedLifecycle,
+  SocketCredentials,
   RevocationGuard,
   RevocationReadiness,
   RevocationSocketAuth,
@@ -161,6 +165,7 @@ const providers: Provider[] = [
     TokenVerifier,
     AccessTokenAuthenticator,
     RevocationGuard,
+    SocketCredentials,
     RevocationReadiness,
     RevocationSocketAuth,
     RevocationMetrics,

@@ -13,11 +13,15 @@ export interface RevocationGuardModuleOptions {
   audience: string | string[];
   /** The auth service's JWKS, e.g. `http://127.0.0.1:3000/.well-known/jwks.json`. */
   jwksUrl: string;
-  /** The JWKS is refetched on the next lookup once it is this old. Default 600000. */
+  /**
+   * The JWKS is refetched once it is this old; while refetches fail, the last good keys are
+   * served. Default 600000, at least 1000.
+   */
   jwksCacheMaxAgeMs?: number;
   /**
-   * Lookups refetch the JWKS (unknown `kid`, old key set) at most this often, successful or not;
-   * bounds what forged kids and an unreachable auth service cost. Default 5000.
+   * Lookups refetch the JWKS (unknown `kid`, old key set) at most this often; bounds what forged
+   * kids cost. After a failed fetch every fetch backs off from this, doubling, up to a tenth of
+   * `jwksCacheMaxAgeMs`, with up to 50% jitter. Default 5000, at least 1000.
    */
   jwksCooldownMs?: number;
   /** Accepted signature algorithms. Default `['ES256', 'EdDSA', 'RS256']`; HMAC and none are refused. */

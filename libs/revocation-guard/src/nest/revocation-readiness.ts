@@ -1,8 +1,10 @@
-import { HttpException, Injectable } from '@nestjs/common';
+import { HttpException, Inject, Injectable } from '@nestjs/common';
 import { AccessTokenAuthenticator } from '../core/access-token-authenticator.js';
 import type { DenylistSize } from '../core/denylist.js';
 import { GuardError, type GuardErrorCode } from '../core/guard-error.js';
+import type { JwksKeySource, KeySetHealth } from '../core/jwks-key-source.js';
 import { RevocationFeed } from '../core/revocation-feed.js';
+import { GUARD_JWKS } from './revocation-guard.module-definition.js';
 
 export interface ReadinessReport {
   /** `degraded`: stale, but the `allow` or `introspect` policy keeps serving. */
@@ -10,6 +12,12 @@ export interface ReadinessReport {
   /** Milliseconds since the last proof of freshness; null before the first one. */
   readonly stalenessMs: number | null;
   readonly revocations: DenylistSize;
+  /**
+   * The JWKS copy: its age, whether it is past its max age, and why refreshing it fails. A stale
+   * copy never changes `status` by itself: the last good keys are served, the stale policy
+   * decides.
+   */
+  readonly signingKeys: KeySetHealth;
 }
 
 /** The revocation state without throwing: `unavailable` means requests get 503 now. */
@@ -21,6 +29,7 @@ export type RevocationState =
       readonly message: string;
       readonly stalenessMs: number | null;
       readonly revocations: DenylistSize;
+      readonly signingKeys: KeySetHealth;
     };
 
 /**
@@ -32,6 +41,7 @@ export class RevocationReadiness {
   constructor(
     private readonly feed: RevocationFeed,
     private readonly authenticator: AccessTokenAuthenticator,
+    @Inject(GUARD_JWKS) private readonly keys: JwksKeySource,
   ) {}
 
   state(): RevocationState {
@@ -39,6 +49,7 @@ export class RevocationReadiness {
     const common = {
       stalenessMs: Number.isFinite(staleness) ? staleness : null,
       revocations: this.feed.denylist.size(),
+      signingKeys: this.keys.health(),
     };
     try {
       const usable = this.authenticator.requireUsableState();

@@ -7,6 +7,7 @@ import type { Principal } from '../core/principal.js';
 import { RevocationFeed } from '../core/revocation-feed.js';
 import { REVOCATION_GUARD_OPTIONS } from './revocation-guard.module-definition.js';
 import type { RevocationGuardModuleOptions } from './revocation-guard.options.js';
+import { SocketCredentials } from './socket-credentials.js';
 
 /** Event a socket receives, `{ code, message }`, right before the server disconnects it. */
 export const SOCKET_REVOKED_EVENT = 'auth:revoked';
@@ -32,7 +33,8 @@ export interface SocketServer {
 
 /**
  * Authenticates socket.io handshakes with the same verifier as HTTP (token in `auth.token`, or
- * an `Authorization: Bearer` header) and disconnects a socket, with the reason, as soon as its
+ * an `Authorization: Bearer` header), so that the guard can check each message of the socket
+ * like an HTTP request (route rules, stale policy), and disconnects a socket, with the reason, as soon as its
  * token, session or user is revoked or its token expires. Call `attach(server)` from a gateway's
  * `afterInit`.
  */
@@ -43,6 +45,7 @@ export class RevocationSocketAuth {
   constructor(
     private readonly authenticator: AccessTokenAuthenticator,
     private readonly feed: RevocationFeed,
+    private readonly credentials: SocketCredentials,
     @Inject(REVOCATION_GUARD_OPTIONS) options: RevocationGuardModuleOptions,
   ) {
     this.connections = new LiveConnections(feed, options.clock ?? systemClock);
@@ -69,6 +72,8 @@ export class RevocationSocketAuth {
     const authorization =
       typeof token === 'string' ? `Bearer ${token}` : Array.isArray(header) ? header[0] : header;
     socket.data.principal = await this.authenticator.authenticate(authorization);
+    // The guard checks each message with this token, under the handler's rules.
+    if (authorization !== undefined) this.credentials.remember(socket, authorization);
   }
 
   private track(socket: AuthenticatedSocket): void {

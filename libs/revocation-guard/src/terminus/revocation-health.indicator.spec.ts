@@ -4,6 +4,7 @@ import type { RevocationReadiness, RevocationState } from '../nest/revocation-re
 import { RevocationHealthIndicator } from './revocation-health.indicator.js';
 
 const revocations = { token: 1, session: 2, user: 0, key: 0, all: 0 };
+const signingKeys = { ageMs: 700_000, stale: true, failures: 3, lastError: 'fetch failed' };
 
 function indicatorFor(state: RevocationState): RevocationHealthIndicator {
   const readiness = { state: () => state } as unknown as RevocationReadiness;
@@ -12,15 +13,21 @@ function indicatorFor(state: RevocationState): RevocationHealthIndicator {
 
 describe('RevocationHealthIndicator', () => {
   it('is up when caught up and fresh', () => {
-    expect(indicatorFor({ status: 'ready', stalenessMs: 40, revocations }).isHealthy()).toEqual({
-      revocations: { status: 'up', state: 'ready', stalenessMs: 40, revocations },
+    expect(
+      indicatorFor({ status: 'ready', stalenessMs: 40, revocations, signingKeys }).isHealthy(),
+    ).toEqual({
+      revocations: { status: 'up', state: 'ready', stalenessMs: 40, revocations, signingKeys },
     });
   });
 
   it('is degraded when stale but still serving', () => {
     expect(
-      indicatorFor({ status: 'degraded', stalenessMs: 60_000, revocations }).isHealthy('feed'),
-    ).toEqual({ feed: { status: 'degraded', state: 'stale', stalenessMs: 60_000, revocations } });
+      indicatorFor({ status: 'degraded', stalenessMs: 60_000, revocations, signingKeys }).isHealthy(
+        'feed',
+      ),
+    ).toEqual({
+      feed: { status: 'degraded', state: 'stale', stalenessMs: 60_000, revocations, signingKeys },
+    });
   });
 
   it('is down with the error code while requests are refused', () => {
@@ -30,6 +37,7 @@ describe('RevocationHealthIndicator', () => {
       message: 'not yet',
       stalenessMs: null,
       revocations,
+      signingKeys,
     };
     expect(indicatorFor(state).isHealthy()).toEqual({
       revocations: {
@@ -38,6 +46,7 @@ describe('RevocationHealthIndicator', () => {
         code: 'REVOCATION_STATE_NOT_READY',
         stalenessMs: null,
         revocations,
+        signingKeys,
       },
     });
   });

@@ -8,7 +8,9 @@ import { RevocationReadiness } from '../nest/revocation-readiness.js';
  * - `degraded` when stale but the `allow` or `introspect` policy keeps serving (HTTP 200);
  * - `down` when requests are refused: not caught up yet, or stale under `reject` (HTTP 503).
  *
- * Details: `state`, `stalenessMs`, live `revocations` by scope, and the error `code` when down.
+ * Details: `state`, `stalenessMs`, live `revocations` by scope, `signingKeys` (the JWKS copy's
+ * age, staleness and last fetch error: reported, never a reason to go down), and the error `code`
+ * when down.
  */
 @Injectable()
 export class RevocationHealthIndicator {
@@ -22,7 +24,11 @@ export class RevocationHealthIndicator {
   ): HealthIndicatorResult<Key> {
     const indicator = this.indicators.check(key);
     const state = this.readiness.state();
-    const details = { stalenessMs: state.stalenessMs, revocations: state.revocations };
+    const details = {
+      stalenessMs: state.stalenessMs,
+      revocations: state.revocations,
+      signingKeys: state.signingKeys,
+    };
     switch (state.status) {
       case 'ready':
         return indicator.up({ state: 'ready', ...details });

@@ -1,0 +1,46 @@
+import { describe, expect, it } from '@jest/globals';
+import { authorizationServerMetadata, OAUTH_ENDPOINTS } from './oauth-endpoints.js';
+
+const config = {
+  issuer: 'https://auth.example.com',
+  defaultScope: 'profile orders:read',
+  signingAlgorithm: 'ES256',
+} as const;
+
+describe('RFC 8414 metadata, from the endpoint table', () => {
+  it('advertises the endpoints of the table and nothing else', () => {
+    expect(authorizationServerMetadata(config)).toEqual({
+      issuer: 'https://auth.example.com',
+      jwks_uri: 'https://auth.example.com/.well-known/jwks.json',
+      revocation_endpoint: 'https://auth.example.com/oauth/revoke',
+      revocation_endpoint_auth_methods_supported: [
+        'client_secret_basic',
+        'client_secret_post',
+        'none',
+      ],
+      introspection_endpoint: 'https://auth.example.com/oauth/introspect',
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      response_types_supported: [],
+      grant_types_supported: [],
+      scopes_supported: ['profile', 'orders:read'],
+      access_token_signing_alg_values_supported: ['ES256'],
+    });
+  });
+
+  it('advertises a token endpoint, its methods and grant types once the table has one', () => {
+    const metadata = authorizationServerMetadata(config, {
+      ...OAUTH_ENDPOINTS,
+      token: {
+        path: '/oauth/token',
+        authMethods: ['client_secret_basic', 'none'],
+        grantTypes: ['refresh_token'],
+      },
+    });
+    expect(metadata).toMatchObject({
+      token_endpoint: 'https://auth.example.com/oauth/token',
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'none'],
+      grant_types_supported: ['refresh_token'],
+      response_types_supported: [],
+    });
+  });
+});

@@ -1,0 +1,69 @@
+import type { ExecutionContext } from '@nestjs/common';
+import { WsException } from '@nestjs/websockets';
+import type { GuardError } from '../core/guard-error.js';
+import type { Principal } from '../core/principal.js';
+import { bearerChallenge, toHttpException } from './guard-http-exception.js';
+import type { SocketCredentials } from './socket-credentials.js';
+
+/**
+ * What one kind of execution context (HTTP, socket.io, ...) supplies to the guard: the
+ * credential, where the principal goes, and how a refusal reaches the caller. The rules
+ * themselves are the same for all (`AccessTokenAuthenticator.authorize`).
+ */
+export interface GuardTransport {
+  /** The `Authorization` value to check, `Bearer <token>`. */
+  readonly authorization: string | undefined;
+  accept(principal: Principal): void;
+  /** The exception to throw for a refusal; it carries the error's stable `code`. */
+  refuse(error: GuardError): Error;
+}
+
+interface HttpRequest {
+  headers: Record<string, string | string[] | undefined>;
+  user?: Principal;
+}
+interface HttpResponse {
+  setHeader?(name: string, value: string): unknown;
+  header?(name: string, value: string): unknown;
+}
+
+/** An HTTP request: the `Authorization` header; `request.user`; `{code, message}` and a challenge. */
+export function httpTransport(context: ExecutionContext): GuardTransport {
+  const http = context.switchToHttp();
+  const request = http.getRequest<HttpRequest>();
+  const header = request.headers.authorization;
+  return {
+    authorization: Array.isArray(header) ? header[0] : header,
+    accept: (principal) => {
+      request.user = principal;
+    },
+    refuse: (error) => {
+      if (error.status === 401 || error.status === 403) {
+        const response = http.getResponse<HttpResponse>();
+        const challenge = bearerChallenge(error);
+        if (response.setHeader) response.setHeader('WWW-Authenticate', challenge);
+        else response.header?.('WWW-Authenticate', challenge);
+      }
+      return toHttpException(error);
+    },
+  };
+}
+
+/**
+ * A socket.io message: the token the socket was authenticated with at its handshake (none when
+ * `RevocationSocketAuth` did not authenticate it); `socket.data.principal`; an `exception` event
+ * `{code, message}` to the socket.
+ */
+export function socketTransport(
+  context: ExecutionContext,
+  credentials: SocketCredentials,
+): GuardTransport {
+  const socket = context.switchToWs().getClient<{ data?: { principal?: Principal } }>();
+  return {
+    authorization: credentials.authorizationOf(socket),
+    accept: (principal) => {
+      if (socket.data) socket.data.principal = principal;
+    },
+    refuse: (error) => new WsException({ code: error.code, message: error.message }),
+  };
+}

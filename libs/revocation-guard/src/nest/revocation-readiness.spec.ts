@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Module, type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { AccessTokenAuthenticator } from '../core/access-token-authenticator.js';
+import type { RevocationEventSource } from '../core/event-source.js';
+import { ManualClock } from '../core/manual-clock.js';
+import { RevocationGuardModule } from './revocation-guard.module.js';
+import { RevocationReadiness } from './revocation-readiness.js';
+
+// The readiness report tells how old the JWKS copy is and why refreshing it fails, without
+// failing readiness by itself: the stale policy alone decides what is served (audit F8).
+
+const ISSUER = 'http://127.0.0.1:1';
+const AUDIENCE = 'tokenfence-services';
+const T0 = 1_800_000_000_000;
+
+/** Caught up at once, never a heartbeat: stale, which the `allow` policy serves. */
+const caughtUpSource: RevocationEventSource = {
+  start: (sink) => {
+    sink.onPartitions([0]);
+    sink.onCaughtUp();
+    return Promise.resolve();
+  },
+  stop: () => Promise.resolve(),
+};
+
+/** Polls (each turn of the event loop) until `done` or 2 s have passed; the caller asserts. */
+async function settle(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 2_000;
+  while (!done() && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+}
+
+describe('RevocationReadiness', () => {
+  const clock = new ManualClock(T0);
+  const jwks = { down: false, requests: 0 };
+  let server: HttpServer;
+  let app: INestApplicationContext;
+  let bearer: string;
+
+  beforeAll(async () => {
+    const pair = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'tokens-1', alg: 'ES256' };
+    server = createServer((_req, res) => {
+      jwks.requests++;
+      if (jwks.down) res.writeHead(503).end();
+      else
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(`{"keys":[${JSON.stringify(jwk)}]}`);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    @Module({
+      imports: [
+        RevocationGuardModule.forRoot({
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          jwksUrl: `http://127.0.0.1:${port}/jwks.json`,
+          kafka: { brokers: ['127.0.0.1:1'] },
+          eventSource: caughtUpSource,
+          clock,
+          stalePolicy: 'allow',
+          verifiedTokenCacheSize: 0, // every verification asks the key source
+        }),
+      ],
+    })
+    class ReadinessModule {}
+    app = await NestFactory.createApplicationContext(ReadinessModule, { logger: false });
+    await app.init();
+    const token = await new SignJWT({ sid: 'sid-1' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'tokens-1', typ: 'at+jwt' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setSubject('user-1')
+      .setJti('jti-1')
+      .setIssuedAt(T0 / 1000)
+      .setExpirationTime(T0 / 1000 + 3_600)
+      .sign(pair.privateKey);
+    bearer = `Bearer ${token}`;
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('F8: reports a stale JWKS and its last error, and stays as ready as the feed is', async () => {
+    const readiness = app.get(RevocationReadiness);
+    const authenticator = app.get(AccessTokenAuthenticator);
+    await authenticator.authenticate(bearer);
+    expect(readiness.state()).toMatchObject({
+      status: 'degraded',
+      signingKeys: { ageMs: 0, stale: false, failures: 0, lastError: null },
+    });
+
+    jwks.down = true;
+    clock.advance(600_000);
+    await authenticator.authenticate(bearer); // served from the last good keys
+    await settle(() => jwks.requests === 2 && JSON.stringify(readiness.state()).includes('503'));
+    const outage = {
+      status: 'degraded',
+      signingKeys: {
+        ageMs: 600_000,
+        stale: true,
+        failures: 1,
+        lastError: 'the JWKS endpoint answered 503',
+      },
+    };
+    expect(readiness.state()).toMatchObject(outage);
+    expect(readiness.check()).toMatchObject(outage);
+
+    jwks.down = false;
+    clock.advance(10_000); // past the first backoff, whatever its jitter
+    await authenticator.authenticate(bearer);
+    await settle(() => jwks.requests === 3 && !JSON.stringify(readiness.state()).includes('503'));
+    expect(readiness.state()).toMatchObject({
+      status: 'degraded',
+      signingKeys: { ageMs: 0, stale: false, failures: 0, lastError: null },
+    });
+  });
+});
