@@ -14,8 +14,30 @@ export function postFrom(
   localAddress: string,
   url: string,
   json: unknown,
+  /** Extra request headers, e.g. what a proxy in front would add (X-Forwarded-For). */
+  headers: Record<string, string> = {},
 ): Promise<AddressedAnswer> {
-  const payload = JSON.stringify(json);
+  return send(localAddress, url, 'application/json', JSON.stringify(json), headers);
+}
+
+/** POSTs a form (the OAuth endpoints' body) from a chosen local address; see {@link postFrom}. */
+export function postFormFrom(
+  localAddress: string,
+  url: string,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<AddressedAnswer> {
+  const payload = new URLSearchParams(fields).toString();
+  return send(localAddress, url, 'application/x-www-form-urlencoded', payload, headers);
+}
+
+function send(
+  localAddress: string,
+  url: string,
+  contentType: string,
+  payload: string,
+  headers: Record<string, string>,
+): Promise<AddressedAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
@@ -23,7 +45,8 @@ export function postFrom(
         method: 'POST',
         localAddress,
         headers: {
-          'content-type': 'application/json',
+          ...headers,
+          'content-type': contentType,
           'content-length': Buffer.byteLength(payload),
         },
       },

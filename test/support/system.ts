@@ -18,12 +18,14 @@ import { waitFor } from './wait-for.js';
 const LOG_LEVELS: ['error'] = ['error'];
 
 /** Suites log in far more often than people do; the rate-limit suite sets its own limits. */
-export const GENEROUS_RATE_LIMITS = Object.fromEntries(
-  ['LOGIN', 'REGISTER', 'REFRESH', 'PASSWORD'].flatMap((action) => [
-    [`RATE_LIMIT_${action}_PER_IP`, '1000000'],
-    [`RATE_LIMIT_${action}_PER_USERNAME`, '1000000'],
+export const GENEROUS_RATE_LIMITS: Record<string, string> = Object.fromEntries([
+  ...['LOGIN', 'REGISTER', 'REFRESH', 'PASSWORD'].flatMap((action) => [
+    [`RATE_LIMIT_${action}_PER_IP`, '1000000'] as const,
+    [`RATE_LIMIT_${action}_PER_USERNAME`, '1000000'] as const,
   ]),
-);
+  // Limited per client address only.
+  ...['REVOKE', 'INTROSPECT'].map((action) => [`RATE_LIMIT_${action}_PER_IP`, '1000000'] as const),
+]);
 
 export interface RunningService {
   readonly url: string;

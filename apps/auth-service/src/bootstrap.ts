@@ -22,7 +22,8 @@ export async function createAuthApp(
     { bodyParser: false, ...(options.logger !== undefined ? { logger: options.logger } : {}) },
   );
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  // Validated at start-up: off, a hop count or the proxies' addresses, never `true`.
+  app.set('trust proxy', config.trustProxy);
   app.use(
     express.json({ limit: config.bodyLimitBytes, strict: true }),
     express.urlencoded({ extended: false, limit: config.bodyLimitBytes }),

@@ -13,6 +13,7 @@ import type { Request } from 'express';
 import type { IssuedTokens } from '../keys/token-issuer.js';
 import { ChangePasswordDto, LoginDto, RefreshDto, RegisterDto } from './auth.dto.js';
 import { AuthService } from './auth.service.js';
+import { clientInfoOf } from './client-info.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { BearerAuthGuard } from './bearer-auth.guard.js';
 import { RateLimit, RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
@@ -22,7 +23,6 @@ import { parseScope } from '../oauth/client-scopes.js';
 
 @ApiTags('auth')
 @Controller('auth')
-@UseGuards(RateLimitGuard)
 export class AuthController {
   constructor(
     private readonly auth: AuthService,
@@ -31,6 +31,7 @@ export class AuthController {
   ) {}
 
   @Post('register')
+  @UseGuards(RateLimitGuard)
   @RateLimit('register')
   @ApiCreatedResponse({ description: '`{id}` of the new user' })
   @ApiErrors(
@@ -46,6 +47,7 @@ export class AuthController {
 
   @Post('login')
   @HttpCode(200)
+  @UseGuards(RateLimitGuard)
   @RateLimit('login')
   @ApiOkResponse({ description: '`{access_token, refresh_token, token_type, expires_in}`' })
   @ApiErrors(
@@ -64,16 +66,15 @@ export class AuthController {
       client_id: body.client_id ?? FIRST_PARTY_CLIENT_ID,
       client_secret: body.client_secret,
     });
-    return this.auth.login(
-      body.username,
-      body.password,
-      { userAgent: req.headers['user-agent']?.slice(0, 512), ip: req.ip },
-      { client, requestedScopes: body.scope === undefined ? undefined : parseScope(body.scope) },
-    );
+    return this.auth.login(body.username, body.password, clientInfoOf(req), {
+      client,
+      requestedScopes: body.scope === undefined ? undefined : parseScope(body.scope),
+    });
   }
 
   @Post('refresh')
   @HttpCode(200)
+  @UseGuards(RateLimitGuard)
   @RateLimit('refresh')
   @ApiBasicAuth('client')
   @ApiOkResponse({ description: 'A new pair (the same successor within the grace window)' })
@@ -101,7 +102,8 @@ export class AuthController {
   @ApiBearerAuth()
   @ApiNoContentResponse({ description: 'Changed; every other session is revoked' })
   @ApiErrors('VALIDATION_FAILED', 'INVALID_CREDENTIALS', 'RATE_LIMITED', ...TOKEN_ERRORS)
-  @UseGuards(BearerAuthGuard)
+  // The caller first: the per-user limit counts them.
+  @UseGuards(BearerAuthGuard, RateLimitGuard)
   changePassword(
     @CurrentPrincipal() principal: Principal,
     @Body() body: ChangePasswordDto,

@@ -84,7 +84,8 @@ export class AuthService {
       await this.lockout.recordFailure(username);
       throw new AuthError('INVALID_CREDENTIALS', 'The username or password is incorrect.');
     }
-    await this.lockout.recordSuccess(username);
+    // The user's own name: only the account that authenticated gets its count cleared.
+    await this.lockout.recordSuccess(user.username);
     const sessionId = randomUUID();
     const lifetimeSeconds = Math.min(
       this.config.refreshTokenTtlSeconds,

@@ -70,6 +70,39 @@ describe('loadAuthConfig', () => {
     });
   });
 
+  it('trusts no proxy by default; TRUST_PROXY takes a hop count or proxy addresses (F16)', () => {
+    const withTrustProxy = (value?: string) =>
+      loadAuthConfig({
+        KAFKA_BROKERS: 'k:1',
+        ...(value === undefined ? {} : { TRUST_PROXY: value }),
+      });
+    for (const off of [undefined, '', 'false', '0']) {
+      expect(withTrustProxy(off)).toMatchObject({ trustProxy: false });
+    }
+    expect(withTrustProxy('2')).toMatchObject({ trustProxy: 2 });
+    expect(
+      withTrustProxy(' loopback, 10.0.0.0/8 ,192.0.2.7, fd00::/8, ::1, uniquelocal'),
+    ).toMatchObject({
+      trustProxy: ['loopback', '10.0.0.0/8', '192.0.2.7', 'fd00::/8', '::1', 'uniquelocal'],
+    });
+  });
+
+  it.each([
+    ['true', 'any X-Forwarded-For'],
+    ['yes', 'TRUST_PROXY'],
+    ['11', 'TRUST_PROXY'],
+    ['-1', 'TRUST_PROXY'],
+    ['10.0.0.0/33', 'TRUST_PROXY'],
+    ['0.0.0.0/0', 'TRUST_PROXY'],
+    ['::/0', 'TRUST_PROXY'],
+    ['10.0.0.0/8,,', 'TRUST_PROXY'],
+    ['proxy.example.com', 'TRUST_PROXY'],
+    ['10.0.0.0/255.0.0.0', 'TRUST_PROXY'],
+  ])('refuses TRUST_PROXY=%j at start-up', (value, message) => {
+    expect(() => loadAuthConfig({ KAFKA_BROKERS: 'k:1', TRUST_PROXY: value })).toThrow(TypeError);
+    expect(() => loadAuthConfig({ KAFKA_BROKERS: 'k:1', TRUST_PROXY: value })).toThrow(message);
+  });
+
   it.each([
     [{}, 'KAFKA_BROKERS'],
     [{ KAFKA_BROKERS: 'k:1', JWT_ALG: 'HS256' }, 'JWT_ALG'],

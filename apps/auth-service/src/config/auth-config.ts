@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { DEFAULT_REVOCATION_TOPIC } from '@tokenfence/contract';
 import type { LockoutPolicy } from '../lockout/lockout-policy.js';
 import { SCOPE_TOKEN } from '../oauth/client-scopes.js';
@@ -8,11 +9,13 @@ export const FIRST_PARTY_CLIENT_ID = 'tokenfence-first-party';
 export type SigningAlgorithm = 'ES256' | 'EdDSA' | 'RS256';
 
 /** Routes with attempt limits. */
-export type RateLimitedAction = 'login' | 'register' | 'refresh' | 'password';
+export type RateLimitedAction =
+  'login' | 'register' | 'refresh' | 'password' | 'revoke' | 'introspect';
 
 export interface ActionLimits {
   readonly perIp: { readonly limit: number; readonly windowMs: number };
-  readonly perUsername: { readonly limit: number; readonly windowMs: number };
+  /** Undefined for routes limited per client address only. */
+  readonly perUsername?: { readonly limit: number; readonly windowMs: number };
 }
 
 /** An OAuth client: public (no secret) or confidential (SHA-256 of its secret, base64url). */
@@ -74,6 +77,12 @@ export interface AuthConfig {
   /** Topic retention beyond the longest access-token lifetime. */
   readonly topicRetentionMarginSeconds: number;
   readonly bodyLimitBytes: number;
+  /**
+   * Which peers are proxies whose `X-Forwarded-For` names the client (Express `trust proxy`):
+   * none (`false`, the default: the client is the socket's peer), a hop count, or the proxies'
+   * addresses and CIDRs (and Express's `loopback`, `linklocal`, `uniquelocal`). Never everyone.
+   */
+  readonly trustProxy: false | number | readonly string[];
   /** Clients that may call /oauth/revoke and /oauth/introspect, besides the first-party one. */
   readonly clients: readonly OAuthClient[];
   /** Attempts per minute, per client IP and per username. */
@@ -96,6 +105,16 @@ function limits(env: Env, action: string, perIp: number, perUsername: number): A
   };
 }
 
+/** `RATE_LIMIT_<ACTION>_PER_IP`, attempts per minute, for routes limited per address only. */
+function ipLimit(env: Env, action: string, perIp: number): ActionLimits {
+  return {
+    perIp: {
+      limit: int(env, `RATE_LIMIT_${action}_PER_IP`, perIp, 1, 1_000_000),
+      windowMs: 60_000,
+    },
+  };
+}
+
 /** `LOGIN_LOCKOUT_*`: after THRESHOLD failures, locks of BASE s doubling up to MAX s. */
 function lockout(env: Env): LockoutPolicy {
   const baseSeconds = int(env, 'LOGIN_LOCKOUT_BASE_SECONDS', 1, 1, 3600);
@@ -106,6 +125,41 @@ function lockout(env: Env): LockoutPolicy {
     maxMs: maxSeconds * 1000,
     resetMs: int(env, 'LOGIN_LOCKOUT_RESET_SECONDS', 86_400, maxSeconds, 30 * 86_400) * 1000,
   };
+}
+
+const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An address, a CIDR (not /0) or one of Express's named ranges. */
+function isProxyEntry(entry: string): boolean {
+  if (PROXY_RANGES.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || address.includes('%') || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d{1,3}$/.test(prefix) && bits >= 1 && bits <= (family === 4 ? 32 : 128);
+}
+
+/** `TRUST_PROXY`: off (default), a hop count, or the proxies' addresses; never "everyone". */
+function parseTrustProxy(env: Env): AuthConfig['trustProxy'] {
+  const raw = (env.TRUST_PROXY ?? '').trim();
+  if (raw === '' || raw === 'false' || raw === '0') return false;
+  const expected =
+    'a hop count (1 to 10) or a comma-separated list of proxy addresses or CIDRs ' +
+    '(or loopback, linklocal, uniquelocal)';
+  if (raw === 'true') {
+    fail('TRUST_PROXY', `${expected}; "true" would believe any X-Forwarded-For a client sends`);
+  }
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 10) fail('TRUST_PROXY', `${expected} (got "${raw}")`);
+    return hops;
+  }
+  const entries = raw.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    if (!isProxyEntry(entry)) fail('TRUST_PROXY', `${expected} (got "${entry}")`);
+  }
+  return entries;
 }
 
 function parseAdmin(env: Env): AuthConfig['admin'] {
@@ -208,6 +262,15 @@ function url(name: string, raw: string): string {
   return raw.replace(/\/+$/, '');
 }
 
+/** `DATABASE_URL` or `DATA_DIR`: where the service's data is (also for the admin commands). */
+export function loadDatabaseLocation(env: Env): Pick<AuthConfig, 'databaseUrl' | 'dataDir'> {
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    fail('DATABASE_URL', 'a postgres:// URL');
+  }
+  return { databaseUrl, dataDir: env.DATA_DIR || 'data/auth-service' };
+}
+
 /** Reads and validates the environment; throws a TypeError naming the variable to fix. */
 export function loadAuthConfig(env: Env = process.env): AuthConfig {
   const host = env.HOST || '127.0.0.1';
@@ -233,10 +296,6 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
     fail('REFRESH_TOKEN_TTL_SECONDS', 'at least ACCESS_TOKEN_TTL_SECONDS');
   }
   const sessionMaxAgeSeconds = int(env, 'SESSION_MAX_AGE_SECONDS', 30 * 86_400, 1, 3650 * 86_400);
-  const databaseUrl = env.DATABASE_URL || undefined;
-  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    fail('DATABASE_URL', 'a postgres:// URL');
-  }
   const audience = env.AUTH_AUDIENCE || 'tokenfence-services';
   return {
     host,
@@ -252,8 +311,7 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
     tokenKeyRotationSeconds: rotation(env, 'TOKEN_KEY_ROTATION_SECONDS'),
     eventKeyRotationSeconds: rotation(env, 'EVENT_KEY_ROTATION_SECONDS'),
     defaultScope: env.DEFAULT_SCOPE ?? 'profile orders:read game:play',
-    databaseUrl,
-    dataDir: env.DATA_DIR || 'data/auth-service',
+    ...loadDatabaseLocation(env),
     kafkaBrokers: brokers,
     revocationTopic: env.REVOCATION_TOPIC || DEFAULT_REVOCATION_TOPIC,
     topicPartitions: int(env, 'REVOCATION_TOPIC_PARTITIONS', 3, 1, 1000),
@@ -265,12 +323,15 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
       30 * 86_400,
     ),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 16 * 1024, 1024, 1024 * 1024),
+    trustProxy: parseTrustProxy(env),
     clients: parseClients(env.OAUTH_CLIENTS, [audience]),
     rateLimits: {
       login: limits(env, 'LOGIN', 60, 10),
       register: limits(env, 'REGISTER', 20, 5),
       refresh: limits(env, 'REFRESH', 120, 60),
       password: limits(env, 'PASSWORD', 20, 5),
+      revoke: ipLimit(env, 'REVOKE', 120),
+      introspect: ipLimit(env, 'INTROSPECT', 1200),
     },
     loginLockout: lockout(env),
     admin: parseAdmin(env),

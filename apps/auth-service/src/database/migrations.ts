@@ -1,7 +1,10 @@
-import type { Database } from './database.js';
+import { refuseCaseVariantUsernames } from './case-variant-usernames.js';
+import type { Database, Queryable } from './database.js';
 
 interface Migration {
   readonly version: number;
+  /** Runs first, in the same transaction; throws to refuse the migration before any change. */
+  readonly check?: (tx: Queryable) => Promise<void>;
   readonly statements: readonly string[];
 }
 
@@ -187,10 +190,29 @@ const MIGRATIONS: readonly Migration[] = [
        )`,
     ],
   },
+  {
+    version: 11,
+    // Refuses, naming them, while two usernames differ only in case: an admin renames one first.
+    check: refuseCaseVariantUsernames,
+    statements: [
+      // Usernames are unique regardless of case: the key is `usernameKey()` (users/username.ts),
+      // ASCII letters lower-cased, computed by the database for every writer, older ones included.
+      `ALTER TABLE users ADD COLUMN username_key text NOT NULL
+         GENERATED ALWAYS AS (translate(username, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',
+                                                  'abcdefghijklmnopqrstuvwxyz')) STORED`,
+      `CREATE UNIQUE INDEX users_by_username_key ON users (username_key)`,
+    ],
+  },
 ];
 
-/** Brings the schema up to date. Safe to run from several instances at once. */
-export async function migrate(db: Database): Promise<number> {
+/**
+ * Brings the schema up to date (or, for upgrade tests, up to `upTo`). Safe to run from several
+ * instances at once.
+ */
+export async function migrate(
+  db: Database,
+  options: { readonly upTo?: number } = {},
+): Promise<number> {
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(7283401)');
     await tx.query(
@@ -201,6 +223,8 @@ export async function migrate(db: Database): Promise<number> {
     let count = 0;
     for (const migration of MIGRATIONS) {
       if (applied.has(migration.version)) continue;
+      if (options.upTo !== undefined && migration.version > options.upTo) break;
+      await migration.check?.(tx);
       for (const sql of migration.statements) await tx.query(sql);
       await tx.query('INSERT INTO schema_migrations (version) VALUES ($1)', [migration.version]);
       count++;

@@ -1,17 +1,19 @@
 import { Logger } from '@nestjs/common';
 import type { Database } from '../database/database.js';
 import { AuthError } from '../errors/auth-error.js';
+import { usernameKey } from '../users/username.js';
 import { lockDurationMs, type LockoutPolicy } from './lockout-policy.js';
 
 const SWEEP_INTERVAL_MS = 60_000;
 
-/** Usernames are matched case-insensitively, as the rate limits do. */
-const keyOf = (username: string): string => username.toLowerCase();
+/** The username's one normalisation: the key of its user, its rate limits and its lock. */
+const keyOf = usernameKey;
 
 /**
  * Progressive lockout of a username after consecutive failed logins, kept in the database so
- * every instance sees it and it survives restarts. It is keyed by the username as typed, whether
- * or not such a user exists, and does the same work in both cases: it cannot reveal who exists.
+ * every instance sees it and it survives restarts. It is keyed by the normalised username
+ * ({@link usernameKey}, the same key that makes usernames unique), whether or not such a user
+ * exists, and does the same work in both cases: it cannot reveal who exists.
  * Attempts refused while locked are not counted (they cannot extend the lock).
  */
 export class LoginLockout {
@@ -65,7 +67,7 @@ export class LoginLockout {
     );
   }
 
-  /** A successful login starts the count again. */
+  /** A successful login starts the count again: pass the username of the user who logged in. */
   async recordSuccess(username: string): Promise<void> {
     await this.db.query('DELETE FROM login_failures WHERE username = $1', [keyOf(username)]);
   }

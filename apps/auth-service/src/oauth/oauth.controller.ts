@@ -1,8 +1,10 @@
-import { Body, Controller, Get, Header, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiBasicAuth, ApiConsumes, ApiOkResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Inject } from '@nestjs/common';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
+import { ApiErrors } from '../http/api-errors.decorator.js';
+import { RateLimit, RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
 import { ClientAuthenticator } from './client-authenticator.js';
 import { authorizationServerMetadata, OAUTH_ENDPOINTS } from './oauth-endpoints.js';
 import { oauthError } from './oauth-error.js';
@@ -20,6 +22,9 @@ export class OAuthController {
 
   /** RFC 7009: 200 whether or not the token was known or already revoked. */
   @Post(OAUTH_ENDPOINTS.revocation.path)
+  @UseGuards(RateLimitGuard)
+  @RateLimit('revoke')
+  @ApiErrors('RATE_LIMITED')
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiBasicAuth('client')
   @ApiOkResponse({ description: 'Revoked, unknown or already revoked: always 200 (RFC 7009)' })
@@ -33,6 +38,9 @@ export class OAuthController {
 
   /** RFC 7662, for confidential clients only, about their own tokens or their audience's. */
   @Post(OAUTH_ENDPOINTS.introspection.path)
+  @UseGuards(RateLimitGuard)
+  @RateLimit('introspect')
+  @ApiErrors('RATE_LIMITED')
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiBasicAuth('client')
   @ApiOkResponse({ description: '`{active: true, ...claims}` or `{active: false}` (RFC 7662)' })

@@ -102,6 +102,19 @@ export class SessionsRepository {
     return rows.length > 0;
   }
 
+  /**
+   * The user whose live session a refresh token belongs to (spent or not), for the per-user
+   * refresh limit; undefined for a token that is unknown or whose session ended.
+   */
+  async liveUserOfRefreshToken(tokenHash: string): Promise<string | undefined> {
+    const rows = await this.db.query<{ user_id: string }>(
+      `SELECT s.user_id FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id
+        WHERE rt.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()`,
+      [tokenHash],
+    );
+    return rows[0]?.user_id;
+  }
+
   private async readRefreshToken(
     tx: Queryable,
     tokenHash: string,

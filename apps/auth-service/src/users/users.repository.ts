@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DATABASE, type Database, type Queryable } from '../database/database.js';
+import { usernameKey } from './username.js';
 
 export interface UserRecord {
   readonly id: string;
@@ -42,18 +43,21 @@ const SELECT_USER = `SELECT u.id, u.username, u.password_hash, u.scope, u.disabl
 export class UsersRepository {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
-  /** Inserts a user; false when the username is taken. */
+  /** Inserts a user; false when the username is taken, regardless of case. */
   async insert(user: Omit<UserRecord, 'tokensRevokedBefore' | 'disabled'>): Promise<boolean> {
     const rows = await this.db.query(
       `INSERT INTO users (id, username, password_hash, scope) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (username) DO NOTHING RETURNING id`,
+       ON CONFLICT (username_key) DO NOTHING RETURNING id`,
       [user.id, user.username, user.passwordHash, user.scope],
     );
     return rows.length === 1;
   }
 
+  /** The user whose username is this one regardless of case ({@link usernameKey}). */
   async findByUsername(username: string): Promise<UserRecord | undefined> {
-    const rows = await this.db.query<UserRow>(`${SELECT_USER} WHERE u.username = $1`, [username]);
+    const rows = await this.db.query<UserRow>(`${SELECT_USER} WHERE u.username_key = $1`, [
+      usernameKey(username),
+    ]);
     return rows[0] && toRecord(rows[0]);
   }
 

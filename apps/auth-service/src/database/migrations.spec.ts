@@ -1,0 +1,118 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { loadAuthConfig } from '../config/auth-config.js';
+import { renameUser } from '../users/rename-user.js';
+import { RENAME_COMMAND } from './case-variant-usernames.js';
+import { EmbeddedDatabase } from './embedded.database.js';
+import { migrate } from './migrations.js';
+import { openDatabase } from './open-database.js';
+
+const ALICE = '11111111-1111-4111-8111-111111111111';
+const alice = '22222222-2222-4222-8222-222222222222';
+const BOB = '33333333-3333-4333-8333-333333333333';
+
+let dataDir: string | undefined;
+afterEach(async () => {
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  dataDir = undefined;
+});
+
+/** A data directory at migration 10 holding the given users. */
+async function databaseAt10(users: [id: string, username: string, createdAt: string][]) {
+  dataDir = await mkdtemp(join(tmpdir(), 'tokenfence-migrations-'));
+  const db = await EmbeddedDatabase.open(dataDir);
+  await migrate(db, { upTo: 10 });
+  for (const [id, username, createdAt] of users) {
+    await db.query(
+      `INSERT INTO users (id, username, password_hash, scope, created_at)
+       VALUES ($1, $2, 'hash', 'profile', $3)`,
+      [id, username, createdAt],
+    );
+  }
+  await db.close();
+  return loadAuthConfig({ KAFKA_BROKERS: 'unused:9092', DATA_DIR: dataDir });
+}
+
+/** What the service does at start-up with the database: open and migrate it. */
+const start = (config: ReturnType<typeof loadAuthConfig>): Promise<string> =>
+  openDatabase(config).then(
+    async (db) => {
+      await db.close();
+      return 'started';
+    },
+    (err: unknown) => (err instanceof Error ? err.message : String(err)),
+  );
+
+async function inspect(dir: string) {
+  const db = await EmbeddedDatabase.open(dir);
+  try {
+    const [version] = await db.query<{ v: number }>(
+      'SELECT max(version) AS v FROM schema_migrations',
+    );
+    const users = await db.query<{ id: string; username: string }>(
+      'SELECT id, username FROM users ORDER BY id',
+    );
+    return { version: Number(version?.v), users };
+  } finally {
+    await db.close();
+  }
+}
+
+describe('the migration to case-insensitive usernames (F6)', () => {
+  it('refuses to start while two usernames differ only in case, names both, changes nothing, and starts once the printed SQL ran', async () => {
+    const config = await databaseAt10([
+      [ALICE, 'Alice', '2026-01-01T00:00:00Z'],
+      [alice, 'alice', '2026-02-01T00:00:00Z'],
+      [BOB, 'bob', '2026-03-01T00:00:00Z'],
+    ]);
+    const refusal = await start(config);
+    expect(refusal).toContain(`"Alice" (id ${ALICE}`);
+    expect(refusal).toContain(`"alice" (id ${alice}`);
+    expect(refusal).not.toContain(BOB);
+    expect(await inspect(config.dataDir)).toEqual({
+      version: 10,
+      users: [
+        { id: ALICE, username: 'Alice' },
+        { id: alice, username: 'alice' },
+        { id: BOB, username: 'bob' },
+      ],
+    });
+
+    // The printed SQL renames the later of the two, which the refusal says.
+    const statements = refusal.match(/^\s*UPDATE users SET .*;$/gm) ?? [];
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toContain(`WHERE id = '${alice}'`);
+    const db = await EmbeddedDatabase.open(config.dataDir);
+    for (const sql of statements) await db.query(sql);
+    await db.close();
+
+    expect(await start(config)).toBe('started');
+    const after = await inspect(config.dataDir);
+    expect(after.version).toBeGreaterThan(10);
+    expect(after.users.find((u) => u.id === ALICE)?.username).toBe('Alice');
+  });
+});
+
+describe('the printed rename command', () => {
+  it('resolves the refusal too, and refuses a name that is taken regardless of case', async () => {
+    const config = await databaseAt10([
+      [ALICE, 'Alice', '2026-01-01T00:00:00Z'],
+      [alice, 'alice', '2026-02-01T00:00:00Z'],
+      [BOB, 'bob', '2026-03-01T00:00:00Z'],
+    ]);
+    const refusal = await start(config);
+    const command = new RegExp(`^\\s*${RENAME_COMMAND} (\\S+) (\\S+)$`, 'm').exec(refusal);
+    expect(command?.slice(1)).toEqual([alice, 'alice-22222222']);
+    const db = await EmbeddedDatabase.open(config.dataDir);
+    try {
+      await expect(renameUser(db, alice, 'BOB')).rejects.toThrow(`"BOB" is taken`);
+      await expect(renameUser(db, alice, 'no spaces')).rejects.toThrow(TypeError);
+      await renameUser(db, command?.[1] ?? '', command?.[2] ?? '');
+    } finally {
+      await db.close();
+    }
+    expect(await start(config)).toBe('started');
+  });
+});
