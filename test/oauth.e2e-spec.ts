@@ -336,6 +336,40 @@ describe.each(['embedded', 'postgres'] as const)('OAuth standards (%s database)'
     expect(outcome(shopAgain)).toEqual({ status: 200, code: undefined });
   });
 
+  it('F5: login takes the same client authentication as refresh; a Basic failure gets a Basic challenge', async () => {
+    const username = uniqueName('basic');
+    await register(system.auth.url, username);
+    const viaBasic = await call<TokenPair & { code?: string }>(`${system.auth.url}/auth/login`, {
+      headers: basicAuth(CONF_CLIENT.id, CONF_CLIENT.secret),
+      json: { username, password: PASSWORD },
+    });
+    expect(viaBasic.status).toBe(200);
+    expect(claimsOf(viaBasic.body.access_token).client_id).toBe(CONF_CLIENT.id);
+
+    // RFC 6749 5.2: a client that tried Basic is answered with a Basic challenge.
+    for (const [path, json] of [
+      ['/auth/login', { username, password: PASSWORD }],
+      ['/auth/refresh', { refresh_token: viaBasic.body.refresh_token }],
+      ['/oauth/introspect', { token: viaBasic.body.access_token }],
+    ] as const) {
+      const answer = await call<{ code?: string }>(`${system.auth.url}${path}`, {
+        headers: basicAuth(CONF_CLIENT.id, 'wrong'),
+        json,
+      });
+      expect({
+        path,
+        status: answer.status,
+        code: answer.body.code,
+        challenge: answer.headers.get('www-authenticate'),
+      }).toEqual({
+        path,
+        status: 401,
+        code: 'INVALID_CLIENT',
+        challenge: expect.stringMatching(/^Basic /),
+      });
+    }
+  });
+
   it('a client is issued only its allowed scopes, at login, at refresh and after an admin scope change', async () => {
     const username = uniqueName('shopper');
     const id = await register(system.auth.url, username);
