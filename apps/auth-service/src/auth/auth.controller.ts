@@ -18,7 +18,7 @@ import { SessionsService } from '../sessions/sessions.service.js';
 import { BearerAuthGuard } from './bearer-auth.guard.js';
 import { RateLimit, RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
 import { FIRST_PARTY_CLIENT_ID } from '../config/auth-config.js';
-import { ClientAuthenticator } from '../oauth/client-authenticator.js';
+import { basicCredentials, ClientAuthenticator } from '../oauth/client-authenticator.js';
 import { parseScope } from '../oauth/client-scopes.js';
 
 @ApiTags('auth')
@@ -61,11 +61,10 @@ export class AuthController {
     'CUTOFF_IN_FUTURE',
   )
   login(@Body() body: LoginDto, @Req() req: Request): Promise<IssuedTokens> {
-    // client_secret_post, or a public client by id; the service's own login by default.
-    const client = this.clients.authenticate(undefined, {
-      client_id: body.client_id ?? FIRST_PARTY_CLIENT_ID,
-      client_secret: body.client_secret,
-    });
+    // The same client authentication as at refresh; the service's own login by default.
+    const client =
+      this.clients.authenticateIfPresented(basicCredentials(req), body) ??
+      this.clients.authenticate(undefined, { client_id: FIRST_PARTY_CLIENT_ID });
     return this.auth.login(body.username, body.password, clientInfoOf(req), {
       client,
       requestedScopes: body.scope === undefined ? undefined : parseScope(body.scope),
@@ -89,10 +88,7 @@ export class AuthController {
   )
   refresh(@Body() body: RefreshDto, @Req() req: Request): Promise<IssuedTokens> {
     // A confidential client authenticates as at the token endpoint: Basic or client_secret_post.
-    // Another scheme (a first-party app sending its bearer token along) is no client credential.
-    const authorization = req.headers.authorization;
-    const basic = /^\s*basic\b/i.test(authorization ?? '') ? authorization : undefined;
-    const client = this.clients.authenticateIfPresented(basic, body);
+    const client = this.clients.authenticateIfPresented(basicCredentials(req), body);
     return this.auth.refresh(body.refresh_token, client);
   }
 

@@ -1,3 +1,4 @@
+import { isBasicScheme } from '../oauth/client-authenticator.js';
 import {
   Catch,
   HttpException,
@@ -38,10 +39,13 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (exception instanceof AuthError && exception.retryAfterSeconds !== undefined) {
       response.setHeader('Retry-After', String(exception.retryAfterSeconds));
     }
+    const request = http.getRequest<Request>();
     if (status === 401 && !response.hasHeader('WWW-Authenticate')) {
-      response.setHeader('WWW-Authenticate', 'Bearer');
+      // RFC 6749 5.2: a client that tried Basic is challenged with the scheme it used.
+      const basic = body.code === 'INVALID_CLIENT' && isBasicScheme(request.headers.authorization);
+      response.setHeader('WWW-Authenticate', basic ? 'Basic realm="tokenfence"' : 'Bearer');
     }
-    response.status(status).json(withOAuthFields(http.getRequest<Request>().path, status, body));
+    response.status(status).json(withOAuthFields(request.path, status, body));
   }
 
   private toBody(exception: unknown): [number, ErrorBody] {

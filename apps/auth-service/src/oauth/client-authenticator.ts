@@ -23,6 +23,21 @@ export interface ClientCredentialFields {
   readonly client_secret?: string;
 }
 
+/** Whether an Authorization header uses the Basic scheme (RFC 7617). */
+export const isBasicScheme = (authorization: string | undefined): boolean =>
+  /^\s*basic\b/i.test(authorization ?? '');
+
+/**
+ * The request's Authorization header when it carries client credentials (Basic). Another scheme,
+ * such as a first-party app sending its bearer token along, is no client credential.
+ */
+export function basicCredentials(req: {
+  headers: { authorization?: string | undefined };
+}): string | undefined {
+  const authorization = req.headers.authorization;
+  return isBasicScheme(authorization) ? authorization : undefined;
+}
+
 const sha256 = (value: string): Buffer => createHash('sha256').update(value).digest();
 
 /** RFC 6749 section 2.3.1: Basic id and secret are form-encoded; bad encoding is invalid_client. */
