@@ -18,7 +18,7 @@ describe('a Java consumer of the topic', () => {
   let issuer = '';
 
   beforeAll(async () => {
-    const built = buildJavaConsumer();
+    const built = await buildJavaConsumer();
     process.stderr.write(`[java-consumer] build: ${built.how}, ${built.seconds.toFixed(1)} s\n`);
     issuer = new URL(system.auth.url).origin;
     consumer = await new JavaConsumer({

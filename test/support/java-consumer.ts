@@ -1,39 +1,23 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { waitFor } from './wait-for.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const PROJECT = join(ROOT, 'test/java-consumer');
 const MAIN_CLASS = 'dev.tokenfence.consumer.RevocationTopicConsumer';
-const CLASS_FILE = join(
-  PROJECT,
-  'target/classes/dev/tokenfence/consumer/RevocationTopicConsumer.class',
-);
-
-/** Newest modification time under `dir` (the pom and the sources). */
-function newest(path: string): number {
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(0, ...readdirSync(path).map((name) => newest(join(path, name))));
-}
+const run = promisify(execFile);
 
 /**
- * Builds test/java-consumer with Maven unless its classes and runtime jars are newer than its pom
- * and sources (CI builds it in a phase of its own, bounded and timed, before the e2e phase).
- * Offline first (`-o`: a warm ~/.m2 needs no network), online when something is missing.
+ * Builds test/java-consumer with Maven, without blocking the event loop (the suite's services run
+ * in this process). Offline first (`-o`: a warm ~/.m2 needs no network), online when something is
+ * missing. CI builds it in a phase of its own first, so that the download is bounded and timed
+ * there; here it is a quick offline rebuild of the current sources.
  */
-export function buildJavaConsumer(timeoutMs = 600_000): { seconds: number; how: string } {
+export async function buildJavaConsumer(
+  timeoutMs = 600_000,
+): Promise<{ seconds: number; how: string }> {
   const started = Date.now();
-  const sources = Math.max(newest(join(PROJECT, 'pom.xml')), newest(join(PROJECT, 'src')));
-  if (
-    existsSync(CLASS_FILE) &&
-    existsSync(join(PROJECT, 'target/lib')) &&
-    statSync(CLASS_FILE).mtimeMs >= sources &&
-    statSync(join(PROJECT, 'target/lib')).mtimeMs >= newest(join(PROJECT, 'pom.xml'))
-  ) {
-    return { seconds: 0, how: 'up to date' };
-  }
   let last = '';
   for (const [how, flags] of [
     ['offline', ['-o']],
@@ -41,18 +25,16 @@ export function buildJavaConsumer(timeoutMs = 600_000): { seconds: number; how: 
   ] as const) {
     const remaining = timeoutMs - (Date.now() - started);
     if (remaining <= 0) break;
-    const result = spawnSync(
-      'mvn',
-      ['-B', '-q', ...flags, '-f', join(PROJECT, 'pom.xml'), 'package'],
-      {
-        encoding: 'utf8',
+    try {
+      await run('mvn', ['-B', '-q', ...flags, '-f', join(PROJECT, 'pom.xml'), 'package'], {
         timeout: remaining,
-      },
-    );
-    if (result.status === 0) return { seconds: (Date.now() - started) / 1000, how };
-    last = `${result.error?.message ?? ''}${result.stdout ?? ''}${result.stderr ?? ''}`.slice(
-      -3000,
-    );
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      return { seconds: (Date.now() - started) / 1000, how };
+    } catch (err) {
+      const e = err as { message: string; stdout?: string; stderr?: string };
+      last = `${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`.slice(-3000);
+    }
   }
   throw new Error(`building test/java-consumer failed:\n${last}`);
 }
