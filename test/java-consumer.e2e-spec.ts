@@ -56,6 +56,19 @@ describe('a Java consumer of the topic', () => {
       'a heartbeat',
       (l) => l.startsWith('VERIFIED ') && l.includes(' type=heartbeat '),
     );
+    // Every message on the topic so far was read and verified: none refused, none left out.
+    const ends = await endOffsets(system.brokers, system.topic);
+    await java().waitUntil('every message up to the logout verified', () => {
+      const reported = new Set(
+        java().lines.map((l) =>
+          /^(?:VERIFIED|REFUSED) p=(\d+) o=(\d+) /.exec(l)?.slice(1).join('@'),
+        ),
+      );
+      const missing = [...ends].flatMap(([p, end]) =>
+        Array.from({ length: end }, (_, o) => `${p}@${o}`).filter((at) => !reported.has(at)),
+      );
+      return missing.length === 0 ? true : undefined;
+    });
     expect(java().lines.filter((l) => l.startsWith('REFUSED'))).toEqual([]);
   });
 
@@ -142,3 +155,18 @@ describe('a Java consumer of the topic', () => {
     );
   });
 });
+
+/** The end offset of each partition of the topic now. */
+async function endOffsets(brokers: string, topic: string): Promise<Map<number, number>> {
+  const admin = new kafkajs.Kafka({
+    brokers: brokers.split(','),
+    logLevel: kafkajs.logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+  } finally {
+    await admin.disconnect();
+  }
+}

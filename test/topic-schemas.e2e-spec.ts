@@ -1,6 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CAEP_EVENT_TYPES, EVENT_TYPES, TOKENFENCE_EVENT_TYPES } from '@tokenfence/contract';
+import {
+  CAEP_EVENT_TYPES,
+  EVENT_TYPES,
+  REVOCATION_CONTENT_TYPE,
+  TOKENFENCE_EVENT_TYPES,
+} from '@tokenfence/contract';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet } from 'jose';
 import kafkajs from 'kafkajs';
@@ -111,6 +116,11 @@ describe('real messages on the topic match the contract schemas', () => {
       eachMessage: async ({ partition, message }) => {
         const where = `p${partition}@${message.offset}`;
         const value = message.value?.toString('ascii') ?? '';
+        // As documented: no Kafka key (the auth service picks the partition), the content type.
+        if (message.key !== null) seen.problems.push(`${where}: a Kafka key`);
+        if (message.headers?.['content-type']?.toString() !== REVOCATION_CONTENT_TYPE) {
+          seen.problems.push(`${where}: content-type ${String(message.headers?.['content-type'])}`);
+        }
         try {
           const header = decodeProtectedHeader(value);
           if (!HEADER(header))

@@ -90,13 +90,18 @@ export class JavaConsumer {
     matches: (line: string) => boolean,
     timeoutMs = 30_000,
   ): Promise<string> {
+    return this.waitUntil(what, () => this.lines.find(matches), timeoutMs);
+  }
+
+  /** Polls `probe` over the lines until it answers; a consumer that died is reported. */
+  waitUntil<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
     return waitFor(
       `the Java consumer to report ${what}`,
       () => {
         if (this.exitCode !== undefined) {
           throw new Error(`it exited (${this.exitCode}): ${this.errors.join('').slice(-2000)}`);
         }
-        return Promise.resolve(this.lines.find(matches));
+        return Promise.resolve(probe());
       },
       { timeoutMs, intervalMs: 50 },
     );
