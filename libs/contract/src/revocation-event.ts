@@ -44,7 +44,8 @@ interface RevocationEventBase {
    */
   readonly iss: string;
   /**
-   * The user (`sub`) the revoked tokens belong to; also the Kafka message key. Ids (`sub`, `sid`,
+   * The user (`sub`) the revoked tokens belong to; the auth service picks the partition by it
+   * (messages carry no Kafka key: one batch holds many users' events). Ids (`sub`, `sid`,
    * `jti`, `kid`) are opaque strings of 1 to 256 characters, never assumed to be UUIDs.
    */
   readonly sub: string;
