@@ -1,7 +1,9 @@
 // npm run check:package: packs @tokenfence/contract and @tokenfence/revocation-guard as npm would
-// publish them, installs the tarballs into an empty project next to NestJS from the registry (or
-// npm's cache), type-checks test/package-consumer/main.ts against the installed types with
-// skipLibCheck off, runs it, and checks what it answers. Fails on any step.
+// publish them, installs the guard's tarball alone (it bundles the contract) into an empty project
+// next to NestJS from the registry (or npm's cache), type-checks test/package-consumer/main.ts
+// against the installed types with skipLibCheck off, runs it, and checks what it answers; checks
+// that both packages carry their LICENSE and that no install telemetry (@scarf/scarf) is installed
+// or, where the repository's own tree has it, that it is turned off. Fails on any step.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,10 +35,16 @@ try {
   for (const p of packed) {
     const bad = p.files.filter((f) => /\.spec\.|tsbuildinfo/.test(f.path)).map((f) => f.path);
     if (bad.length) throw new Error(`${p.name} would publish ${bad.join(', ')}`);
-    if (!p.files.some((f) => f.path === 'README.md')) throw new Error(`${p.name} has no README.md`);
+    for (const file of ['README.md', 'LICENSE']) {
+      if (!p.files.some((f) => f.path === file)) throw new Error(`${p.name} has no ${file}`);
+    }
     console.log(
       `[package] ${p.name}@${p.version}: ${p.files.length} files, ${p.size} bytes packed`,
     );
+  }
+  const guard = packed.find((p) => p.name === '@tokenfence/revocation-guard');
+  if (!guard.files.some((f) => f.path === 'node_modules/@tokenfence/contract/dist/index.js')) {
+    throw new Error('the guard tarball does not bundle @tokenfence/contract');
   }
   const app = join(dir, 'app');
   mkdirSync(join(app, 'src'), { recursive: true });
@@ -72,7 +80,7 @@ try {
       '--prefer-offline',
       '--no-audit',
       '--no-fund',
-      ...packed.map((p) => join(dir, p.filename)),
+      join(dir, guard.filename), // alone: the contract comes inside it
       ...[
         '@nestjs/common',
         '@nestjs/core',
@@ -97,8 +105,24 @@ try {
     );
   }
   console.log(
-    '[package] installed from the tarballs, type-checked with skipLibCheck off, and served: ok',
+    '[package] the guard installed from its tarball alone, type-checked with skipLibCheck off, and served: ok',
   );
+  // Install telemetry: none in an app that uses the guard; off by the package's own setting
+  // (`scarfSettings`) in this repository, whose services pull it in through @nestjs/swagger.
+  let listed;
+  try {
+    listed = run(npm, ['ls', '@scarf/scarf', '--json', '--all'], app);
+  } catch (err) {
+    listed = err.stdout; // npm ls exits 1 when nothing matches
+  }
+  const scarf = JSON.parse(listed);
+  if (scarf.dependencies && Object.keys(scarf.dependencies).length > 0) {
+    throw new Error(`@scarf/scarf is installed with the guard: ${JSON.stringify(scarf)}`);
+  }
+  if (manifest.scarfSettings?.enabled !== false) {
+    throw new Error('package.json must set "scarfSettings": { "enabled": false }');
+  }
+  console.log('[package] no @scarf/scarf with the guard; scarfSettings.enabled false here: ok');
 } catch (err) {
   console.error(`[package] FAILED: ${err.stderr ?? ''}${err.stdout ?? ''}${err.message}`);
   process.exitCode = 1;
