@@ -4,6 +4,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY libs/contract/package.json libs/contract/
 COPY libs/revocation-guard/package.json libs/revocation-guard/
+COPY libs/service-kit/package.json libs/service-kit/
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev

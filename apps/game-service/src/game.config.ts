@@ -1,9 +1,12 @@
 import type { RevocationGuardModuleOptions } from '@tokenfence/revocation-guard';
+import { loadLogSettings, type LogSettings } from '@tokenfence/service-kit';
 
 export interface GameConfig {
   readonly host: string;
   readonly port: number;
   readonly guard: RevocationGuardModuleOptions;
+  /** `LOG_LEVEL` and `LOG_FORMAT`. */
+  readonly log: LogSettings;
 }
 
 /** Validated once at start-up: a missing broker list is a TypeError naming what to set. */
@@ -19,6 +22,7 @@ export function loadGameConfig(env: Record<string, string | undefined> = process
   return {
     host: env.HOST || '127.0.0.1',
     port,
+    log: loadLogSettings(env, 'game-service'),
     guard: {
       issuer,
       ...(env.REVOCATION_MAX_STALENESS_MS

@@ -1,9 +1,12 @@
 import type { RevocationGuardModuleOptions } from '@tokenfence/revocation-guard';
+import { loadLogSettings, type LogSettings } from '@tokenfence/service-kit';
 
 export interface OrdersConfig {
   readonly host: string;
   readonly port: number;
   readonly guard: RevocationGuardModuleOptions;
+  /** `LOG_LEVEL` and `LOG_FORMAT`. */
+  readonly log: LogSettings;
 }
 
 function required(env: Record<string, string | undefined>, name: string, example: string): string {
@@ -24,6 +27,7 @@ export function loadOrdersConfig(
   return {
     host: env.HOST || '127.0.0.1',
     port,
+    log: loadLogSettings(env, 'orders-service'),
     guard: {
       issuer,
       ...(env.REVOCATION_MAX_STALENESS_MS

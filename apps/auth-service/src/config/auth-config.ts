@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { DEFAULT_REVOCATION_TOPIC } from '@tokenfence/contract';
+import { loadLogSettings, type LogSettings } from '@tokenfence/service-kit';
 import type { LockoutPolicy } from '../lockout/lockout-policy.js';
 import { SCOPE_TOKEN } from '../oauth/client-scopes.js';
 
@@ -91,6 +92,8 @@ export interface AuthConfig {
   readonly loginLockout: LockoutPolicy;
   /** The first admin, created at start-up when both are set and the user does not exist. */
   readonly admin: { readonly username: string; readonly password: string } | undefined;
+  /** `LOG_LEVEL` and `LOG_FORMAT`. */
+  readonly log: LogSettings;
 }
 
 /** `RATE_LIMIT_<ACTION>_PER_IP` and `..._PER_USERNAME`, attempts per minute. */
@@ -335,6 +338,7 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
     },
     loginLockout: lockout(env),
     admin: parseAdmin(env),
+    log: loadLogSettings(env, 'auth-service'),
   };
 }
 
