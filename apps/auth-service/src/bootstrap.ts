@@ -22,6 +22,12 @@ export async function createAuthApp(
     AuthAppModule.forRoot(config, database),
     { bodyParser: false, logger: options.logger ?? new ServiceLogger(config.log) },
   );
+  configureAuthApp(app, config);
+  return app;
+}
+
+/** What the service adds to a Nest app: middleware, pipes, error answers and the API docs. */
+export function configureAuthApp(app: NestExpressApplication, config: AuthConfig): void {
   app.disable('x-powered-by');
   // Validated at start-up: off, a hop count or the proxies' addresses, never `true`.
   app.set('trust proxy', config.trustProxy);
@@ -33,8 +39,7 @@ export async function createAuthApp(
   );
   app.useGlobalPipes(new StrictValidationPipe());
   answerClientErrorsWithJson(app.getHttpServer());
-  serveOpenApi(app, config);
-  return app;
+  if (config.openApiDocs) serveOpenApi(app, config);
 }
 
 /** Starts listening and logs where. */

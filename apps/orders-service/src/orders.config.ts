@@ -1,5 +1,5 @@
 import type { RevocationGuardModuleOptions } from '@tokenfence/revocation-guard';
-import { loadLogSettings, type LogSettings } from '@tokenfence/service-kit';
+import { loadLogSettings, loadMetricsToken, type LogSettings } from '@tokenfence/service-kit';
 
 export interface OrdersConfig {
   readonly host: string;
@@ -7,6 +7,8 @@ export interface OrdersConfig {
   readonly guard: RevocationGuardModuleOptions;
   /** `LOG_LEVEL` and `LOG_FORMAT`. */
   readonly log: LogSettings;
+  /** `METRICS_BEARER_TOKEN`: when set, `/metrics` answers only `Authorization: Bearer <it>`. */
+  readonly metricsBearerToken: string | undefined;
 }
 
 function required(env: Record<string, string | undefined>, name: string, example: string): string {
@@ -14,6 +16,9 @@ function required(env: Record<string, string | undefined>, name: string, example
   if (!value) throw new TypeError(`orders-service: set ${name} (for example ${example})`);
   return value;
 }
+
+/** Injection token of {@link OrdersConfig}. */
+export const ORDERS_CONFIG = Symbol('ORDERS_CONFIG');
 
 /** Reads the environment once at start-up; the library itself never reads it. */
 export function loadOrdersConfig(
@@ -28,6 +33,7 @@ export function loadOrdersConfig(
     host: env.HOST || '127.0.0.1',
     port,
     log: loadLogSettings(env, 'orders-service'),
+    metricsBearerToken: loadMetricsToken(env, 'orders-service'),
     guard: {
       issuer,
       ...(env.REVOCATION_MAX_STALENESS_MS
