@@ -4,3 +4,4 @@ export { bearerMatches, loadMetricsToken } from './metrics-access.js';
 export { requestContext, type RequestContext } from './request-context.js';
 export { REQUEST_ID_HEADER, requestIdFor, requestLogging } from './request-logging.js';
 export { ServiceLogger } from './service-logger.js';
+export { loadSampleConfig, type SampleConfig, type SampleService } from './sample-config.js';
