@@ -26,6 +26,11 @@ export function requestLogging(
   return (req, res, next) => {
     const context = { requestId: requestIdFor(req.headers['x-request-id']) };
     res.setHeader(REQUEST_ID_HEADER, context.requestId);
+    // Nothing to time when access lines would be dropped (LOG_LEVEL above log, or logger: false).
+    if (!Logger.isLevelEnabled('log')) {
+      requestContext.run(context, next);
+      return;
+    }
     const startedAt = process.hrtime.bigint();
     res.once('finish', () => {
       const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
