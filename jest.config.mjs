@@ -20,6 +20,7 @@ const common = {
   moduleNameMapper: {
     '^@tokenfence/contract$': '<rootDir>/libs/contract/src/index.ts',
     '^@tokenfence/revocation-guard$': '<rootDir>/libs/revocation-guard/src/index.ts',
+    '^@tokenfence/service-kit$': '<rootDir>/libs/service-kit/src/index.ts',
     '^@tokenfence/revocation-guard/terminus$': '<rootDir>/libs/revocation-guard/src/terminus.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
@@ -32,7 +33,11 @@ export default {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/libs/**/src/**/*.spec.ts', '<rootDir>/apps/**/src/**/*.spec.ts'],
+      testMatch: [
+        '<rootDir>/libs/**/src/**/*.spec.ts',
+        '<rootDir>/apps/**/src/**/*.spec.ts',
+        '<rootDir>/test/deployment/*.spec.ts',
+      ],
     },
     {
       ...common,

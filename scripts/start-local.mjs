@@ -40,7 +40,8 @@ async function startBroker() {
 
 function launch(name, script, env) {
   const child = spawn(process.execPath, [script], {
-    env: { ...process.env, ...env },
+    // Text lines for a person at a terminal (JSON is the services' default).
+    env: { LOG_FORMAT: 'text', ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.set(name, child);

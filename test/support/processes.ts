@@ -19,13 +19,18 @@ export type ServiceKind = keyof typeof MAIN;
 export class ServiceProcess {
   private child: ChildProcess | undefined;
   private output: string[] = [];
+  /** Everything written to stdout, when asked for (a log test reads all of it). */
+  private stdout: string[] | undefined;
   private exited: Promise<void> = Promise.resolve();
 
   constructor(
     readonly kind: ServiceKind,
     readonly port: number,
     private readonly env: Record<string, string>,
-  ) {}
+    options: { keepStdout?: boolean } = {},
+  ) {
+    if (options.keepStdout) this.stdout = [];
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -54,6 +59,7 @@ export class ServiceProcess {
       if (this.output.length > 200) this.output.splice(0, 100);
     };
     child.stdout?.on('data', keep);
+    child.stdout?.on('data', (chunk: Buffer) => this.stdout?.push(chunk.toString()));
     child.stderr?.on('data', keep);
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     try {
@@ -76,6 +82,12 @@ export class ServiceProcess {
     if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill(signal);
     await this.exited;
+  }
+
+  /** All of stdout since the start (only with `keepStdout`). */
+  allStdout(): string {
+    if (!this.stdout) throw new Error(`${this.kind} was not started with keepStdout`);
+    return this.stdout.join('');
   }
 
   recentOutput(): string {

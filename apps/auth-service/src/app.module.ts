@@ -16,6 +16,8 @@ import { KafkaRevocationPublisher } from './kafka/kafka-revocation.publisher.js'
 import { REVOCATION_PUBLISHER } from './kafka/revocation-publisher.js';
 import { JwksController } from './keys/jwks.controller.js';
 import { LoginLockout } from './lockout/login-lockout.js';
+import { AuthMetrics } from './metrics/auth-metrics.js';
+import { MetricsController } from './metrics/metrics.controller.js';
 import { DatabaseRateLimitStore } from './rate-limit/database-rate-limit.store.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RATE_LIMIT_STORE } from './rate-limit/rate-limit-store.js';
@@ -63,6 +65,7 @@ export class AuthAppModule implements OnApplicationShutdown {
         AdminController,
         JwksController,
         HealthController,
+        MetricsController,
       ],
       providers: [
         { provide: AUTH_CONFIG, useValue: config },
@@ -78,10 +81,16 @@ export class AuthAppModule implements OnApplicationShutdown {
         },
         {
           provide: LoginLockout,
-          useFactory: (db: Database, config: AuthConfig, clock: Clock) =>
-            new LoginLockout(db, config.loginLockout, () => clock.nowMs()),
-          inject: [DATABASE, AUTH_CONFIG, CLOCK],
+          useFactory: (db: Database, config: AuthConfig, clock: Clock, metrics: AuthMetrics) =>
+            new LoginLockout(
+              db,
+              config.loginLockout,
+              () => clock.nowMs(),
+              () => metrics.lockouts.inc(),
+            ),
+          inject: [DATABASE, AUTH_CONFIG, CLOCK, AuthMetrics],
         },
+        AuthMetrics,
         PasswordHasher,
         UsersRepository,
         SessionsRepository,

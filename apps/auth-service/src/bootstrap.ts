@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { requestLogging, ServiceLogger } from '@tokenfence/service-kit';
 import express from 'express';
 import { AuthAppModule } from './app.module.js';
 import type { AuthConfig } from './config/auth-config.js';
@@ -19,20 +20,26 @@ export async function createAuthApp(
   const database = await openDatabase(config);
   const app = await NestFactory.create<NestExpressApplication>(
     AuthAppModule.forRoot(config, database),
-    { bodyParser: false, ...(options.logger !== undefined ? { logger: options.logger } : {}) },
+    { bodyParser: false, logger: options.logger ?? new ServiceLogger(config.log) },
   );
+  configureAuthApp(app, config);
+  return app;
+}
+
+/** What the service adds to a Nest app: middleware, pipes, error answers and the API docs. */
+export function configureAuthApp(app: NestExpressApplication, config: AuthConfig): void {
   app.disable('x-powered-by');
   // Validated at start-up: off, a hop count or the proxies' addresses, never `true`.
   app.set('trust proxy', config.trustProxy);
   app.use(
+    requestLogging(),
     express.json({ limit: config.bodyLimitBytes, strict: true }),
     express.urlencoded({ extended: false, limit: config.bodyLimitBytes }),
     bodyErrorHandler,
   );
   app.useGlobalPipes(new StrictValidationPipe());
   answerClientErrorsWithJson(app.getHttpServer());
-  serveOpenApi(app, config);
-  return app;
+  if (config.openApiDocs) serveOpenApi(app, config);
 }
 
 /** Starts listening and logs where. */

@@ -1,7 +1,10 @@
 import { Logger } from '@nestjs/common';
+import { ServiceLogger } from '@tokenfence/service-kit';
 import { createGameApp } from './bootstrap.js';
 import { loadGameConfig } from './game.config.js';
 
+// JSON lines from the first one, configuration errors included.
+Logger.overrideLogger(new ServiceLogger({ level: 'log', format: 'json' }));
 const logger = new Logger('GameService');
 try {
   const config = loadGameConfig();

@@ -5,7 +5,7 @@ import { RevocationHealthIndicator } from '@tokenfence/revocation-guard/terminus
 import { HealthController } from './health.controller.js';
 import { MeController } from './me.controller.js';
 import { OrdersController } from './orders.controller.js';
-import type { OrdersConfig } from './orders.config.js';
+import { ORDERS_CONFIG, type OrdersConfig } from './orders.config.js';
 
 @Module({})
 export class OrdersAppModule {
@@ -16,7 +16,7 @@ export class OrdersAppModule {
         TerminusModule.forRoot({ logger: false }),
         RevocationGuardModule.forRoot(config.guard),
       ],
-      providers: [RevocationHealthIndicator],
+      providers: [RevocationHealthIndicator, { provide: ORDERS_CONFIG, useValue: config }],
       controllers: [MeController, OrdersController, HealthController],
     };
   }

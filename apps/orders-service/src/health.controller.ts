@@ -1,7 +1,9 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Header, Headers, Inject, UnauthorizedException } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import { Public, RevocationMetrics } from '@tokenfence/revocation-guard';
 import { RevocationHealthIndicator } from '@tokenfence/revocation-guard/terminus';
+import { bearerMatches } from '@tokenfence/service-kit';
+import { ORDERS_CONFIG, type OrdersConfig } from './orders.config.js';
 
 @Public()
 @Controller()
@@ -10,6 +12,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly revocations: RevocationHealthIndicator,
     private readonly metrics: RevocationMetrics,
+    @Inject(ORDERS_CONFIG) private readonly config: OrdersConfig,
   ) {}
 
   /** Terminus: 200 `ok` or `degraded` (stale, still serving), 503 until caught up or when stale under `reject`. */
@@ -19,10 +22,22 @@ export class HealthController {
     return this.health.check([() => this.revocations.isHealthy('revocations')]);
   }
 
-  /** Prometheus scrape endpoint; keep it on an internal port or network in production. */
+  /**
+   * Prometheus scrape endpoint; keep it on an internal network in production, and set
+   * `METRICS_BEARER_TOKEN` to require `Authorization: Bearer <it>`.
+   */
   @Get('metrics')
   @Header('Content-Type', RevocationMetrics.CONTENT_TYPE)
-  scrape(): string {
+  scrape(@Headers('authorization') authorization: string | undefined): string {
+    const token = this.config.metricsBearerToken;
+    if (token !== undefined && !bearerMatches(authorization, token)) {
+      throw new UnauthorizedException({
+        statusCode: 401,
+        code: 'TOKEN_MISSING',
+        message: 'Scraping needs the metrics bearer token.',
+        error: 'Unauthorized',
+      });
+    }
     return this.metrics.render();
   }
 }

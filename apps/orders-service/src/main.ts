@@ -1,7 +1,10 @@
 import { Logger } from '@nestjs/common';
+import { ServiceLogger } from '@tokenfence/service-kit';
 import { createOrdersApp } from './bootstrap.js';
 import { loadOrdersConfig } from './orders.config.js';
 
+// JSON lines from the first one, configuration errors included.
+Logger.overrideLogger(new ServiceLogger({ level: 'log', format: 'json' }));
 try {
   const config = loadOrdersConfig();
   const app = await createOrdersApp(config);

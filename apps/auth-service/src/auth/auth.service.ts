@@ -9,6 +9,7 @@ import { RevocationRecorder } from '../revocation/revocation-recorder.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { LoginLockout } from '../lockout/login-lockout.js';
+import { AuthMetrics, type LoginOutcome } from '../metrics/auth-metrics.js';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { UsersRepository } from '../users/users.repository.js';
 import type { AuthenticatedClient } from '../oauth/client-authenticator.js';
@@ -43,6 +44,7 @@ export class AuthService {
     private readonly lockout: LoginLockout,
     private readonly clients: ClientAuthenticator,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly metrics: AuthMetrics,
   ) {}
 
   async register(username: string, password: string): Promise<{ id: string }> {
@@ -64,6 +66,22 @@ export class AuthService {
    * or not the user exists; a success clears the count.
    */
   async login(
+    username: string,
+    password: string,
+    device: ClientInfo,
+    grant: LoginGrant,
+  ): Promise<IssuedTokens> {
+    try {
+      const issued = await this.checkedLogin(username, password, device, grant);
+      this.metrics.logins.inc({ outcome: 'success' });
+      return issued;
+    } catch (err) {
+      this.metrics.logins.inc({ outcome: loginOutcomeOf(err) });
+      throw err;
+    }
+  }
+
+  private async checkedLogin(
     username: string,
     password: string,
     device: ClientInfo,
@@ -248,4 +266,11 @@ export class AuthService {
       }),
     );
   }
+}
+
+/** The metrics outcome of a failed login. */
+function loginOutcomeOf(err: unknown): LoginOutcome {
+  if (err instanceof AuthError && err.code === 'INVALID_CREDENTIALS') return 'invalid_credentials';
+  if (err instanceof AuthError && err.code === 'LOGIN_LOCKED') return 'locked';
+  return 'refused';
 }

@@ -172,3 +172,37 @@ describe('loadAuthConfig', () => {
     });
   });
 });
+
+describe('operations settings', () => {
+  const base = { KAFKA_BROKERS: 'k:1' };
+
+  it('serves the API docs and leaves /metrics open by default', () => {
+    const config = loadAuthConfig(base);
+    expect(config.openApiDocs).toBe(true);
+    expect(config.metricsBearerToken).toBeUndefined();
+    expect(config.log).toEqual({ level: 'log', format: 'json' });
+  });
+
+  it('reads OPENAPI_DOCS, METRICS_BEARER_TOKEN and LOG_LEVEL', () => {
+    const config = loadAuthConfig({
+      ...base,
+      OPENAPI_DOCS: 'off',
+      METRICS_BEARER_TOKEN: 'a-long-enough-scrape-token',
+      LOG_LEVEL: 'warn',
+    });
+    expect(config.openApiDocs).toBe(false);
+    expect(config.metricsBearerToken).toBe('a-long-enough-scrape-token');
+    expect(config.log.level).toBe('warn');
+  });
+
+  it.each([
+    ['OPENAPI_DOCS', 'maybe'],
+    ['METRICS_BEARER_TOKEN', 'short'],
+    ['LOG_LEVEL', 'chatty'],
+    ['LOG_FORMAT', 'yaml'],
+  ])('names %s when it is invalid', (name, value) => {
+    expect(() => loadAuthConfig({ ...base, [name]: value })).toThrow(
+      new RegExp(`^auth-service: environment variable ${name} must be`),
+    );
+  });
+});

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { DEFAULT_REVOCATION_TOPIC } from '@tokenfence/contract';
+import { loadLogSettings, loadMetricsToken, type LogSettings } from '@tokenfence/service-kit';
 import type { LockoutPolicy } from '../lockout/lockout-policy.js';
 import { SCOPE_TOKEN } from '../oauth/client-scopes.js';
 
@@ -91,6 +92,12 @@ export interface AuthConfig {
   readonly loginLockout: LockoutPolicy;
   /** The first admin, created at start-up when both are set and the user does not exist. */
   readonly admin: { readonly username: string; readonly password: string } | undefined;
+  /** `LOG_LEVEL` and `LOG_FORMAT`. */
+  readonly log: LogSettings;
+  /** `METRICS_BEARER_TOKEN`: when set, `/metrics` answers only `Authorization: Bearer <it>`. */
+  readonly metricsBearerToken: string | undefined;
+  /** `OPENAPI_DOCS`: `/docs` and `/docs-json` are served (`on`, the default) or not (`off`). */
+  readonly openApiDocs: boolean;
 }
 
 /** `RATE_LIMIT_<ACTION>_PER_IP` and `..._PER_USERNAME`, attempts per minute. */
@@ -244,6 +251,15 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   return value;
 }
 
+/** `on` or `off` (also `true`/`false`, `1`/`0`); `fallback` when unset. */
+function onOff(env: Env, name: string, fallback: boolean): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '') return fallback;
+  if (raw === 'on' || raw === 'true' || raw === '1') return true;
+  if (raw === 'off' || raw === 'false' || raw === '0') return false;
+  fail(name, `on or off (got "${env[name]}")`);
+}
+
 /** A rotation period: 0 (never), or 60 s to ten years; 30 days by default. */
 function rotation(env: Env, name: string): number {
   const seconds = int(env, name, 30 * 86_400, 0, 10 * 365 * 86_400);
@@ -335,6 +351,9 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
     },
     loginLockout: lockout(env),
     admin: parseAdmin(env),
+    log: loadLogSettings(env, 'auth-service'),
+    metricsBearerToken: loadMetricsToken(env, 'auth-service'),
+    openApiDocs: onOff(env, 'OPENAPI_DOCS', true),
   };
 }
 

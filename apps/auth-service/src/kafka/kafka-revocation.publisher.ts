@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClientKafka } from '@nestjs/microservices';
 import { REVOCATION_CONTENT_TYPE, REVOCATION_HEADERS } from '@tokenfence/contract';
+import { kafkaLogCreator } from '@tokenfence/service-kit';
 import kafkajs, { type Admin, type Kafka, type RecordMetadata } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
@@ -43,11 +44,9 @@ export class KafkaRevocationPublisher implements RevocationPublisher {
       client: {
         clientId: 'auth-service',
         brokers: this.config.kafkaBrokers,
+        // kafkajs' INFO lines are per-connection chatter; its warnings and errors are ours.
         logLevel: logLevel.WARN,
-        logCreator:
-          () =>
-          ({ namespace, log }) =>
-            logger.warn(`kafkajs ${namespace}: ${String(log.message)}`),
+        logCreator: kafkaLogCreator(logger),
         retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000 },
       },
       producerOnlyMode: true,

@@ -24,6 +24,8 @@ export class LoginLockout {
     private readonly db: Database,
     private readonly policy: LockoutPolicy,
     private readonly now: () => number = Date.now,
+    /** Called once per lock imposed (metrics). */
+    private readonly onLock: () => void = () => undefined,
   ) {}
 
   /** Throws 429 `LOGIN_LOCKED` with the seconds to wait while the username is locked. */
@@ -60,6 +62,7 @@ export class LoginLockout {
     );
     const lockMs = lockDurationMs(this.policy, Number(rows[0]?.failures ?? 1));
     if (lockMs === 0) return;
+    this.onLock();
     await this.db.query(
       `UPDATE login_failures SET locked_until_ms = GREATEST(locked_until_ms, $2::bigint)
         WHERE username = $1`,

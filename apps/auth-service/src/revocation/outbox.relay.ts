@@ -10,6 +10,7 @@ import {
   validateRevocationEvent,
   type RevocationEvent,
 } from '@tokenfence/contract';
+import { AuthMetrics } from '../metrics/auth-metrics.js';
 import { DATABASE, type Database, type DatabaseLock } from '../database/database.js';
 import {
   REVOCATION_PUBLISHER,
@@ -67,6 +68,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly snapshot: RevocationSnapshot,
     private readonly history: TopicHistory,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly metrics: AuthMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -79,6 +81,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.wake();
     await this.loop;
     await this.lock?.release();
+    this.metrics.relayLeader.set(0);
     await this.publisher.close().catch(() => undefined);
   }
 
@@ -133,8 +136,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private async lead(): Promise<boolean> {
     if (this.lock?.isHeld()) return true;
     if (this.lock) this.logger.warn('lost the relay lock; standing by');
+    this.metrics.relayLeader.set(0);
     this.lock = await this.db.tryLock(RELAY_LOCK_KEY);
     if (this.lock) this.logger.log('holding the relay lock: this instance publishes revocations');
+    this.metrics.relayLeader.set(this.lock ? 1 : 0);
     return this.lock !== undefined;
   }
 
@@ -195,7 +200,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       [ROWS_PER_ROUND],
     );
     if (rows.length > 0) {
-      await this.publish(await this.sign(rows, key));
+      const [messages, scopes] = await this.sign(rows, key);
+      await this.publish(messages);
+      for (const [scope, n] of scopes) this.metrics.eventsPublished.inc({ type: scope }, n);
       // Delete exactly what was sent: a row committed meanwhile with a lower seq stays queued.
       await this.db.query('DELETE FROM outbox WHERE seq = ANY($1::bigint[])', [
         rows.map((r) => r.seq),
@@ -210,15 +217,18 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private async sign(
     rows: readonly OutboxRow[],
     key: ActiveSigningKey,
-  ): Promise<OutgoingMessage[]> {
+  ): Promise<[OutgoingMessage[], Map<string, number>]> {
     const byPartition = new Map<number, RevocationEvent[]>();
+    const scopes = new Map<string, number>();
     for (const row of rows) {
       const partition = this.publisher.partitionFor(row.message_key);
       const list = byPartition.get(partition) ?? [];
       // Stored data is checked like any other input: a row that is no event stops the relay
       // (loudly, retried) rather than going out unchecked.
-      list.push(validateRevocationEvent(JSON.parse(row.payload)));
+      const event = validateRevocationEvent(JSON.parse(row.payload));
+      list.push(event);
       byPartition.set(partition, list);
+      scopes.set(event.scope, (scopes.get(event.scope) ?? 0) + 1);
     }
     const messages: OutgoingMessage[] = [];
     for (const [partition, events] of byPartition) {
@@ -228,7 +238,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         messages.push({ partition, value, expiresAt: Math.max(...chunk.map((e) => e.expiresAt)) });
       }
     }
-    return messages;
+    return [messages, scopes];
   }
 
   private async heartbeatIfDue(key: ActiveSigningKey): Promise<void> {
@@ -244,6 +254,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       })),
     );
     await this.publish(messages);
+    this.metrics.eventsPublished.inc({ type: 'heartbeat' }, messages.length);
     this.lastHeartbeatMs = now;
   }
 

@@ -1,6 +1,9 @@
 import { Test, type TestingModule } from '@nestjs/testing';
 import type { Clock } from '@tokenfence/revocation-guard';
+import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AuthAppModule } from '../app.module.js';
+import { configureAuthApp } from '../bootstrap.js';
 import { loadAuthConfig, type AuthConfig } from '../config/auth-config.js';
 import { EmbeddedDatabase } from '../database/embedded.database.js';
 import { migrate } from '../database/migrations.js';
@@ -60,4 +63,45 @@ export async function openMediumApp(
   module.useLogger(false);
   await module.init();
   return { db, config, module, close: () => module.close() };
+}
+
+export interface MediumHttpApp {
+  readonly db: EmbeddedDatabase;
+  readonly config: AuthConfig;
+  readonly app: INestApplication;
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole auth service over HTTP on a free loopback port, configured as in production, on an
+ * in-memory embedded database; `publisher` stands in for Kafka (acknowledging everything by
+ * default).
+ */
+export async function openMediumHttpApp(
+  env: Record<string, string> = {},
+  publisher: RevocationPublisher = nullPublisher,
+): Promise<MediumHttpApp> {
+  const db = await EmbeddedDatabase.open('memory://');
+  await migrate(db);
+  const config = loadAuthConfig({ KAFKA_BROKERS: 'unused:9092', ...env });
+  const module = await Test.createTestingModule({ imports: [AuthAppModule.forRoot(config, db)] })
+    .overrideProvider(REVOCATION_PUBLISHER)
+    .useValue(publisher)
+    .compile();
+  const app = module.createNestApplication<NestExpressApplication>({
+    bodyParser: false,
+    logger: false,
+  });
+  configureAuthApp(app, config);
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  return {
+    db,
+    config,
+    app,
+    url: `http://127.0.0.1:${address.port}`,
+    close: () => app.close(),
+  };
 }
