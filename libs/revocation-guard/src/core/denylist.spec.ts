@@ -60,6 +60,17 @@ describe('Denylist', () => {
     expect(list.check(claims({ jti: 'other', sid: 'sid-9' }))).toBeUndefined();
   });
 
+  it('still revokes a token without sid or jti by user cutoff, never by session or token', () => {
+    const list = new Denylist(5, ManualClock.fromSeconds(T0));
+    list.apply(token('jti-1', T0 + 900));
+    list.apply(session('sid-1', T0 + 900));
+    const bare = { sub: 'user-1', iat: T0 - 10 };
+    expect(list.check(bare)).toBeUndefined();
+    list.apply(user('user-1', T0, T0 + 900));
+    expect(list.check(bare)).toBe('user');
+    expect(list.check({ ...bare, iat: T0 + 1 })).toBeUndefined();
+  });
+
   it('keeps a token issued after the cutoff, even in the next second only', () => {
     const list = new Denylist(5, ManualClock.fromSeconds(T0));
     list.apply(user('user-1', T0, T0 + 900));

@@ -5,8 +5,10 @@ import { IdSet } from './id-set.js';
 /** The claims of a verified access token that a revocation can match. */
 export interface RevocableClaims {
   readonly sub: string;
-  readonly sid: string;
-  readonly jti: string;
+  /** Absent: no session revocation can cover the token. */
+  readonly sid?: string | undefined;
+  /** Absent: no single-token revocation can cover the token. */
+  readonly jti?: string | undefined;
   readonly iat: number;
   /** The signing key's id; tokens without one are never covered by a key revocation. */
   readonly kid?: string;
@@ -104,8 +106,8 @@ export class Denylist {
   check(claims: RevocableClaims): RevocationScope | undefined {
     if (this.everything !== undefined && claims.iat <= this.everything.cutoff) return 'all';
     if (claims.kid !== undefined && this.revokedKids.has(claims.kid)) return 'key';
-    if (this.tokens.has(claims.jti)) return 'token';
-    if (this.sessions.has(claims.sid)) return 'session';
+    if (claims.jti !== undefined && this.tokens.has(claims.jti)) return 'token';
+    if (claims.sid !== undefined && this.sessions.has(claims.sid)) return 'session';
     const user = this.users.get(claims.sub);
     if (user !== undefined && claims.iat <= user.cutoff) return 'user';
     return undefined;

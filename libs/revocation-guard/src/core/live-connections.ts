@@ -96,8 +96,8 @@ export class LiveConnections {
 
   private keysOf(principal: Principal): string[] {
     return [
-      `jti:${principal.jti}`,
-      `sid:${principal.sid}`,
+      ...(principal.jti === undefined ? [] : [`jti:${principal.jti}`]),
+      ...(principal.sid === undefined ? [] : [`sid:${principal.sid}`]),
       `sub:${principal.sub}`,
       `kid:${principal.kid}`,
     ];

@@ -170,27 +170,41 @@ export class TokenVerifier {
 const nonEmptyString = (value: unknown): value is string =>
   typeof value === 'string' && value !== '';
 
+/** An optional claim: absent, or a non-empty string (the denylist keys it). */
+const optionalString = (value: unknown): value is string | undefined =>
+  value === undefined || nonEmptyString(value);
+
 function toPrincipal(payload: JWTPayload, kid: string): Principal {
-  const { sub, jti, iat, exp } = payload;
+  const { iss, sub, jti, iat, exp } = payload;
   const sid = payload.sid;
+  const clientId = payload.client_id;
   const scope = payload.scope ?? '';
-  // Strings, not just truthy: the denylist keys users, sessions and tokens by string.
+  // Strings, not just truthy: the denylist keys issuers, users, sessions and tokens by string.
+  // `sid` and `jti` may be absent (a token without them escapes only session and token
+  // revocations, which cannot name it); present, they must be usable keys.
   if (
+    !nonEmptyString(iss) ||
     !nonEmptyString(sub) ||
-    !nonEmptyString(jti) ||
-    !nonEmptyString(sid) ||
+    !optionalString(jti) ||
+    !optionalString(sid) ||
+    !optionalString(clientId) ||
     typeof scope !== 'string'
   ) {
-    throw new GuardError('TOKEN_CLAIMS_INVALID', 'The access token lacks a valid sub, sid or jti.');
+    throw new GuardError(
+      'TOKEN_CLAIMS_INVALID',
+      "The access token's iss, sub, sid, jti or client_id is missing or not a non-empty string.",
+    );
   }
   if (typeof iat !== 'number' || typeof exp !== 'number') {
     throw new GuardError('TOKEN_CLAIMS_INVALID', 'The access token lacks iat or exp.');
   }
   return {
+    iss,
     sub,
-    sid,
-    jti,
-    scope,
+    ...(sid === undefined ? {} : { sid }),
+    ...(jti === undefined ? {} : { jti }),
+    ...(clientId === undefined ? {} : { clientId }),
+    kind: sid === undefined && clientId !== undefined && sub === clientId ? 'client' : 'user',
     scopes: scope.split(' ').filter((s) => s !== ''),
     iat,
     exp,
