@@ -72,6 +72,7 @@ async function freshFeed(jwks, eventKey) {
     feed.denylist.apply({
       v: 1,
       id: `e${i}`,
+      iss: ISSUER, // the issuer of the tokens checked: the same tables
       sub: `u${i}`,
       scope: 'session',
       sid: `s${i}`,

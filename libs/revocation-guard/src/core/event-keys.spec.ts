@@ -129,7 +129,7 @@ const batch = (sid: string, nowMs: number, key: EventKey) =>
   );
 
 const revoked = (feed: RevocationFeed, sid: string) =>
-  feed.denylist.check({ sub: 'user-1', sid, jti: 'x', iat: T0 / 1000 - 10 });
+  feed.denylist.check({ iss: ISSUER, sub: 'user-1', sid, jti: 'x', iat: T0 / 1000 - 10 });
 
 describe('event keys', () => {
   it("F4: a new event key's first message, within the cooldown of a fetch, is applied", async () => {

@@ -74,6 +74,21 @@ describe('LiveConnections', () => {
     expect(registry.size).toBe(2);
   });
 
+  it("ends only connections of the revocation's issuer", () => {
+    const other = 'https://idp.other.test';
+    registry.track(connection('ours'), principal());
+    registry.track(connection('theirs'), principal({ iss: other }));
+    revoke({ scope: 'session', sid: 'sid-1' } as Partial<RevocationEvent> & { scope: 'session' });
+    expect(ended).toEqual([['ours', 'TOKEN_REVOKED']]);
+    revoke({ iss: other, scope: 'all', cutoff: NOW } as Partial<RevocationEvent> & {
+      scope: 'all';
+    });
+    expect(ended).toEqual([
+      ['ours', 'TOKEN_REVOKED'],
+      ['theirs', 'TOKEN_REVOKED'],
+    ]);
+  });
+
   it('ends a connection when its token expires, and forgets closed ones', () => {
     registry.track(connection('a'), principal({ exp: NOW + 60 }));
     registry.track(connection('b'), principal({ sid: 'sid-2', jti: 'jti-2', exp: NOW + 60 }));

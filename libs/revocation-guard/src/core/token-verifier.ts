@@ -34,8 +34,8 @@ export type SupportedAlgorithm = (typeof SUPPORTED_ALGORITHMS)[number];
 export interface RevocationCheck {
   /** The scope under which these claims are revoked, or undefined when they are not. */
   check(claims: RevocableClaims): RevocationScope | undefined;
-  /** Whether the signing key `kid` was revoked; consulted before any key source. */
-  isKeyRevoked(kid: string): boolean;
+  /** Whether `iss`'s signing key `kid` was revoked; consulted before any key source. */
+  isKeyRevoked(iss: string, kid: string): boolean;
 }
 
 export interface TokenVerifierOptions {
@@ -80,12 +80,14 @@ export class TokenVerifier {
 
   constructor(private readonly options: TokenVerifierOptions) {
     const keys = guardedKeys(options.keys, (kid) => !kid.startsWith(EVENT_KEY_ID_PREFIX));
-    const { revocations } = options;
+    const { revocations, issuer } = options;
     // A revoked key is refused before any key source is asked (its JWKS copy may still hold
     // it), on the header jose has already decoded: no second decoding per token.
     this.keys = revocations
       ? (header, token) => {
-          if (header.kid !== undefined && revocations.isKeyRevoked(header.kid)) {
+          // The header comes before the payload is trusted: the key asked about is the one of
+          // the issuer this verifier accepts (the payload's iss must equal it).
+          if (header.kid !== undefined && revocations.isKeyRevoked(issuer, header.kid)) {
             throw tokenRevoked('key');
           }
           return keys(header, token);
