@@ -140,7 +140,7 @@ export async function guardCost({ quick }) {
         algorithms: [alg],
         clockToleranceSeconds: 5,
         keys: jwks,
-        cacheMaxEntries,
+        verifiedTokenCacheMaxEntries: cacheMaxEntries,
         revocations: feed.denylist, // as the module wires it: revoked kids and the cache guard
       });
     const cacheOff = new AccessTokenAuthenticator(verifier(0), feed, freshness, silent);

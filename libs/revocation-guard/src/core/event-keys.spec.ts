@@ -53,7 +53,7 @@ beforeAll(async () => {
 function guard(clock: ManualClock) {
   const jwks = { published: [] as JWK[], requests: 0 };
   const keys = new JwksKeySource({
-    url: 'http://auth.example.test/.well-known/jwks.json',
+    jwksUrl: 'http://auth.example.test/.well-known/jwks.json',
     clock,
     fetch: () => {
       jwks.requests++;

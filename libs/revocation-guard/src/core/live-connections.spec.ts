@@ -78,11 +78,9 @@ describe('LiveConnections', () => {
     const other = 'https://idp.other.test';
     registry.track(connection('ours'), principal());
     registry.track(connection('theirs'), principal({ iss: other }));
-    revoke({ scope: 'session', sid: 'sid-1' } as Partial<RevocationEvent> & { scope: 'session' });
+    revoke({ scope: 'session', sid: 'sid-1' });
     expect(ended).toEqual([['ours', 'TOKEN_REVOKED']]);
-    revoke({ iss: other, scope: 'all', cutoff: NOW } as Partial<RevocationEvent> & {
-      scope: 'all';
-    });
+    revoke({ iss: other, scope: 'all', cutoff: NOW });
     expect(ended).toEqual([
       ['ours', 'TOKEN_REVOKED'],
       ['theirs', 'TOKEN_REVOKED'],

@@ -238,6 +238,16 @@ describe('TokenVerifier', () => {
   });
 });
 
+describe('TokenVerifier options', () => {
+  it('refuses the 1.x name of the cache size, naming the new one', () => {
+    expect(() => verifier({ cacheMaxEntries: 10 })).toThrow(
+      new TypeError(
+        'TokenVerifier: "cacheMaxEntries" was renamed "verifiedTokenCacheMaxEntries" in 2.0.0; set that instead',
+      ),
+    );
+  });
+});
+
 describe('TokenVerifier with the verified-token cache', () => {
   it('skips the signature check for a token seen before, but never past its exp', async () => {
     let nowMs = NOW * 1000;
@@ -253,7 +263,7 @@ describe('TokenVerifier with the verified-token cache', () => {
       clockToleranceSeconds: 0,
       keys: countingKeys,
       clock: { nowMs: () => nowMs },
-      cacheMaxEntries: 10,
+      verifiedTokenCacheMaxEntries: 10,
     });
     const compact = await token({ exp: NOW + 60 });
 
@@ -278,7 +288,7 @@ describe('TokenVerifier with the verified-token cache', () => {
         return keys(header, t);
       },
       clock: { nowMs: () => NOW * 1000 },
-      cacheMaxEntries: 10,
+      verifiedTokenCacheMaxEntries: 10,
     });
     const compact = await token();
     await cached.verify(compact);

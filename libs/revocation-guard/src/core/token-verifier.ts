@@ -10,6 +10,7 @@ import { EVENT_KEY_ID_PREFIX, type RevocationScope } from '@tokenfence/contract'
 import type { RevocableClaims } from './denylist.js';
 import { GuardError, tokenRevoked } from './guard-error.js';
 import { guardedKeys, KeySourceFailure } from './key-source.js';
+import { rejectRenamedOptions } from './renamed-options.js';
 import type { Principal } from './principal.js';
 import { systemClock, type Clock } from './clock.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
@@ -53,8 +54,8 @@ export interface TokenVerifierOptions {
   /** Longest accepted compact token, in characters. */
   readonly maxTokenLength?: number;
   readonly clock?: Clock;
-  /** Verified tokens remembered (LRU) to skip signature checks; 0 turns the cache off. */
-  readonly cacheMaxEntries?: number;
+  /** Verified tokens remembered (LRU) to skip signature checks; 0 (the default) turns it off. */
+  readonly verifiedTokenCacheMaxEntries?: number;
   /**
    * Checked on every verification, cache hit or not, and before a token enters the cache: a
    * revoked token is refused with `TOKEN_REVOKED` and never cached. A revoked signing key is
@@ -79,6 +80,9 @@ export class TokenVerifier {
   private readonly clock: Clock;
 
   constructor(private readonly options: TokenVerifierOptions) {
+    rejectRenamedOptions('TokenVerifier', options, {
+      cacheMaxEntries: 'verifiedTokenCacheMaxEntries',
+    });
     const keys = guardedKeys(options.keys, (kid) => !kid.startsWith(EVENT_KEY_ID_PREFIX));
     const { revocations, issuer } = options;
     // A revoked key is refused before any key source is asked (its JWKS copy may still hold
@@ -95,7 +99,7 @@ export class TokenVerifier {
       : keys;
     this.maxTokenLength = options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
     this.clock = options.clock ?? systemClock;
-    const cacheMaxEntries = options.cacheMaxEntries ?? 0;
+    const cacheMaxEntries = options.verifiedTokenCacheMaxEntries ?? 0;
     this.cache =
       cacheMaxEntries > 0 ? new VerifiedTokenCache(cacheMaxEntries, this.clock) : undefined;
     this.verifyOptions = {
