@@ -35,6 +35,15 @@ export {
 } from './core/route-requirements.js';
 export { RevocationMetrics } from './nest/revocation-metrics.js';
 export { CurrentPrincipal } from './nest/current-principal.decorator.js';
+export {
+  GuardForbiddenException,
+  GuardUnauthorizedException,
+  GuardUnavailableException,
+  PROBLEM_JSON,
+  type GuardErrorBody,
+  type GuardHttpException,
+  type GuardProblemDetails,
+} from './nest/guard-http-exception.js';
 
 export { AccessTokenAuthenticator } from './core/access-token-authenticator.js';
 export { TokenVerifier, SUPPORTED_ALGORITHMS } from './core/token-verifier.js';

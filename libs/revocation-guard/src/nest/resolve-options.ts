@@ -175,6 +175,7 @@ export function resolveGuardOptions(options: RevocationGuardModuleOptions): Reso
     denylistPruneIntervalMs,
     maxStalenessMs,
     stalePolicy,
+    problemDetails: options.problemDetails === true,
     topic: options.kafka?.topic ?? DEFAULT_REVOCATION_TOPIC,
   };
 }

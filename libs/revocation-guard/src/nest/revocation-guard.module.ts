@@ -9,6 +9,7 @@ import { JwksKeySource } from '../core/jwks-key-source.js';
 import { RevocationFeed } from '../core/revocation-feed.js';
 import { TokenVerifier } from '../core/token-verifier.js';
 import { KafkaEventSource } from '../kafka/kafka-event-source.js';
+import { GUARD_BODY_OPTIONS, type GuardBodyOptions } from './guard-http-exception.js';
 import { resolveGuardOptions } from './resolve-options.js';
 import {
   GUARD_JWKS as JWKS,
@@ -159,6 +160,13 @@ const providers: Provider[] = [
         options.introspection ? new IntrospectionClient(options.introspection) : undefined,
         options.clock,
       ),
+  },
+  {
+    provide: GUARD_BODY_OPTIONS,
+    inject: [RESOLVED_OPTIONS],
+    useFactory: (resolved: ResolvedGuardOptions): GuardBodyOptions => ({
+      problemDetails: resolved.problemDetails,
+    }),
   },
   RevocationFeedLifecycle,
   SocketCredentials,

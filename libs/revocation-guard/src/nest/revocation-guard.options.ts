@@ -94,6 +94,11 @@ export interface RevocationGuardModuleOptions extends TokenIssuerOptions {
   allowInsecureHttp?: boolean;
   /** RFC 7662 client settings, for the `introspect` stale policy. */
   introspection?: IntrospectionOptions;
+  /**
+   * Refusals as RFC 9457 `application/problem+json` (`type, title, status, detail, code`) instead
+   * of `{statusCode, code, message, error}`. Default false.
+   */
+  problemDetails?: boolean;
   /** The revocation topic; required unless `eventSource` is given. */
   kafka?: KafkaSourceOptions;
   /** Replaces the Kafka source (another broker, or a test double); `kafka` is then not needed. */
@@ -116,5 +121,6 @@ export interface ResolvedGuardOptions {
   readonly denylistPruneIntervalMs: number;
   readonly maxStalenessMs: number;
   readonly stalePolicy: StalePolicy;
+  readonly problemDetails: boolean;
   readonly topic: string;
 }
