@@ -16,6 +16,7 @@ for (let i = 0; i < count; i++) {
   list.apply({
     v: 1,
     id: 'e',
+    iss: 'https://auth.example.test',
     sub: 'u',
     scope: 'session',
     sid: randomUUID(),

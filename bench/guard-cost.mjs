@@ -72,6 +72,7 @@ async function freshFeed(jwks, eventKey) {
     feed.denylist.apply({
       v: 1,
       id: `e${i}`,
+      iss: ISSUER, // the issuer of the tokens checked: the same tables
       sub: `u${i}`,
       scope: 'session',
       sid: `s${i}`,
@@ -139,7 +140,7 @@ export async function guardCost({ quick }) {
         algorithms: [alg],
         clockToleranceSeconds: 5,
         keys: jwks,
-        cacheMaxEntries,
+        verifiedTokenCacheMaxEntries: cacheMaxEntries,
         revocations: feed.denylist, // as the module wires it: revoked kids and the cache guard
       });
     const cacheOff = new AccessTokenAuthenticator(verifier(0), feed, freshness, silent);

@@ -136,7 +136,7 @@ export async function httpThroughput({ seconds, connections = 32 }) {
           AUTH_ISSUER: issuer,
         });
         app = await createOrdersApp(
-          { ...config, guard: { ...config.guard, verifiedTokenCacheSize: variant.guard } },
+          { ...config, guard: { ...config.guard, verifiedTokenCacheMaxEntries: variant.guard } },
           false,
         );
       } else {

@@ -18,7 +18,7 @@ class MeController {
     private readonly revocations: RevocationHealthIndicator,
   ) {}
   @Get('me') me(@CurrentPrincipal() p: Principal) {
-    return { sub: p.sub, scope: p.scope };
+    return { sub: p.sub, scopes: p.scopes };
   }
   @Public() @Get('public') open() {
     return { ok: true };

@@ -6,11 +6,11 @@ export class PlayerController {
   @Get('me')
   me(@CurrentPrincipal() player: Principal): {
     sub: string;
-    sid: string;
-    jti: string;
+    sid: string | undefined;
+    jti: string | undefined;
     scope: string;
   } {
-    return { sub: player.sub, sid: player.sid, jti: player.jti, scope: player.scope };
+    return { sub: player.sub, sid: player.sid, jti: player.jti, scope: player.scopes.join(' ') };
   }
 
   @Public()

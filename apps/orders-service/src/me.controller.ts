@@ -5,9 +5,11 @@ import { CurrentPrincipal, Public, type Principal } from '@tokenfence/revocation
 export class MeController {
   /** Guarded by default: the global guard has already verified the token and the denylist. */
   @Get('me')
-  me(@CurrentPrincipal() principal: Principal): Pick<Principal, 'sub' | 'sid' | 'jti' | 'scope'> {
-    const { sub, sid, jti, scope } = principal;
-    return { sub, sid, jti, scope };
+  me(@CurrentPrincipal() principal: Principal): Pick<Principal, 'sub' | 'sid' | 'jti'> & {
+    scope: string;
+  } {
+    const { sub, sid, jti, scopes } = principal;
+    return { sub, sid, jti, scope: scopes.join(' ') };
   }
 
   @Public()

@@ -14,7 +14,7 @@ import type { RevocationEventType } from './revocation-event-types.js';
 export const REVOCATION_EVENT_VERSION = 1;
 
 /** Contract revisions within event version 1, for the CHANGELOG and for diagnostics. */
-export const CONTRACT_REVISION = 2;
+export const CONTRACT_REVISION = 3;
 
 /** What a revocation applies to. */
 export type RevocationScope = 'token' | 'session' | 'user' | 'all' | 'key';
@@ -39,7 +39,9 @@ interface RevocationEventBase {
   /** Unique event id (any string, not necessarily a UUID); duplicates of one event carry the same id. */
   readonly id: string;
   /**
-   * The issuer (`iss`) of the tokens this event covers. Written on every event since contract
+   * The issuer (`iss`) of the tokens this event covers, and only of those (revision 3): the same
+   * `sub`, `sid`, `jti` or `kid` at another issuer is another user, session, token or key, and an
+   * `all` cutoff stops this issuer's tokens alone. Written on every event since contract
    * revision 2; a member without it (older producers) covers tokens of the SET's own issuer.
    */
   readonly iss: string;

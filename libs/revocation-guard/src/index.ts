@@ -4,7 +4,11 @@ export {
   REVOCATION_GUARD_OPTIONS,
   type RevocationGuardModuleExtras,
 } from './nest/revocation-guard.module-definition.js';
-export type { RevocationGuardModuleOptions } from './nest/revocation-guard.options.js';
+export type {
+  KafkaSourceOptions,
+  RevocationGuardModuleOptions,
+  TokenIssuerOptions,
+} from './nest/revocation-guard.options.js';
 export { RevocationGuard } from './nest/revocation.guard.js';
 export { Public, IS_PUBLIC_KEY } from './nest/public.decorator.js';
 export {
@@ -31,6 +35,15 @@ export {
 } from './core/route-requirements.js';
 export { RevocationMetrics } from './nest/revocation-metrics.js';
 export { CurrentPrincipal } from './nest/current-principal.decorator.js';
+export {
+  GuardForbiddenException,
+  GuardUnauthorizedException,
+  GuardUnavailableException,
+  PROBLEM_JSON,
+  type GuardErrorBody,
+  type GuardHttpException,
+  type GuardProblemDetails,
+} from './nest/guard-http-exception.js';
 
 export { AccessTokenAuthenticator } from './core/access-token-authenticator.js';
 export { TokenVerifier, SUPPORTED_ALGORITHMS } from './core/token-verifier.js';
@@ -73,7 +86,7 @@ export {
   type GuardErrorCode,
   type TokenErrorCode,
 } from './core/guard-error.js';
-export type { Principal } from './core/principal.js';
+export type { Principal, PrincipalKind } from './core/principal.js';
 export type { Clock } from './core/clock.js';
 export type { GuardLogger } from './core/logger.js';
 export type { EventPosition, EventSink, RevocationEventSource } from './core/event-source.js';

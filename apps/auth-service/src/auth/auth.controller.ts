@@ -8,7 +8,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ApiErrors, TOKEN_ERRORS } from '../http/api-errors.decorator.js';
-import { CurrentPrincipal, type Principal } from '@tokenfence/revocation-guard';
+import { CurrentPrincipal } from '@tokenfence/revocation-guard';
+import type { SessionPrincipal } from './session-principal.js';
 import type { Request } from 'express';
 import type { IssuedTokens } from '../keys/token-issuer.js';
 import { ChangePasswordDto, LoginDto, RefreshDto, RegisterDto } from './auth.dto.js';
@@ -101,7 +102,7 @@ export class AuthController {
   // The caller first: the per-user limit counts them.
   @UseGuards(BearerAuthGuard, RateLimitGuard)
   changePassword(
-    @CurrentPrincipal() principal: Principal,
+    @CurrentPrincipal() principal: SessionPrincipal,
     @Body() body: ChangePasswordDto,
   ): Promise<void> {
     return this.auth.changePassword(principal, body.current_password, body.new_password);
@@ -113,7 +114,7 @@ export class AuthController {
   @ApiNoContentResponse({ description: 'The session is revoked everywhere' })
   @ApiErrors(...TOKEN_ERRORS)
   @UseGuards(BearerAuthGuard)
-  logout(@CurrentPrincipal() principal: Principal): Promise<void> {
+  logout(@CurrentPrincipal() principal: SessionPrincipal): Promise<void> {
     return this.sessions.logout(principal);
   }
 
@@ -123,7 +124,7 @@ export class AuthController {
   @ApiNoContentResponse({ description: 'Every session of the user is revoked everywhere' })
   @ApiErrors(...TOKEN_ERRORS)
   @UseGuards(BearerAuthGuard)
-  logoutAll(@CurrentPrincipal() principal: Principal): Promise<void> {
+  logoutAll(@CurrentPrincipal() principal: SessionPrincipal): Promise<void> {
     return this.auth.logoutAll(principal);
   }
 }

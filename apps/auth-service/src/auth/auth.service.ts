@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type HttpException } from '@nestjs/common';
-import type { Principal } from '@tokenfence/revocation-guard';
+import type { SessionPrincipal } from './session-principal.js';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
 import { DATABASE, type Database } from '../database/database.js';
 import { AuthError } from '../errors/auth-error.js';
@@ -232,7 +232,7 @@ export class AuthService {
    * Changes the password after checking the current one. Every other session of the user is
    * revoked and broadcast; the caller's session continues.
    */
-  async changePassword(principal: Principal, current: string, next: string): Promise<void> {
+  async changePassword(principal: SessionPrincipal, current: string, next: string): Promise<void> {
     const user = await this.users.findById(principal.sub);
     if (!user || !(await this.hasher.verify(user.passwordHash, current))) {
       throw new AuthError('INVALID_CREDENTIALS', 'The current password is incorrect.');
@@ -258,7 +258,7 @@ export class AuthService {
   }
 
   /** Revokes every session of the caller's user, and every access token issued up to now. */
-  async logoutAll(principal: Principal): Promise<void> {
+  async logoutAll(principal: SessionPrincipal): Promise<void> {
     await this.recorder.commit((tx, revoke) =>
       this.sessionsService.revokeEveryToken(tx, revoke, {
         userId: principal.sub,

@@ -1,5 +1,5 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import type { Principal } from '@tokenfence/revocation-guard';
+import type { SessionPrincipal } from './session-principal.js';
 import type { Request } from 'express';
 import { AuthError } from '../errors/auth-error.js';
 import { LiveAccessTokens } from './live-access-tokens.js';
@@ -12,7 +12,7 @@ export class BearerAuthGuard implements CanActivate {
   constructor(private readonly tokens: LiveAccessTokens) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<Request & { user?: Principal }>();
+    const request = context.switchToHttp().getRequest<Request & { user?: SessionPrincipal }>();
     const header = request.headers.authorization;
     if (!header) {
       throw new AuthError('TOKEN_MISSING', 'An Authorization: Bearer access token is required.');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Principal } from '@tokenfence/revocation-guard';
+import type { SessionPrincipal } from './session-principal.js';
 import { decodeJwt } from 'jose';
 import { AdminService } from '../admin/admin.service.js';
 import { FIRST_PARTY_CLIENT_ID } from '../config/auth-config.js';
@@ -61,7 +61,9 @@ async function globalCutoff(): Promise<number> {
 describe('cutoffs and the clock (frozen time, embedded database)', () => {
   it('a burst of 100 logout-all in one second leaves the cutoff at most 1 s ahead', async () => {
     const { id } = await newUser();
-    await Promise.all(Array.from({ length: 100 }, () => auth.logoutAll({ sub: id } as Principal)));
+    await Promise.all(
+      Array.from({ length: 100 }, () => auth.logoutAll({ sub: id } as SessionPrincipal)),
+    );
     expect(await userCutoff(id)).toBeLessThanOrEqual(nowSeconds() + 1);
   });
 
@@ -71,13 +73,13 @@ describe('cutoffs and the clock (frozen time, embedded database)', () => {
       id,
       nowSeconds() + 600,
     ]);
-    await auth.logoutAll({ sub: id } as Principal);
+    await auth.logoutAll({ sub: id } as SessionPrincipal);
     expect(await userCutoff(id)).toBe(nowSeconds() + 600);
   });
 
   it('a token issued right after a cutoff of this second is dated at most 1 s ahead', async () => {
     const { id, username } = await newUser();
-    await auth.logoutAll({ sub: id } as Principal);
+    await auth.logoutAll({ sub: id } as SessionPrincipal);
     const { iat } = decodeJwt((await login(username)).access_token);
     expect(iat).toBeGreaterThan(await userCutoff(id));
     expect(iat).toBeLessThanOrEqual(nowSeconds() + 1);
@@ -100,7 +102,7 @@ describe('cutoffs and the clock (frozen time, embedded database)', () => {
   });
 
   it('a burst of 20 revoke-all in one second leaves the global cutoff at most 1 s ahead', async () => {
-    const admin = { sub: (await newUser()).id } as Principal;
+    const admin = { sub: (await newUser()).id } as SessionPrincipal;
     const service = app.module.get(AdminService);
     await Promise.all(Array.from({ length: 20 }, () => service.revokeAll(admin)));
     expect(await globalCutoff()).toBeLessThanOrEqual(nowSeconds() + 1);

@@ -5,6 +5,7 @@ import {
   TokenVerifier,
   type Principal,
 } from '@tokenfence/revocation-guard';
+import type { SessionPrincipal } from './session-principal.js';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
 import { AuthError } from '../errors/auth-error.js';
 import { SigningKeys } from '../keys/signing-keys.js';
@@ -34,7 +35,7 @@ export class LiveAccessTokens {
   }
 
   /** The principal of a live token, or an {@link AuthError} with the token error's code. */
-  async check(token: string): Promise<Principal> {
+  async check(token: string): Promise<SessionPrincipal> {
     let principal: Principal;
     try {
       principal = await this.verifier.verify(token);
@@ -43,6 +44,11 @@ export class LiveAccessTokens {
         throw new AuthError(err.code, err.message);
       }
       throw err;
+    }
+    // The guard accepts tokens without sid or jti (other issuers' clients); this service issues
+    // none, so one here was not minted by it as it mints tokens.
+    if (!isSessionPrincipal(principal)) {
+      throw new AuthError('TOKEN_CLAIMS_INVALID', 'The access token lacks a sid or jti.');
     }
     const session = await this.sessions.state(principal.sid);
     if (
@@ -57,3 +63,6 @@ export class LiveAccessTokens {
     return principal;
   }
 }
+
+const isSessionPrincipal = (principal: Principal): principal is SessionPrincipal =>
+  principal.sid !== undefined && principal.jti !== undefined;

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Principal } from '@tokenfence/revocation-guard';
+import type { SessionPrincipal } from './session-principal.js';
 import { decodeJwt } from 'jose';
 import { FIRST_PARTY_CLIENT_ID } from '../config/auth-config.js';
 import { ClientAuthenticator } from '../oauth/client-authenticator.js';
@@ -71,7 +71,7 @@ describe('access-token lifetimes (embedded database)', () => {
         id,
         nowSeconds() + 300,
       ]);
-      const principal = { sub: id, sid: decodeJwt(tokens.access_token).sid } as Principal;
+      const principal = { sub: id, sid: decodeJwt(tokens.access_token).sid } as SessionPrincipal;
       await app.module.get(SessionsService).logout(principal);
       expect(await lastEventExpiry(app, id)).toBeGreaterThanOrEqual(nowSeconds() + 301 + 900);
     });
@@ -92,7 +92,7 @@ describe('access-token lifetimes (embedded database)', () => {
 
       const after = await openMediumApp(clock, { ACCESS_TOKEN_TTL_SECONDS: '60' }, dataDir);
       try {
-        await after.module.get(AuthService).logoutAll({ sub: id } as Principal);
+        await after.module.get(AuthService).logoutAll({ sub: id } as SessionPrincipal);
         expect(await lastEventExpiry(after, id)).toBeGreaterThanOrEqual(old.exp ?? Infinity);
       } finally {
         await after.close();

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Principal } from '@tokenfence/revocation-guard';
+import type { SessionPrincipal } from '../auth/session-principal.js';
 import { LiveAccessTokens } from '../auth/live-access-tokens.js';
 import { AuthError } from '../errors/auth-error.js';
 import { hashRefreshToken } from '../keys/token-issuer.js';
@@ -52,7 +52,7 @@ export class OAuthTokensService {
       return {
         active: true,
         token_type: 'access_token',
-        scope: principal.scope,
+        scope: principal.scopes.join(' '),
         client_id: claims.client_id,
         sub: principal.sub,
         sid: principal.sid,
@@ -101,7 +101,7 @@ export class OAuthTokensService {
   }
 
   /** A verified access token that no revocation covers, or undefined. */
-  private async liveAccessToken(token: string): Promise<Principal | undefined> {
+  private async liveAccessToken(token: string): Promise<SessionPrincipal | undefined> {
     try {
       return await this.liveTokens.check(token);
     } catch (err) {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { RevocationReason } from '@tokenfence/contract';
-import type { Principal } from '@tokenfence/revocation-guard';
+import type { SessionPrincipal } from '../auth/session-principal.js';
 import { AuthError } from '../errors/auth-error.js';
 import type { Queryable } from '../database/database.js';
 import {
@@ -33,7 +33,7 @@ export class SessionsService {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async list(principal: Principal): Promise<{ sessions: SessionListItem[] }> {
+  async list(principal: SessionPrincipal): Promise<{ sessions: SessionListItem[] }> {
     const live = await this.sessions.listLive(principal.sub);
     return {
       sessions: live.map((s) => ({
@@ -48,12 +48,12 @@ export class SessionsService {
   }
 
   /** Revokes the caller's session: every access token of it, everywhere, and its refresh token. */
-  async logout(principal: Principal): Promise<void> {
+  async logout(principal: SessionPrincipal): Promise<void> {
     await this.endSession(principal.sub, principal.sid, 'logout');
   }
 
   /** Logs one device out; 404 for a session that is not the caller's (or not live). */
-  async revoke(principal: Principal, sid: string): Promise<void> {
+  async revoke(principal: SessionPrincipal, sid: string): Promise<void> {
     if (!UUID.test(sid) || !(await this.endSession(principal.sub, sid, 'logout'))) {
       throw new AuthError('NOT_FOUND', 'No such session.');
     }

@@ -39,7 +39,10 @@ const user = (sub: string, cutoff: number, expiresAt: number): RevocationEvent =
   cutoff,
   expiresAt,
 });
-const claims = (over: Partial<{ sub: string; sid: string; jti: string; iat: number }> = {}) => ({
+const claims = (
+  over: Partial<{ iss: string; sub: string; sid: string; jti: string; iat: number }> = {},
+) => ({
+  iss: base.iss,
   sub: 'user-1',
   sid: 'sid-1',
   jti: 'jti-1',
@@ -58,6 +61,17 @@ describe('Denylist', () => {
     expect(list.check(claims({ jti: 'other', sid: 'sid-2' }))).toBe('session');
     expect(list.check(claims({ jti: 'other', sub: 'user-3', iat: T0 }))).toBe('user');
     expect(list.check(claims({ jti: 'other', sid: 'sid-9' }))).toBeUndefined();
+  });
+
+  it('still revokes a token without sid or jti by user cutoff, never by session or token', () => {
+    const list = new Denylist(5, ManualClock.fromSeconds(T0));
+    list.apply(token('jti-1', T0 + 900));
+    list.apply(session('sid-1', T0 + 900));
+    const bare = { iss: base.iss, sub: 'user-1', iat: T0 - 10 };
+    expect(list.check(bare)).toBeUndefined();
+    list.apply(user('user-1', T0, T0 + 900));
+    expect(list.check(bare)).toBe('user');
+    expect(list.check({ ...bare, iat: T0 + 1 })).toBeUndefined();
   });
 
   it('keeps a token issued after the cutoff, even in the next second only', () => {
@@ -146,6 +160,53 @@ describe('Denylist: global cutoff and signing keys', () => {
     expect(list.check({ ...claims(), kid: 'old-key' })).toBe('key');
     expect(list.check({ ...claims(), kid: 'new-key' })).toBeUndefined();
     expect(list.size()).toMatchObject({ key: 1 });
+  });
+});
+
+describe('Denylist: per issuer (contract revision 3)', () => {
+  const OTHER = 'https://idp.other.test';
+  const uuid = '0b6f2b2e-8f1e-4c43-9d1e-6f1f3d0c9a11';
+  const at = (iss: string, event: RevocationEvent): RevocationEvent => ({ ...event, iss });
+
+  it('a revocation covers only tokens of its own issuer, whatever the ids', () => {
+    const list = new Denylist(5, ManualClock.fromSeconds(T0));
+    list.apply(at(OTHER, token('jti-1', T0 + 900)));
+    list.apply(at(OTHER, token(uuid, T0 + 900)));
+    list.apply(at(OTHER, session('sid-1', T0 + 900)));
+    list.apply(at(OTHER, user('user-1', T0, T0 + 900)));
+    // Same sub, sid and jti at our issuer: another user, another session, another token.
+    expect(list.check(claims())).toBeUndefined();
+    expect(list.check(claims({ jti: uuid }))).toBeUndefined();
+    expect(list.check(claims({ iss: OTHER }))).toBe('token');
+    expect(list.check(claims({ iss: OTHER, jti: uuid }))).toBe('token');
+    expect(list.check(claims({ iss: OTHER, jti: 'x' }))).toBe('session');
+    expect(list.check(claims({ iss: OTHER, jti: 'x', sid: 'y' }))).toBe('user');
+    expect(list.size()).toEqual({ token: 2, session: 1, user: 1, key: 0, all: 0 });
+  });
+
+  it('a key revocation is (iss, kid); a global cutoff stops one issuer', () => {
+    const clock = ManualClock.fromSeconds(T0);
+    const list = new Denylist(5, clock);
+    list.apply({ ...base, iss: OTHER, id: 'k', scope: 'key', kid: 'k1', expiresAt: T0 + 900 });
+    list.apply({ ...base, iss: OTHER, id: 'g', scope: 'all', cutoff: T0, expiresAt: T0 + 900 });
+    expect(list.isKeyRevoked(OTHER, 'k1')).toBe(true);
+    expect(list.isKeyRevoked(base.iss, 'k1')).toBe(false);
+    expect(list.check({ ...claims(), kid: 'k1' })).toBeUndefined();
+    expect(list.check({ ...claims({ iss: OTHER, iat: T0 + 1 }), kid: 'k1' })).toBe('key');
+    expect(list.check(claims({ iss: OTHER }))).toBe('all');
+    expect(list.size()).toMatchObject({ key: 1, all: 1 });
+    clock.seconds = T0 + 906;
+    expect(list.prune()).toBe(2);
+    expect(list.isKeyRevoked(OTHER, 'k1')).toBe(true); // never forgotten
+    expect(list.check(claims({ iss: OTHER }))).toBeUndefined();
+  });
+
+  it('the same event at two issuers is two entries, each a duplicate of itself', () => {
+    const list = new Denylist(5, ManualClock.fromSeconds(T0));
+    expect(list.apply(session('sid-1', T0 + 900))).toBe('applied');
+    expect(list.apply(at(OTHER, session('sid-1', T0 + 900)))).toBe('applied');
+    expect(list.apply(at(OTHER, session('sid-1', T0 + 900)))).toBe('duplicate');
+    expect(list.size().session).toBe(2);
   });
 });
 

@@ -4,9 +4,13 @@ import { IdSet } from './id-set.js';
 
 /** The claims of a verified access token that a revocation can match. */
 export interface RevocableClaims {
+  /** The issuer: a revocation covers only tokens of its own `iss`. */
+  readonly iss: string;
   readonly sub: string;
-  readonly sid: string;
-  readonly jti: string;
+  /** Absent: no session revocation can cover the token. */
+  readonly sid?: string | undefined;
+  /** Absent: no single-token revocation can cover the token. */
+  readonly jti?: string | undefined;
   readonly iat: number;
   /** The signing key's id; tokens without one are never covered by a key revocation. */
   readonly kid?: string;
@@ -22,7 +26,7 @@ export interface DenylistSize {
   readonly session: number;
   readonly user: number;
   readonly key: number;
-  /** 1 while a global cutoff is in force. */
+  /** Issuers under a global cutoff (1 while one is in force, with one issuer). */
   readonly all: number;
 }
 
@@ -41,22 +45,62 @@ function mergeCutoff(
   };
 }
 
+/** Everything revoked about the tokens of one issuer. */
+class IssuerRevocations {
+  /** Token and session tables exist only while they hold entries (see {@link prune}). */
+  tokens: IdSet | undefined;
+  sessions: IdSet | undefined;
+  readonly users = new Map<string, UserCutoff>();
+  /** kid → expiry of its entry (counted and pruned like the others). */
+  readonly keys = new Map<string, number>();
+  /** Every kid ever revoked, never forgotten (see {@link Denylist}). */
+  readonly revokedKids = new Set<string>();
+  everything: UserCutoff | undefined;
+
+  /** Drops what can no longer matter from the id tables, and the tables left empty. */
+  pruneIds(keepFrom: number): number {
+    let dropped = 0;
+    if (this.tokens) {
+      dropped += this.tokens.prune(keepFrom);
+      if (this.tokens.size === 0) this.tokens = undefined;
+    }
+    if (this.sessions) {
+      dropped += this.sessions.prune(keepFrom);
+      if (this.sessions.size === 0) this.sessions = undefined;
+    }
+    return dropped;
+  }
+
+  /** Nothing left to remember, not even a revoked kid. */
+  isEmpty(): boolean {
+    return (
+      this.tokens === undefined &&
+      this.sessions === undefined &&
+      this.users.size === 0 &&
+      this.keys.size === 0 &&
+      this.revokedKids.size === 0 &&
+      this.everything === undefined
+    );
+  }
+}
+
 /**
- * The in-memory set of revocations that can still matter. Applying events is idempotent and
- * order-independent (union of ids, latest cutoff and latest expiry win), and an entry is kept until
- * every token it can affect has expired plus the clock tolerance, never less.
+ * The in-memory set of revocations that can still matter, per issuer (contract revision 3): a
+ * revocation covers only tokens whose `iss` is the event's `iss`. The same `sub` at two issuers
+ * is two users, a key revocation is `(iss, kid)`, a global cutoff stops one issuer's tokens.
+ * Each issuer has its own tables, so an entry costs what it cost with one issuer, and trusting
+ * another issuer adds tables, never a wider key.
+ *
+ * Applying events is idempotent and order-independent (union of ids, latest cutoff and latest
+ * expiry win), and an entry is kept until every token it can affect has expired plus the clock
+ * tolerance, never less.
  *
  * One exception: a revoked signing key's `kid` is remembered for the denylist's whole life. Key
  * revocation answers a compromise, and the attacker can mint tokens with any `exp`, so no expiry
  * bounds what the key can sign (a few bytes per key revocation).
  */
 export class Denylist {
-  private readonly tokens = new IdSet();
-  private readonly sessions = new IdSet();
-  private readonly users = new Map<string, UserCutoff>();
-  private readonly keys = new Map<string, number>();
-  private readonly revokedKids = new Set<string>();
-  private everything: UserCutoff | undefined;
+  private readonly issuers = new Map<string, IssuerRevocations>();
 
   constructor(
     private readonly clockToleranceSeconds: number,
@@ -68,32 +112,33 @@ export class Denylist {
    * says was already known (a redelivery or a replay), `expired` when it can no longer matter.
    */
   apply(event: RevocationEvent): ApplyResult {
-    if (event.scope === 'key') this.revokedKids.add(event.kid); // even when the entry has expired
+    if (event.scope === 'key') this.of(event.iss).revokedKids.add(event.kid); // even when expired
     if (!this.matters(event.expiresAt)) return 'expired';
+    const issuer = this.of(event.iss);
     let changed: boolean;
     switch (event.scope) {
       case 'token':
-        changed = this.tokens.add(event.jti, event.expiresAt);
+        changed = (issuer.tokens ??= new IdSet()).add(event.jti, event.expiresAt);
         break;
       case 'session':
-        changed = this.sessions.add(event.sid, event.expiresAt);
+        changed = (issuer.sessions ??= new IdSet()).add(event.sid, event.expiresAt);
         break;
       case 'user': {
-        const merged = mergeCutoff(this.users.get(event.sub), event.cutoff, event.expiresAt);
-        if (merged) this.users.set(event.sub, merged);
+        const merged = mergeCutoff(issuer.users.get(event.sub), event.cutoff, event.expiresAt);
+        if (merged) issuer.users.set(event.sub, merged);
         changed = merged !== undefined;
         break;
       }
       case 'all': {
-        const merged = mergeCutoff(this.everything, event.cutoff, event.expiresAt);
-        if (merged) this.everything = merged;
+        const merged = mergeCutoff(issuer.everything, event.cutoff, event.expiresAt);
+        if (merged) issuer.everything = merged;
         changed = merged !== undefined;
         break;
       }
       case 'key': {
-        const known = this.keys.get(event.kid);
+        const known = issuer.keys.get(event.kid);
         changed = known === undefined || event.expiresAt > known;
-        if (changed) this.keys.set(event.kid, event.expiresAt);
+        if (changed) issuer.keys.set(event.kid, event.expiresAt);
         break;
       }
     }
@@ -102,60 +147,87 @@ export class Denylist {
 
   /** The scope under which these claims are revoked, or undefined when they are not. */
   check(claims: RevocableClaims): RevocationScope | undefined {
-    if (this.everything !== undefined && claims.iat <= this.everything.cutoff) return 'all';
-    if (claims.kid !== undefined && this.revokedKids.has(claims.kid)) return 'key';
-    if (this.tokens.has(claims.jti)) return 'token';
-    if (this.sessions.has(claims.sid)) return 'session';
-    const user = this.users.get(claims.sub);
+    const issuer = this.issuers.get(claims.iss);
+    if (issuer === undefined) return undefined;
+    if (issuer.everything !== undefined && claims.iat <= issuer.everything.cutoff) return 'all';
+    if (claims.kid !== undefined && issuer.revokedKids.has(claims.kid)) return 'key';
+    if (claims.jti !== undefined && issuer.tokens?.has(claims.jti) === true) return 'token';
+    if (claims.sid !== undefined && issuer.sessions?.has(claims.sid) === true) return 'session';
+    const user = issuer.users.get(claims.sub);
     if (user !== undefined && claims.iat <= user.cutoff) return 'user';
     return undefined;
   }
 
-  /** Whether the signing key `kid` was revoked, however long ago (never forgotten). */
-  isKeyRevoked(kid: string): boolean {
-    return this.revokedKids.has(kid);
+  /** Whether `iss`'s signing key `kid` was revoked, however long ago (never forgotten). */
+  isKeyRevoked(iss: string, kid: string): boolean {
+    return this.issuers.get(iss)?.revokedKids.has(kid) === true;
   }
 
   /** Drops every entry that can no longer affect a valid token. Returns how many were dropped. */
   prune(): number {
     // An entry still matters while (expiresAt + tolerance) * 1000 >= now.
     const keepFrom = Math.ceil(this.clock.nowMs() / 1000 - this.clockToleranceSeconds);
-    let dropped = this.tokens.prune(keepFrom) + this.sessions.prune(keepFrom);
-    for (const [key, entry] of this.users) {
-      if (!this.matters(entry.expiresAt)) {
-        this.users.delete(key);
+    let dropped = 0;
+    for (const [iss, issuer] of this.issuers) {
+      dropped += issuer.pruneIds(keepFrom);
+      for (const [key, entry] of issuer.users) {
+        if (!this.matters(entry.expiresAt)) {
+          issuer.users.delete(key);
+          dropped++;
+        }
+      }
+      for (const [kid, expiresAt] of issuer.keys) {
+        if (!this.matters(expiresAt)) {
+          issuer.keys.delete(kid);
+          dropped++;
+        }
+      }
+      if (issuer.everything && !this.matters(issuer.everything.expiresAt)) {
+        issuer.everything = undefined;
         dropped++;
       }
-    }
-    for (const [kid, expiresAt] of this.keys) {
-      if (!this.matters(expiresAt)) {
-        this.keys.delete(kid);
-        dropped++;
-      }
-    }
-    if (this.everything && !this.matters(this.everything.expiresAt)) {
-      this.everything = undefined;
-      dropped++;
+      if (issuer.isEmpty()) this.issuers.delete(iss); // its tables go too
     }
     return dropped;
   }
 
+  /** Live entries, summed over issuers (`all`: issuers under a global cutoff). */
   size(): DenylistSize {
-    return {
-      token: this.tokens.size,
-      session: this.sessions.size,
-      user: this.users.size,
-      key: this.keys.size,
-      all: this.everything ? 1 : 0,
-    };
+    let token = 0;
+    let session = 0;
+    let user = 0;
+    let key = 0;
+    let all = 0;
+    for (const issuer of this.issuers.values()) {
+      token += issuer.tokens?.size ?? 0;
+      session += issuer.sessions?.size ?? 0;
+      user += issuer.users.size;
+      key += issuer.keys.size;
+      all += issuer.everything ? 1 : 0;
+    }
+    return { token, session, user, key, all };
   }
 
   /**
    * Bytes held by the typed-array tables of token and session ids (the bulk of the denylist);
-   * the tables grow with the live entries and shrink back when pruning empties them.
+   * the tables grow with the live entries, shrink back as pruning empties them, and go once empty.
    */
   tableBytes(): number {
-    return this.tokens.tableBytes + this.sessions.tableBytes;
+    let bytes = 0;
+    for (const issuer of this.issuers.values()) {
+      bytes += (issuer.tokens?.tableBytes ?? 0) + (issuer.sessions?.tableBytes ?? 0);
+    }
+    return bytes;
+  }
+
+  /** The tables of `iss`, created on its first revocation. */
+  private of(iss: string): IssuerRevocations {
+    let issuer = this.issuers.get(iss);
+    if (issuer === undefined) {
+      issuer = new IssuerRevocations();
+      this.issuers.set(iss, issuer);
+    }
+    return issuer;
   }
 
   private matters(expiresAt: number): boolean {

@@ -53,7 +53,7 @@ beforeAll(async () => {
 function guard(clock: ManualClock) {
   const jwks = { published: [] as JWK[], requests: 0 };
   const keys = new JwksKeySource({
-    url: 'http://auth.example.test/.well-known/jwks.json',
+    jwksUrl: 'http://auth.example.test/.well-known/jwks.json',
     clock,
     fetch: () => {
       jwks.requests++;
@@ -129,7 +129,7 @@ const batch = (sid: string, nowMs: number, key: EventKey) =>
   );
 
 const revoked = (feed: RevocationFeed, sid: string) =>
-  feed.denylist.check({ sub: 'user-1', sid, jti: 'x', iat: T0 / 1000 - 10 });
+  feed.denylist.check({ iss: ISSUER, sub: 'user-1', sid, jti: 'x', iat: T0 / 1000 - 10 });
 
 describe('event keys', () => {
   it("F4: a new event key's first message, within the cooldown of a fetch, is applied", async () => {

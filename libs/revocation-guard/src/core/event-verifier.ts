@@ -40,8 +40,11 @@ export interface EventVerifierOptions {
    * at once (`EVENT_SIGNATURE_INVALID`).
    */
   readonly keySource?: EventKeySource;
-  /** Revoked signing keys (the denylist): their messages are skipped (`EVENT_KEY_REVOKED`). */
-  readonly revokedKeys?: { isKeyRevoked(kid: string): boolean };
+  /**
+   * Revoked signing keys (the denylist), asked about this verifier's issuer's keys: their
+   * messages are skipped (`EVENT_KEY_REVOKED`).
+   */
+  readonly revokedKeys?: { isKeyRevoked(iss: string, kid: string): boolean };
   readonly clock?: Clock;
   /** How far the producer's clock may run ahead of ours. Default 5. */
   readonly clockToleranceSeconds?: number;
@@ -147,7 +150,7 @@ export class EventVerifier {
    */
   private async requireTrustedKid(kid: string, timestampMs: number | undefined): Promise<void> {
     if (!kid.startsWith(EVENT_KEY_ID_PREFIX)) return; // refused as no event key, below
-    if (this.options.revokedKeys?.isKeyRevoked(kid)) {
+    if (this.options.revokedKeys?.isKeyRevoked(this.issuer, kid)) {
       throw new EventError('EVENT_KEY_REVOKED', 'message signed by a revoked event key');
     }
     const source = this.options.keySource;

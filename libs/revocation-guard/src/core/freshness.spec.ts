@@ -46,7 +46,7 @@ beforeAll(async () => {
 async function guard(clock: ManualClock, partitions: number[]) {
   const jwks = { published: [oldKey.jwk, newKey.jwk] };
   const keys = new JwksKeySource({
-    url: 'http://auth.example.test/.well-known/jwks.json',
+    jwksUrl: 'http://auth.example.test/.well-known/jwks.json',
     clock,
     fetch: () => Promise.resolve(Response.json({ keys: jwks.published })),
   });

@@ -35,14 +35,17 @@ export const isTokenErrorCode = (code: string): code is TokenErrorCode =>
 export class GuardError extends Error {
   override readonly name = 'GuardError';
   readonly status: 401 | 403 | 503;
+  /** For `INSUFFICIENT_SCOPE`: every scope the route needs (RFC 6750 `scope` attribute). */
+  readonly requiredScopes: readonly string[] | undefined;
 
   constructor(
     readonly code: GuardErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; requiredScopes?: readonly string[] },
   ) {
     super(message, options);
     this.status = GUARD_ERROR_STATUS[code];
+    this.requiredScopes = options?.requiredScopes;
   }
 }
 

@@ -36,7 +36,7 @@ function endpoint() {
 }
 
 function source(clock: ManualClock, fetchImpl: typeof fetch) {
-  return new JwksKeySource({ url: URL_, clock, fetch: fetchImpl, cooldownMs: 5_000 });
+  return new JwksKeySource({ jwksUrl: URL_, clock, fetch: fetchImpl, jwksCooldownMs: 5_000 });
 }
 
 /** Polls (each turn of the event loop) until `done`, for at most 2 s. */
@@ -52,6 +52,16 @@ const lookup = (keys: JwksKeySource, kid: string) =>
   keys.getKey({ alg: 'ES256', kid }, { payload: '', signature: '' });
 
 describe('JwksKeySource', () => {
+  it.each([
+    ['url', 'jwksUrl'],
+    ['cacheMaxAgeMs', 'jwksCacheMaxAgeMs'],
+    ['cooldownMs', 'jwksCooldownMs'],
+  ])('refuses the 1.x option "%s", naming "%s"', (old, current) => {
+    expect(() => new JwksKeySource({ jwksUrl: URL_, [old]: 1_000 })).toThrow(
+      new TypeError(`JwksKeySource: "${old}" was renamed "${current}" in 2.0.0; set that instead`),
+    );
+  });
+
   it('fetches on first use and tells when', async () => {
     const clock = new ManualClock(T0);
     const { state, fetchImpl } = endpoint();
@@ -85,10 +95,10 @@ describe('JwksKeySource', () => {
     const { state, fetchImpl } = endpoint();
     state.keys = [k1];
     const keys = new JwksKeySource({
-      url: URL_,
+      jwksUrl: URL_,
       clock,
       fetch: fetchImpl,
-      cacheMaxAgeMs: 60_000,
+      jwksCacheMaxAgeMs: 60_000,
       random: () => 0, // no jitter: the retry is due after exactly the cooldown
     });
     await lookup(keys, 'k1');
@@ -111,8 +121,12 @@ describe('JwksKeySource', () => {
       const clock = new ManualClock(T0);
       const { state, fetchImpl } = endpoint();
       state.keys = [k1];
-      const options = { url: URL_, clock, fetch: fetchImpl, random: () => random };
-      const keys = new JwksKeySource({ ...options, cooldownMs: 5_000, cacheMaxAgeMs: 300_000 });
+      const options = { jwksUrl: URL_, clock, fetch: fetchImpl, random: () => random };
+      const keys = new JwksKeySource({
+        ...options,
+        jwksCooldownMs: 5_000,
+        jwksCacheMaxAgeMs: 300_000,
+      });
       await keys.reload();
       state.down = true;
       const attempts: number[] = [];
@@ -146,10 +160,10 @@ describe('JwksKeySource', () => {
       return new Promise((resolve) => (release = () => resolve(answer)));
     };
     const keys = new JwksKeySource({
-      url: URL_,
+      jwksUrl: URL_,
       clock,
       fetch: hangsAfterTheFirst,
-      cacheMaxAgeMs: 60_000,
+      jwksCacheMaxAgeMs: 60_000,
     });
     await keys.reload();
     clock.advance(60_000);
@@ -193,7 +207,7 @@ describe('JwksKeySource', () => {
       new Promise((_resolve, reject) => {
         init?.signal?.addEventListener('abort', () => reject(init.signal?.reason as Error));
       });
-    const keys = new JwksKeySource({ url: URL_, fetch: hanging, fetchTimeoutMs: 20 });
+    const keys = new JwksKeySource({ jwksUrl: URL_, fetch: hanging, fetchTimeoutMs: 20 });
     await expect(lookup(keys, 'k1')).rejects.toBeInstanceOf(KeySourceFailure);
   });
 

@@ -2,6 +2,7 @@ import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jos
 import { systemClock, type Clock } from './clock.js';
 import { KeySourceFailure } from './key-source.js';
 import type { GuardLogger } from './logger.js';
+import { rejectRenamedOptions } from './renamed-options.js';
 
 export const DEFAULT_JWKS_CACHE_MAX_AGE_MS = 600_000;
 export const DEFAULT_JWKS_COOLDOWN_MS = 5_000;
@@ -14,16 +15,16 @@ const BACKOFF_CAP_FRACTION = 0.1;
 const BACKOFF_JITTER = 0.5;
 
 export interface JwksKeySourceOptions {
-  readonly url: URL | string;
+  readonly jwksUrl: URL | string;
   /** A key set older than this is refetched on the next lookup. Default 600000. */
-  readonly cacheMaxAgeMs?: number;
+  readonly jwksCacheMaxAgeMs?: number;
   /**
    * Lookups start a fetch (unknown `kid`, key set too old) at most this often: bounds what forged
    * kids cost. After a failed fetch, the next one (forced reloads included) waits this long, then
-   * twice as long after each further failure, up to a tenth of `cacheMaxAgeMs` (at least this),
-   * each delay plus a random part of up to half of it. Default 5000.
+   * twice as long after each further failure, up to a tenth of `jwksCacheMaxAgeMs` (at least
+   * this), each delay plus a random part of up to half of it. Default 5000.
    */
-  readonly cooldownMs?: number;
+  readonly jwksCooldownMs?: number;
   /** A fetch is aborted after this long. Default 5000. */
   readonly fetchTimeoutMs?: number;
   readonly clock?: Clock;
@@ -86,11 +87,16 @@ export class JwksKeySource {
   private readonly listeners = new Set<KeySetListener>();
 
   constructor(private readonly options: JwksKeySourceOptions) {
-    this.url = new URL(options.url);
+    rejectRenamedOptions('JwksKeySource', options, {
+      url: 'jwksUrl',
+      cacheMaxAgeMs: 'jwksCacheMaxAgeMs',
+      cooldownMs: 'jwksCooldownMs',
+    });
+    this.url = new URL(options.jwksUrl);
     this.clock = options.clock ?? systemClock;
     this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
-    this.cacheMaxAgeMs = options.cacheMaxAgeMs ?? DEFAULT_JWKS_CACHE_MAX_AGE_MS;
-    this.cooldownMs = options.cooldownMs ?? DEFAULT_JWKS_COOLDOWN_MS;
+    this.cacheMaxAgeMs = options.jwksCacheMaxAgeMs ?? DEFAULT_JWKS_CACHE_MAX_AGE_MS;
+    this.cooldownMs = options.jwksCooldownMs ?? DEFAULT_JWKS_COOLDOWN_MS;
     this.fetchTimeoutMs = options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
     this.backoffCapMs = Math.max(this.cooldownMs, this.cacheMaxAgeMs * BACKOFF_CAP_FRACTION);
     this.random = options.random ?? Math.random;

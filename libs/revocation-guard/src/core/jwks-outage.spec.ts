@@ -58,7 +58,7 @@ function endpoint(clock: ManualClock) {
 
 /** The core of one guard instance, stale policy `allow`, verified-token cache off. */
 function guard(clock: ManualClock, fetchImpl: typeof fetch) {
-  const keys = new JwksKeySource({ url: `${ISSUER}/jwks.json`, clock, fetch: fetchImpl });
+  const keys = new JwksKeySource({ jwksUrl: `${ISSUER}/jwks.json`, clock, fetch: fetchImpl });
   const denylist = new Denylist(5, clock);
   const feed = new RevocationFeed(
     denylist,
@@ -76,7 +76,7 @@ function guard(clock: ManualClock, fetchImpl: typeof fetch) {
     algorithms: ['ES256'],
     clockToleranceSeconds: 5,
     keys: keys.getKey,
-    cacheMaxEntries: 0,
+    verifiedTokenCacheMaxEntries: 0,
     revocations: denylist,
     clock,
   });

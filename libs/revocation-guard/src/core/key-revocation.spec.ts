@@ -71,7 +71,7 @@ function guard(clock: ManualClock, keys: JWTVerifyGetKey, cacheMaxEntries: numbe
     clockToleranceSeconds: TOLERANCE_SECONDS,
     keys,
     clock,
-    cacheMaxEntries,
+    verifiedTokenCacheMaxEntries: cacheMaxEntries,
     revocations: denylist,
   };
   const authenticator = new AccessTokenAuthenticator(

@@ -12,7 +12,8 @@ function principal(over: Partial<Principal> = {}): Principal {
     sub: 'user-1',
     sid: 'sid-1',
     jti: 'jti-1',
-    scope: '',
+    iss: 'https://auth.example.test',
+    kind: 'user',
     scopes: [],
     iat: NOW - 10,
     exp: NOW + 600,
@@ -71,6 +72,19 @@ describe('LiveConnections', () => {
     revoke({ scope: 'user', cutoff: NOW }); // c was issued after the cutoff
     expect(ended).toHaveLength(2);
     expect(registry.size).toBe(2);
+  });
+
+  it("ends only connections of the revocation's issuer", () => {
+    const other = 'https://idp.other.test';
+    registry.track(connection('ours'), principal());
+    registry.track(connection('theirs'), principal({ iss: other }));
+    revoke({ scope: 'session', sid: 'sid-1' });
+    expect(ended).toEqual([['ours', 'TOKEN_REVOKED']]);
+    revoke({ iss: other, scope: 'all', cutoff: NOW });
+    expect(ended).toEqual([
+      ['ours', 'TOKEN_REVOKED'],
+      ['theirs', 'TOKEN_REVOKED'],
+    ]);
   });
 
   it('ends a connection when its token expires, and forgets closed ones', () => {

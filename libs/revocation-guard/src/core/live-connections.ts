@@ -67,18 +67,23 @@ export class LiveConnections {
     const message = `The access token has been revoked (${revocation.scope}).`;
     if (revocation.scope === 'all') {
       for (const [id, tracked] of [...this.byId]) {
-        if (tracked.principal.iat <= revocation.cutoff) this.end(id, 'TOKEN_REVOKED', message);
+        const { iss, iat } = tracked.principal;
+        if (iss === revocation.iss && iat <= revocation.cutoff) {
+          this.end(id, 'TOKEN_REVOKED', message);
+        }
       }
       return;
     }
-    const key =
+    const key = issuerKey(
+      revocation.iss,
       revocation.scope === 'token'
         ? `jti:${revocation.jti}`
         : revocation.scope === 'session'
           ? `sid:${revocation.sid}`
           : revocation.scope === 'key'
             ? `kid:${revocation.kid}`
-            : `sub:${revocation.sub}`;
+            : `sub:${revocation.sub}`,
+    );
     for (const id of [...(this.byKey.get(key) ?? [])]) {
       const tracked = this.byId.get(id);
       if (!tracked) continue;
@@ -96,10 +101,13 @@ export class LiveConnections {
 
   private keysOf(principal: Principal): string[] {
     return [
-      `jti:${principal.jti}`,
-      `sid:${principal.sid}`,
+      ...(principal.jti === undefined ? [] : [`jti:${principal.jti}`]),
+      ...(principal.sid === undefined ? [] : [`sid:${principal.sid}`]),
       `sub:${principal.sub}`,
       `kid:${principal.kid}`,
-    ];
+    ].map((key) => issuerKey(principal.iss, key));
   }
 }
+
+/** A revocation covers only tokens of its own issuer (contract revision 3). */
+const issuerKey = (iss: string, key: string): string => `${iss}\n${key}`;

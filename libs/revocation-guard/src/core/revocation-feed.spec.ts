@@ -86,7 +86,7 @@ function newFeed(keys: JWTVerifyGetKey = jwks): RevocationFeed {
 
 const at = (partition: number, offset = '0') => ({ partition, offset });
 const revoked = (feed: RevocationFeed, sid: string) =>
-  feed.denylist.check({ sub: 'user-1', sid, jti: 'x', iat: NOW_MS / 1000 - 10 });
+  feed.denylist.check({ iss: ISSUER, sub: 'user-1', sid, jti: 'x', iat: NOW_MS / 1000 - 10 });
 
 describe('RevocationFeed', () => {
   it('applies a signed batch and skips forged, unsigned, malformed and oversized messages', async () => {

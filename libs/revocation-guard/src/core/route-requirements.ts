@@ -22,11 +22,15 @@ export function checkRequirements(
   requirements: RouteRequirements,
   nowMs: number,
 ): void {
-  const missing = (requirements.scopes ?? []).filter((s) => !principal.scopes.includes(s));
+  const required = requirements.scopes ?? [];
+  const missing = required.filter((s) => !principal.scopes.includes(s));
   if (missing.length > 0) {
     throw new GuardError(
       'INSUFFICIENT_SCOPE',
       `This route needs the scope(s): ${missing.join(' ')}.`,
+      {
+        requiredScopes: required,
+      },
     );
   }
   const maxAge = requirements.maxLoginAgeSeconds;

@@ -51,6 +51,7 @@ function token(
     sub: 'user-1',
     jti: 'jti-1',
     sid: 'sid-1',
+    client_id: 'app',
     scope: 'a b',
     iat: NOW - 60,
     exp: NOW + 600,
@@ -75,14 +76,42 @@ describe('TokenVerifier', () => {
   it('returns the principal of a valid token', async () => {
     const principal = await verifier().verify(await token());
     expect(principal).toMatchObject({
+      iss: ISSUER,
       sub: 'user-1',
       sid: 'sid-1',
       jti: 'jti-1',
-      scope: 'a b',
+      clientId: 'app',
+      kind: 'user',
       scopes: ['a', 'b'],
       iat: NOW - 60,
       exp: NOW + 600,
+      kid: 'k1',
     });
+    expect(principal).not.toHaveProperty('scope');
+    expect(principal.claims.scope).toBe('a b');
+  });
+
+  it('accepts a token without sid or jti, and leaves them out of the principal', async () => {
+    const principal = await verifier().verify(await token({ sid: undefined, jti: undefined }));
+    expect(principal).toMatchObject({ sub: 'user-1', kind: 'user' });
+    expect(principal).not.toHaveProperty('sid');
+    expect(principal).not.toHaveProperty('jti');
+  });
+
+  it('tells a client acting for itself (no sid, sub = client_id) from a user', async () => {
+    const client = await verifier().verify(
+      await token({ sub: 'app', client_id: 'app', sid: undefined }),
+    );
+    expect(client.kind).toBe('client');
+    expect(client.clientId).toBe('app');
+    // A session makes it a user's token, whatever the sub; so does a sub other than client_id.
+    expect((await verifier().verify(await token({ sub: 'app', client_id: 'app' }))).kind).toBe(
+      'user',
+    );
+    expect((await verifier().verify(await token({ sid: undefined }))).kind).toBe('user');
+    const noClient = await verifier().verify(await token({ client_id: undefined }));
+    expect(noClient.kind).toBe('user');
+    expect(noClient).not.toHaveProperty('clientId');
   });
 
   it('tells expired, bad signature, wrong claims and malformed tokens apart', async () => {
@@ -91,7 +120,7 @@ describe('TokenVerifier', () => {
     expect(await codeOf(await token({}, {}, otherKey))).toBe('TOKEN_SIGNATURE_INVALID');
     expect(await codeOf(await token({ iss: 'https://evil.test' }))).toBe('TOKEN_CLAIMS_INVALID');
     expect(await codeOf(await token({ aud: 'other' }))).toBe('TOKEN_CLAIMS_INVALID');
-    for (const claim of ['iss', 'aud', 'sub', 'jti', 'sid', 'iat', 'exp']) {
+    for (const claim of ['iss', 'aud', 'sub', 'iat', 'exp']) {
       expect([claim, await codeOf(await token({ [claim]: undefined }))]).toEqual([
         claim,
         'TOKEN_CLAIMS_INVALID',
@@ -108,11 +137,15 @@ describe('TokenVerifier', () => {
     expect(await codeOf('eyJub3QganNvbg.e30.c2ln')).toBe('TOKEN_MALFORMED');
   });
 
-  it('F17: refuses sub, jti and sid that are not non-empty strings (the denylist keys them)', async () => {
+  it('F17: refuses sub, and jti, sid or client_id when present, that are not non-empty strings (the denylist keys them)', async () => {
     for (const [claim, value] of [
       ['sub', 42],
       ['jti', 7],
       ['sid', 3],
+      ['sid', ''],
+      ['jti', ''],
+      ['client_id', 5],
+      ['client_id', ''],
       ['sub', ['user-1']],
       ['jti', { id: 1 }],
       ['sub', ''],
@@ -205,6 +238,16 @@ describe('TokenVerifier', () => {
   });
 });
 
+describe('TokenVerifier options', () => {
+  it('refuses the 1.x name of the cache size, naming the new one', () => {
+    expect(() => verifier({ cacheMaxEntries: 10 })).toThrow(
+      new TypeError(
+        'TokenVerifier: "cacheMaxEntries" was renamed "verifiedTokenCacheMaxEntries" in 2.0.0; set that instead',
+      ),
+    );
+  });
+});
+
 describe('TokenVerifier with the verified-token cache', () => {
   it('skips the signature check for a token seen before, but never past its exp', async () => {
     let nowMs = NOW * 1000;
@@ -220,7 +263,7 @@ describe('TokenVerifier with the verified-token cache', () => {
       clockToleranceSeconds: 0,
       keys: countingKeys,
       clock: { nowMs: () => nowMs },
-      cacheMaxEntries: 10,
+      verifiedTokenCacheMaxEntries: 10,
     });
     const compact = await token({ exp: NOW + 60 });
 
@@ -245,7 +288,7 @@ describe('TokenVerifier with the verified-token cache', () => {
         return keys(header, t);
       },
       clock: { nowMs: () => NOW * 1000 },
-      cacheMaxEntries: 10,
+      verifiedTokenCacheMaxEntries: 10,
     });
     const compact = await token();
     await cached.verify(compact);

@@ -10,6 +10,7 @@ import { EVENT_KEY_ID_PREFIX, type RevocationScope } from '@tokenfence/contract'
 import type { RevocableClaims } from './denylist.js';
 import { GuardError, tokenRevoked } from './guard-error.js';
 import { guardedKeys, KeySourceFailure } from './key-source.js';
+import { rejectRenamedOptions } from './renamed-options.js';
 import type { Principal } from './principal.js';
 import { systemClock, type Clock } from './clock.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
@@ -34,8 +35,8 @@ export type SupportedAlgorithm = (typeof SUPPORTED_ALGORITHMS)[number];
 export interface RevocationCheck {
   /** The scope under which these claims are revoked, or undefined when they are not. */
   check(claims: RevocableClaims): RevocationScope | undefined;
-  /** Whether the signing key `kid` was revoked; consulted before any key source. */
-  isKeyRevoked(kid: string): boolean;
+  /** Whether `iss`'s signing key `kid` was revoked; consulted before any key source. */
+  isKeyRevoked(iss: string, kid: string): boolean;
 }
 
 export interface TokenVerifierOptions {
@@ -53,8 +54,8 @@ export interface TokenVerifierOptions {
   /** Longest accepted compact token, in characters. */
   readonly maxTokenLength?: number;
   readonly clock?: Clock;
-  /** Verified tokens remembered (LRU) to skip signature checks; 0 turns the cache off. */
-  readonly cacheMaxEntries?: number;
+  /** Verified tokens remembered (LRU) to skip signature checks; 0 (the default) turns it off. */
+  readonly verifiedTokenCacheMaxEntries?: number;
   /**
    * Checked on every verification, cache hit or not, and before a token enters the cache: a
    * revoked token is refused with `TOKEN_REVOKED` and never cached. A revoked signing key is
@@ -79,13 +80,18 @@ export class TokenVerifier {
   private readonly clock: Clock;
 
   constructor(private readonly options: TokenVerifierOptions) {
+    rejectRenamedOptions('TokenVerifier', options, {
+      cacheMaxEntries: 'verifiedTokenCacheMaxEntries',
+    });
     const keys = guardedKeys(options.keys, (kid) => !kid.startsWith(EVENT_KEY_ID_PREFIX));
-    const { revocations } = options;
+    const { revocations, issuer } = options;
     // A revoked key is refused before any key source is asked (its JWKS copy may still hold
     // it), on the header jose has already decoded: no second decoding per token.
     this.keys = revocations
       ? (header, token) => {
-          if (header.kid !== undefined && revocations.isKeyRevoked(header.kid)) {
+          // The header comes before the payload is trusted: the key asked about is the one of
+          // the issuer this verifier accepts (the payload's iss must equal it).
+          if (header.kid !== undefined && revocations.isKeyRevoked(issuer, header.kid)) {
             throw tokenRevoked('key');
           }
           return keys(header, token);
@@ -93,7 +99,7 @@ export class TokenVerifier {
       : keys;
     this.maxTokenLength = options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
     this.clock = options.clock ?? systemClock;
-    const cacheMaxEntries = options.cacheMaxEntries ?? 0;
+    const cacheMaxEntries = options.verifiedTokenCacheMaxEntries ?? 0;
     this.cache =
       cacheMaxEntries > 0 ? new VerifiedTokenCache(cacheMaxEntries, this.clock) : undefined;
     this.verifyOptions = {
@@ -170,27 +176,41 @@ export class TokenVerifier {
 const nonEmptyString = (value: unknown): value is string =>
   typeof value === 'string' && value !== '';
 
+/** An optional claim: absent, or a non-empty string (the denylist keys it). */
+const optionalString = (value: unknown): value is string | undefined =>
+  value === undefined || nonEmptyString(value);
+
 function toPrincipal(payload: JWTPayload, kid: string): Principal {
-  const { sub, jti, iat, exp } = payload;
+  const { iss, sub, jti, iat, exp } = payload;
   const sid = payload.sid;
+  const clientId = payload.client_id;
   const scope = payload.scope ?? '';
-  // Strings, not just truthy: the denylist keys users, sessions and tokens by string.
+  // Strings, not just truthy: the denylist keys issuers, users, sessions and tokens by string.
+  // `sid` and `jti` may be absent (a token without them escapes only session and token
+  // revocations, which cannot name it); present, they must be usable keys.
   if (
+    !nonEmptyString(iss) ||
     !nonEmptyString(sub) ||
-    !nonEmptyString(jti) ||
-    !nonEmptyString(sid) ||
+    !optionalString(jti) ||
+    !optionalString(sid) ||
+    !optionalString(clientId) ||
     typeof scope !== 'string'
   ) {
-    throw new GuardError('TOKEN_CLAIMS_INVALID', 'The access token lacks a valid sub, sid or jti.');
+    throw new GuardError(
+      'TOKEN_CLAIMS_INVALID',
+      "The access token's iss, sub, sid, jti or client_id is missing or not a non-empty string.",
+    );
   }
   if (typeof iat !== 'number' || typeof exp !== 'number') {
     throw new GuardError('TOKEN_CLAIMS_INVALID', 'The access token lacks iat or exp.');
   }
   return {
+    iss,
     sub,
-    sid,
-    jti,
-    scope,
+    ...(sid === undefined ? {} : { sid }),
+    ...(jti === undefined ? {} : { jti }),
+    ...(clientId === undefined ? {} : { clientId }),
+    kind: sid === undefined && clientId !== undefined && sub === clientId ? 'client' : 'user',
     scopes: scope.split(' ').filter((s) => s !== ''),
     iat,
     exp,

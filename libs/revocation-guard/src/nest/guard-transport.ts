@@ -2,7 +2,12 @@ import type { ExecutionContext } from '@nestjs/common';
 import { WsException } from '@nestjs/websockets';
 import type { GuardError } from '../core/guard-error.js';
 import type { Principal } from '../core/principal.js';
-import { bearerChallenge, toHttpException } from './guard-http-exception.js';
+import {
+  bearerChallenge,
+  PROBLEM_JSON,
+  toHttpException,
+  type GuardBodyOptions,
+} from './guard-http-exception.js';
 import type { SocketCredentials } from './socket-credentials.js';
 
 /**
@@ -27,8 +32,15 @@ interface HttpResponse {
   header?(name: string, value: string): unknown;
 }
 
-/** An HTTP request: the `Authorization` header; `request.user`; `{code, message}` and a challenge. */
-export function httpTransport(context: ExecutionContext): GuardTransport {
+/**
+ * An HTTP request: the `Authorization` header; `request.user`; a Nest HTTP exception whose body
+ * is `{statusCode, code, message, error}` (or RFC 9457 problem details), with a Bearer challenge
+ * on 401 and 403 and `Retry-After` on 503.
+ */
+export function httpTransport(
+  context: ExecutionContext,
+  options: GuardBodyOptions = {},
+): GuardTransport {
   const http = context.switchToHttp();
   const request = http.getRequest<HttpRequest>();
   const header = request.headers.authorization;
@@ -38,13 +50,18 @@ export function httpTransport(context: ExecutionContext): GuardTransport {
       request.user = principal;
     },
     refuse: (error) => {
-      if (error.status === 401 || error.status === 403) {
-        const response = http.getResponse<HttpResponse>();
-        const challenge = bearerChallenge(error);
-        if (response.setHeader) response.setHeader('WWW-Authenticate', challenge);
-        else response.header?.('WWW-Authenticate', challenge);
-      }
-      return toHttpException(error);
+      const response = http.getResponse<HttpResponse>();
+      const set = (name: string, value: string) => {
+        if (response.setHeader) response.setHeader(name, value);
+        else response.header?.(name, value);
+      };
+      const exception = toHttpException(error, options);
+      if (error.status === 401 || error.status === 403)
+        set('WWW-Authenticate', bearerChallenge(error));
+      if ('retryAfterSeconds' in exception) set('Retry-After', String(exception.retryAfterSeconds));
+      // Nest's adapters keep a +json Content-Type set before the exception is answered.
+      if (options.problemDetails === true) set('Content-Type', PROBLEM_JSON);
+      return exception;
     },
   };
 }

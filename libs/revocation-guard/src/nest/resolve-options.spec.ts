@@ -18,7 +18,7 @@ describe('resolveGuardOptions', () => {
       clockToleranceSeconds: 5,
       jwksCacheMaxAgeMs: 600_000,
       jwksCooldownMs: 5_000,
-      verifiedTokenCacheSize: 10_000,
+      verifiedTokenCacheMaxEntries: 10_000,
       maxTokenLifetimeSeconds: 86_400,
       denylistPruneIntervalMs: 30_000,
       topic: 'auth.revocations',
@@ -44,6 +44,46 @@ describe('resolveGuardOptions', () => {
     const options = { ...valid, ...override };
     expect(() => resolveGuardOptions(options)).toThrow(TypeError);
     expect(() => resolveGuardOptions(options)).toThrow(mentions);
+  });
+
+  it('refuses an option renamed in 2.0.0 with a TypeError naming the new name', () => {
+    const options = { ...valid, verifiedTokenCacheSize: 10 } as RevocationGuardModuleOptions;
+    expect(() => resolveGuardOptions(options)).toThrow(
+      new TypeError(
+        'RevocationGuardModule: "verifiedTokenCacheSize" was renamed "verifiedTokenCacheMaxEntries" in 2.0.0; set that instead',
+      ),
+    );
+  });
+
+  const jwks = { keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'AAAA', kid: 'k1' }] };
+
+  it('takes a local JWKS ("keys") in place of "jwksUrl", never both or neither', () => {
+    const withoutUrl = { ...valid, jwksUrl: undefined };
+    expect(resolveGuardOptions({ ...withoutUrl, keys: jwks })).toMatchObject({
+      jwksUrl: undefined,
+      keys: jwks,
+    });
+    for (const options of [withoutUrl, { ...valid, keys: jwks }]) {
+      expect(() => resolveGuardOptions(options)).toThrow(
+        new TypeError(
+          'RevocationGuardModule: set exactly one of "jwksUrl" (the issuer\'s JWKS URL) and "keys" (a local JWKS)',
+        ),
+      );
+    }
+    for (const keys of [{ keys: [] }, { keys: [{}] }, [] as unknown as typeof jwks]) {
+      expect(() => resolveGuardOptions({ ...withoutUrl, keys })).toThrow('"keys" must be a JWKS');
+    }
+  });
+
+  it('needs no "kafka" when an "eventSource" is given, and "kafka.brokers" otherwise', () => {
+    const withoutKafka = { ...valid, kafka: undefined };
+    const eventSource = { start: () => Promise.resolve(), stop: () => Promise.resolve() };
+    expect(() => resolveGuardOptions({ ...withoutKafka, eventSource })).not.toThrow();
+    expect(() => resolveGuardOptions(withoutKafka)).toThrow(
+      new TypeError(
+        'RevocationGuardModule: set "kafka.brokers", e.g. ["127.0.0.1:9092"], or give an "eventSource"',
+      ),
+    );
   });
 
   const introspection = { clientId: 'guard', clientSecret: 'a secret for tests' };

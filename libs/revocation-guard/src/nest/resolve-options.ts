@@ -1,8 +1,10 @@
 import { DEFAULT_REVOCATION_TOPIC } from '@tokenfence/contract';
+import type { JSONWebKeySet } from 'jose';
 import {
   DEFAULT_JWKS_CACHE_MAX_AGE_MS,
   DEFAULT_JWKS_COOLDOWN_MS,
 } from '../core/jwks-key-source.js';
+import { rejectRenamedOptions } from '../core/renamed-options.js';
 import { DEFAULT_DENYLIST_PRUNE_INTERVAL_MS } from '../core/revocation-feed.js';
 import {
   DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
@@ -51,21 +53,44 @@ function requireSecure(url: URL, name: string, insecureHttp: boolean): void {
   );
 }
 
+/** Module options renamed in 2.0.0: an old name is refused, naming the new one. */
+const RENAMED_OPTIONS = {
+  verifiedTokenCacheSize: 'verifiedTokenCacheMaxEntries',
+} as const;
+
+/** A local JWKS: `{ keys: [...] }`, each key an object with a `kty`. */
+function isKeySet(value: unknown): value is JSONWebKeySet {
+  const keys = (value as { keys?: unknown } | null)?.keys;
+  return (
+    Array.isArray(keys) &&
+    keys.length > 0 &&
+    keys.every((k) => typeof (k as { kty?: unknown } | null)?.kty === 'string')
+  );
+}
+
 /** Validates the module options once, at start-up, and fails fast with what to set. */
 export function resolveGuardOptions(options: RevocationGuardModuleOptions): ResolvedGuardOptions {
+  rejectRenamedOptions('RevocationGuardModule', options, RENAMED_OPTIONS);
   if (typeof options?.issuer !== 'string' || options.issuer === '') fail('set "issuer"');
   const audience = typeof options.audience === 'string' ? [options.audience] : options.audience;
   if (!Array.isArray(audience) || audience.length === 0 || audience.some((a) => !a)) {
     fail('set "audience" to a non-empty string or array');
   }
-  let jwksUrl: URL;
-  try {
-    jwksUrl = new URL(options.jwksUrl);
-  } catch {
-    fail('set "jwksUrl" to an absolute http(s) URL');
-  }
   const insecureHttp = options.allowInsecureHttp === true;
-  requireSecure(jwksUrl, 'jwksUrl', insecureHttp);
+  if ((options.jwksUrl === undefined) === (options.keys === undefined)) {
+    fail('set exactly one of "jwksUrl" (the issuer\'s JWKS URL) and "keys" (a local JWKS)');
+  }
+  let jwksUrl: URL | undefined;
+  if (options.jwksUrl !== undefined) {
+    try {
+      jwksUrl = new URL(options.jwksUrl);
+    } catch {
+      fail('set "jwksUrl" to an absolute http(s) URL');
+    }
+    requireSecure(jwksUrl, 'jwksUrl', insecureHttp);
+  } else if (!isKeySet(options.keys)) {
+    fail('"keys" must be a JWKS, { keys: [ { kty, ... }, ... ] }, with at least one key');
+  }
   const jwksCacheMaxAgeMs = integerOption(
     'jwksCacheMaxAgeMs',
     options.jwksCacheMaxAgeMs,
@@ -91,9 +116,9 @@ export function resolveGuardOptions(options: RevocationGuardModuleOptions): Reso
   if (!Number.isFinite(clockToleranceSeconds) || clockToleranceSeconds < 0) {
     fail('"clockToleranceSeconds" must be a non-negative number');
   }
-  const cacheSize = options.verifiedTokenCacheSize ?? 10_000;
+  const cacheSize = options.verifiedTokenCacheMaxEntries ?? 10_000;
   if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) {
-    fail('"verifiedTokenCacheSize" must be a non-negative integer (0 turns the cache off)');
+    fail('"verifiedTokenCacheMaxEntries" must be a non-negative integer (0 turns the cache off)');
   }
   const maxTokenLifetimeSeconds = integerOption(
     'maxTokenLifetimeSeconds',
@@ -133,22 +158,24 @@ export function resolveGuardOptions(options: RevocationGuardModuleOptions): Reso
   if (options.eventSource === undefined) {
     const brokers = options.kafka?.brokers;
     if (!Array.isArray(brokers) || brokers.length === 0 || brokers.some((b) => !b)) {
-      fail('set "kafka.brokers", e.g. ["127.0.0.1:9092"]');
+      fail('set "kafka.brokers", e.g. ["127.0.0.1:9092"], or give an "eventSource"');
     }
   }
   return {
     issuer: options.issuer,
     audience,
     jwksUrl,
+    keys: options.keys,
     jwksCacheMaxAgeMs,
     jwksCooldownMs,
     algorithms,
     clockToleranceSeconds,
-    verifiedTokenCacheSize: cacheSize,
+    verifiedTokenCacheMaxEntries: cacheSize,
     maxTokenLifetimeSeconds,
     denylistPruneIntervalMs,
     maxStalenessMs,
     stalePolicy,
+    problemDetails: options.problemDetails === true,
     topic: options.kafka?.topic ?? DEFAULT_REVOCATION_TOPIC,
   };
 }

@@ -1,4 +1,5 @@
 import { Logger, Module, type Provider } from '@nestjs/common';
+import type { JSONWebKeySet } from 'jose';
 import { AccessTokenAuthenticator } from '../core/access-token-authenticator.js';
 import { systemClock } from '../core/clock.js';
 import { Denylist } from '../core/denylist.js';
@@ -8,6 +9,7 @@ import { JwksKeySource } from '../core/jwks-key-source.js';
 import { RevocationFeed } from '../core/revocation-feed.js';
 import { TokenVerifier } from '../core/token-verifier.js';
 import { KafkaEventSource } from '../kafka/kafka-event-source.js';
+import { GUARD_BODY_OPTIONS, type GuardBodyOptions } from './guard-http-exception.js';
 import { resolveGuardOptions } from './resolve-options.js';
 import {
   GUARD_JWKS as JWKS,
@@ -26,6 +28,16 @@ import { RevocationSocketAuth } from './revocation-socket-auth.js';
 import { SocketCredentials } from './socket-credentials.js';
 
 const RESOLVED_OPTIONS = Symbol('RESOLVED_GUARD_OPTIONS');
+/** Stands for the `keys` option where a JWKS URL is expected; never fetched over the network. */
+const LOCAL_JWKS_URL = 'urn:tokenfence:local-jwks';
+
+/** A `fetch` that answers every request with the local key set. */
+const serveLocal =
+  (keys: JSONWebKeySet): typeof fetch =>
+  () =>
+    Promise.resolve(
+      new Response(JSON.stringify(keys), { headers: { 'content-type': 'application/json' } }),
+    );
 const KEY_CHANGES = Symbol('GUARD_KEY_CHANGES');
 
 const providers: Provider[] = [
@@ -43,9 +55,12 @@ const providers: Provider[] = [
       resolved: ResolvedGuardOptions,
     ): JwksKeySource =>
       new JwksKeySource({
-        url: resolved.jwksUrl,
-        cacheMaxAgeMs: resolved.jwksCacheMaxAgeMs,
-        cooldownMs: resolved.jwksCooldownMs,
+        // A local key set is served from memory through the same cache, so event keys, key
+        // revocations and the readiness report behave alike for both.
+        jwksUrl: resolved.jwksUrl ?? LOCAL_JWKS_URL,
+        ...(resolved.keys ? { fetch: serveLocal(resolved.keys) } : {}),
+        jwksCacheMaxAgeMs: resolved.jwksCacheMaxAgeMs,
+        jwksCooldownMs: resolved.jwksCooldownMs,
         logger: new Logger('RevocationGuardKeys'),
         ...(options.clock ? { clock: options.clock } : {}),
       }),
@@ -63,12 +78,13 @@ const providers: Provider[] = [
       const source =
         options.eventSource ??
         new KafkaEventSource({
-          brokers: options.kafka.brokers,
+          // resolveGuardOptions requires kafka.brokers when there is no eventSource
+          brokers: options.kafka?.brokers ?? [],
           topic: resolved.topic,
-          clientId: options.kafka.clientId ?? 'revocation-guard',
-          groupIdPrefix: options.kafka.groupIdPrefix ?? 'revocation-guard',
+          clientId: options.kafka?.clientId ?? 'revocation-guard',
+          groupIdPrefix: options.kafka?.groupIdPrefix ?? 'revocation-guard',
           logger,
-          kafka: options.kafka.client,
+          kafka: options.kafka?.client,
         });
       const denylist = new Denylist(resolved.clockToleranceSeconds, clock);
       return new RevocationFeed(
@@ -105,7 +121,7 @@ const providers: Provider[] = [
         algorithms: resolved.algorithms,
         clockToleranceSeconds: resolved.clockToleranceSeconds,
         keys: jwks.getKey,
-        cacheMaxEntries: resolved.verifiedTokenCacheSize,
+        verifiedTokenCacheMaxEntries: resolved.verifiedTokenCacheMaxEntries,
         maxTokenLifetimeSeconds: resolved.maxTokenLifetimeSeconds,
         revocations: feed.denylist,
         ...(options.clock ? { clock: options.clock } : {}),
@@ -144,6 +160,13 @@ const providers: Provider[] = [
         options.introspection ? new IntrospectionClient(options.introspection) : undefined,
         options.clock,
       ),
+  },
+  {
+    provide: GUARD_BODY_OPTIONS,
+    inject: [RESOLVED_OPTIONS],
+    useFactory: (resolved: ResolvedGuardOptions): GuardBodyOptions => ({
+      problemDetails: resolved.problemDetails,
+    }),
   },
   RevocationFeedLifecycle,
   SocketCredentials,

@@ -1,3 +1,4 @@
+import type { JSONWebKeySet } from 'jose';
 import type { KafkaConfig } from 'kafkajs';
 import type { Clock } from '../core/clock.js';
 import type { RevocationEventSource } from '../core/event-source.js';
@@ -5,14 +6,27 @@ import type { IntrospectionOptions } from '../core/introspection-client.js';
 import type { StalePolicy } from '../core/stale-policy.js';
 import type { SupportedAlgorithm } from '../core/token-verifier.js';
 
-/** Options of {@link RevocationGuardModule}. Libraries never read the environment: pass these. */
-export interface RevocationGuardModuleOptions {
+/**
+ * One token issuer the guard trusts: where its keys are, what its tokens must say. Today the guard
+ * trusts one issuer, given by these fields at the top level of {@link RevocationGuardModuleOptions}
+ * (the single-issuer form). Several issuers (issue 14) will be a list of objects of this same
+ * shape, so no field here is renamed when that comes.
+ */
+export interface TokenIssuerOptions {
   /** Expected `iss`, exactly (the auth service's public base URL). */
   issuer: string;
   /** Accepted `aud` value(s); a token must carry at least one. */
   audience: string | string[];
-  /** The auth service's JWKS, e.g. `http://127.0.0.1:3000/.well-known/jwks.json`. */
-  jwksUrl: string;
+  /**
+   * The issuer's JWKS, e.g. `http://127.0.0.1:3000/.well-known/jwks.json`. Exactly one of
+   * `jwksUrl` and `keys`.
+   */
+  jwksUrl?: string;
+  /**
+   * A local JWKS, `{ keys: JWK[] }`, in place of `jwksUrl` (tests, keys shipped with the app). It
+   * must also hold the event keys (`kid` starting with `events-`) that sign the revocation topic.
+   */
+  keys?: JSONWebKeySet;
   /**
    * The JWKS is refetched once it is this old; while refetches fail, the last good keys are
    * served. Default 600000, at least 1000.
@@ -26,19 +40,43 @@ export interface RevocationGuardModuleOptions {
   jwksCooldownMs?: number;
   /** Accepted signature algorithms. Default `['ES256', 'EdDSA', 'RS256']`; HMAC and none are refused. */
   algorithms?: SupportedAlgorithm[];
-  /** Allowed clock skew for `exp`/`iat`, and extra lifetime of denylist entries. Default 5. */
-  clockToleranceSeconds?: number;
-  /**
-   * Verified tokens remembered (by exact token string, never past `exp`) so a repeat skips the
-   * signature check; the denylist is still checked every time. Default 10000; 0 turns it off.
-   */
-  verifiedTokenCacheSize?: number;
   /**
    * Longest accepted `exp - iat` of an access token, in seconds; longer-lived tokens are refused
    * (`TOKEN_CLAIMS_INVALID`), so a stolen signing key cannot mint tokens that outlive revocations.
    * Default 86400.
    */
   maxTokenLifetimeSeconds?: number;
+}
+
+/** The Kafka revocation topic. */
+export interface KafkaSourceOptions {
+  brokers: string[];
+  /** Default `auth.revocations`. */
+  topic?: string;
+  /** Default `revocation-guard`; set it per service to tell them apart in Kafka tooling. */
+  clientId?: string;
+  /**
+   * Each instance uses its own consumer group `<prefix>-<uuid>`. Default `revocation-guard`; set
+   * it per service to tell them apart in Kafka tooling.
+   */
+  groupIdPrefix?: string;
+  /** Extra kafkajs client settings (ssl, sasl, timeouts). */
+  client?: Omit<KafkaConfig, 'brokers' | 'clientId' | 'logCreator'>;
+}
+
+/**
+ * Options of {@link RevocationGuardModule}. Libraries never read the environment: pass these.
+ * The token issuer is given in the single-issuer form (the fields of {@link TokenIssuerOptions}
+ * at the top level). Revocation events come from `kafka`, or from `eventSource` when given.
+ */
+export interface RevocationGuardModuleOptions extends TokenIssuerOptions {
+  /** Allowed clock skew for `exp`/`iat`, and extra lifetime of denylist entries. Default 5. */
+  clockToleranceSeconds?: number;
+  /**
+   * Verified tokens remembered (by exact token string, never past `exp`) so a repeat skips the
+   * signature check; the denylist is still checked every time. Default 10000; 0 turns it off.
+   */
+  verifiedTokenCacheMaxEntries?: number;
   /** How often denylist entries that can no longer matter are dropped. Default 30000. */
   denylistPruneIntervalMs?: number;
   /** How old the last proof of freshness (auth-service heartbeat) may be. Default 30000. */
@@ -56,18 +94,14 @@ export interface RevocationGuardModuleOptions {
   allowInsecureHttp?: boolean;
   /** RFC 7662 client settings, for the `introspect` stale policy. */
   introspection?: IntrospectionOptions;
-  kafka: {
-    brokers: string[];
-    /** Default `auth.revocations`. */
-    topic?: string;
-    /** Default `revocation-guard`. */
-    clientId?: string;
-    /** Each instance uses its own consumer group `<prefix>-<uuid>`. Default `revocation-guard`. */
-    groupIdPrefix?: string;
-    /** Extra kafkajs client settings (ssl, sasl, timeouts). */
-    client?: Omit<KafkaConfig, 'brokers' | 'clientId' | 'logCreator'>;
-  };
-  /** Replaces the Kafka source (another broker, or a test double). */
+  /**
+   * Refusals as RFC 9457 `application/problem+json` (`type, title, status, detail, code`) instead
+   * of `{statusCode, code, message, error}`. Default false.
+   */
+  problemDetails?: boolean;
+  /** The revocation topic; required unless `eventSource` is given. */
+  kafka?: KafkaSourceOptions;
+  /** Replaces the Kafka source (another broker, or a test double); `kafka` is then not needed. */
   eventSource?: RevocationEventSource;
   clock?: Clock;
 }
@@ -75,15 +109,18 @@ export interface RevocationGuardModuleOptions {
 export interface ResolvedGuardOptions {
   readonly issuer: string;
   readonly audience: string[];
-  readonly jwksUrl: URL;
+  /** Where the keys come from: a URL, or the local key set given as `keys`. */
+  readonly jwksUrl: URL | undefined;
+  readonly keys: JSONWebKeySet | undefined;
   readonly jwksCacheMaxAgeMs: number;
   readonly jwksCooldownMs: number;
   readonly algorithms: SupportedAlgorithm[];
   readonly clockToleranceSeconds: number;
-  readonly verifiedTokenCacheSize: number;
+  readonly verifiedTokenCacheMaxEntries: number;
   readonly maxTokenLifetimeSeconds: number;
   readonly denylistPruneIntervalMs: number;
   readonly maxStalenessMs: number;
   readonly stalePolicy: StalePolicy;
+  readonly problemDetails: boolean;
   readonly topic: string;
 }

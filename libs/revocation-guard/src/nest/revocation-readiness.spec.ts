@@ -63,7 +63,7 @@ describe('RevocationReadiness', () => {
           eventSource: caughtUpSource,
           clock,
           stalePolicy: 'allow',
-          verifiedTokenCacheSize: 0, // every verification asks the key source
+          verifiedTokenCacheMaxEntries: 0, // every verification asks the key source
         }),
       ],
     })

@@ -1,9 +1,16 @@
-import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Optional,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AccessTokenAuthenticator } from '../core/access-token-authenticator.js';
 import { GuardError } from '../core/guard-error.js';
 import type { RouteRules } from '../core/route-requirements.js';
 import type { FreshnessRequirement } from '../core/stale-policy.js';
+import { GUARD_BODY_OPTIONS, type GuardBodyOptions } from './guard-http-exception.js';
 import { httpTransport, socketTransport, type GuardTransport } from './guard-transport.js';
 import { IS_PUBLIC_KEY } from './public.decorator.js';
 import {
@@ -25,6 +32,9 @@ export class RevocationGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly authenticator: AccessTokenAuthenticator,
     private readonly socketCredentials: SocketCredentials,
+    @Optional()
+    @Inject(GUARD_BODY_OPTIONS)
+    private readonly bodyOptions: GuardBodyOptions = {},
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -48,7 +58,7 @@ export class RevocationGuard implements CanActivate {
   private transportFor(context: ExecutionContext): GuardTransport | undefined {
     switch (context.getType()) {
       case 'http':
-        return httpTransport(context);
+        return httpTransport(context, this.bodyOptions);
       case 'ws':
         return socketTransport(context, this.socketCredentials);
       case 'rpc': // no transport yet: denied, as is any other context (GraphQL, ...)

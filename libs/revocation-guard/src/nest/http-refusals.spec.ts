@@ -1,0 +1,208 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  Catch,
+  Controller,
+  Get,
+  Module,
+  UnauthorizedException,
+  type ArgumentsHost,
+  type ExceptionFilter,
+  type INestApplication,
+} from '@nestjs/common';
+import { APP_FILTER, NestFactory } from '@nestjs/core';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import type { RevocationEventSource } from '../core/event-source.js';
+import { ManualClock } from '../core/manual-clock.js';
+import { RevocationGuardModule } from './revocation-guard.module.js';
+import type { RevocationGuardModuleOptions } from './revocation-guard.options.js';
+import { RequireScopes } from './route-requirements.decorators.js';
+import { GuardUnauthorizedException } from './guard-http-exception.js';
+
+const ISSUER = 'https://auth.example.test';
+const AUDIENCE = 'services';
+const T0 = 1_800_000_000_000;
+
+/** Caught up at once when `ready`, never a heartbeat: fresh enough under `allow`. */
+const source = (ready: boolean): RevocationEventSource => ({
+  start: (sink) => {
+    sink.onPartitions([0]);
+    if (ready) sink.onCaughtUp();
+    return Promise.resolve();
+  },
+  stop: () => Promise.resolve(),
+});
+
+@Controller()
+class ProbeController {
+  @Get('me') me(): { ok: true } {
+    return { ok: true };
+  }
+  @Get('admin') @RequireScopes('admin', 'audit') admin(): { ok: true } {
+    return { ok: true };
+  }
+}
+
+/** An app's own filter keyed on Nest's class: it must see the guard's 401s. */
+@Catch(UnauthorizedException)
+class AppUnauthorizedFilter implements ExceptionFilter {
+  static seen: unknown[] = [];
+  catch(exception: UnauthorizedException, host: ArgumentsHost): void {
+    AppUnauthorizedFilter.seen.push(exception);
+    const response = host.switchToHttp().getResponse<{
+      status(code: number): { json(body: unknown): void };
+    }>();
+    response.status(401).json({ ...(exception.getResponse() as object), filtered: true });
+  }
+}
+
+let key: CryptoKey;
+let jwk: object;
+
+async function start(
+  extra: Partial<RevocationGuardModuleOptions>,
+  ready = true,
+  filter = false,
+): Promise<{ app: INestApplication; url: string }> {
+  @Module({
+    imports: [
+      RevocationGuardModule.forRoot({
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        keys: { keys: [jwk] },
+        eventSource: source(ready),
+        clock: new ManualClock(T0),
+        stalePolicy: 'allow',
+        ...extra,
+      }),
+    ],
+    controllers: [ProbeController],
+    providers: filter ? [{ provide: APP_FILTER, useClass: AppUnauthorizedFilter }] : [],
+  })
+  class ProbeModule {}
+  const app = await NestFactory.create(ProbeModule, { logger: false });
+  await app.listen(0, '127.0.0.1');
+  const server = app.getHttpServer() as { address(): AddressInfo };
+  const { port } = server.address();
+  return { app, url: `http://127.0.0.1:${port}` };
+}
+
+const token = (scope: string) =>
+  new SignJWT({ scope, sid: 's', jti: 'j' })
+    .setProtectedHeader({ alg: 'ES256', kid: 'tokens-1', typ: 'at+jwt' })
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setSubject('user-1')
+    .setIssuedAt(T0 / 1000)
+    .setExpirationTime(T0 / 1000 + 600)
+    .sign(key);
+
+async function get(url: string, authorization?: string) {
+  const response = await fetch(url, authorization ? { headers: { authorization } } : {});
+  return {
+    status: response.status,
+    type: response.headers.get('content-type')?.split(';')[0],
+    challenge: response.headers.get('www-authenticate'),
+    retryAfter: response.headers.get('retry-after'),
+    body: (await response.json()) as Record<string, unknown>,
+  };
+}
+
+beforeAll(async () => {
+  const pair = await generateKeyPair('ES256');
+  key = pair.privateKey;
+  jwk = { ...(await exportJWK(pair.publicKey)), kid: 'tokens-1', alg: 'ES256' };
+});
+
+describe('HTTP refusals', () => {
+  let app: INestApplication;
+  let url: string;
+  beforeAll(async () => ({ app, url } = await start({})));
+  afterAll(() => app.close());
+
+  it('401: Nest body shape with the stable code, and a Bearer challenge', async () => {
+    expect(await get(`${url}/me`, 'Bearer a.b.c')).toEqual({
+      status: 401,
+      type: 'application/json',
+      challenge: 'Bearer error="invalid_token", error_description="TOKEN_MALFORMED"',
+      retryAfter: null,
+      body: {
+        statusCode: 401,
+        code: 'TOKEN_MALFORMED',
+        message: 'The access token is malformed.',
+        error: 'Unauthorized',
+      },
+    });
+    expect((await get(`${url}/me`)).challenge).toBe('Bearer');
+  });
+
+  it('403 insufficient_scope names every scope the route needs', async () => {
+    const answer = await get(`${url}/admin`, `Bearer ${await token('admin')}`);
+    expect(answer).toEqual({
+      status: 403,
+      type: 'application/json',
+      challenge:
+        'Bearer error="insufficient_scope", error_description="INSUFFICIENT_SCOPE", scope="admin audit"',
+      retryAfter: null,
+      body: {
+        statusCode: 403,
+        code: 'INSUFFICIENT_SCOPE',
+        message: 'This route needs the scope(s): audit.',
+        error: 'Forbidden',
+      },
+    });
+    expect((await get(`${url}/admin`, `Bearer ${await token('admin audit')}`)).status).toBe(200);
+  });
+});
+
+describe('HTTP refusals: 503 and problem details', () => {
+  it('503 carries Retry-After; problemDetails gives application/problem+json', async () => {
+    const { app, url } = await start({ problemDetails: true }, false);
+    try {
+      expect(await get(`${url}/me`, `Bearer ${await token('')}`)).toEqual({
+        status: 503,
+        type: 'application/problem+json',
+        challenge: null,
+        retryAfter: '1',
+        body: {
+          type: 'https://tokenfence.dev/problems/revocation-state-not-ready',
+          title: 'Service Unavailable',
+          status: 503,
+          detail: 'This service has not yet caught up with the revocation feed.',
+          code: 'REVOCATION_STATE_NOT_READY',
+        },
+      });
+      const missing = await get(`${url}/me`); // a missing token is refused first
+      expect([missing.status, missing.type, missing.challenge, missing.body]).toEqual([
+        401,
+        'application/problem+json',
+        'Bearer',
+        {
+          type: 'https://tokenfence.dev/problems/token-missing',
+          title: 'Unauthorized',
+          status: 401,
+          detail: 'An Authorization: Bearer access token is required.',
+          code: 'TOKEN_MISSING',
+        },
+      ]);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe("HTTP refusals reach an app's @Catch(UnauthorizedException) filter", () => {
+  it('the filter sees a GuardUnauthorizedException carrying the code', async () => {
+    const { app, url } = await start({}, true, true);
+    try {
+      AppUnauthorizedFilter.seen = [];
+      const answer = await get(`${url}/me`, 'Bearer a.b.c');
+      expect(answer.body).toMatchObject({ code: 'TOKEN_MALFORMED', filtered: true });
+      expect(AppUnauthorizedFilter.seen).toHaveLength(1);
+      expect(AppUnauthorizedFilter.seen[0]).toBeInstanceOf(GuardUnauthorizedException);
+      expect(AppUnauthorizedFilter.seen[0]).toMatchObject({ code: 'TOKEN_MALFORMED' });
+    } finally {
+      await app.close();
+    }
+  });
+});
