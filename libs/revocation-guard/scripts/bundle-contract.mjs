@@ -1,9 +1,10 @@
 // prepack / postpack of @tokenfence/revocation-guard: the guard ships the event contract inside its
 // tarball (bundleDependencies), so it installs alone. npm bundles only what sits in the package's
 // own node_modules; in this workspace the contract is a link at the root, so prepack unpacks the
-// contract's own tarball (exactly what npm would publish) there, and postpack removes it.
+// contract's own tarball (exactly what npm would publish) there, and postpack removes it. Only the
+// contract's folder is touched: npm keeps the guard's own copies of other packages there.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,8 +12,12 @@ const guard = new URL('..', import.meta.url).pathname;
 const target = join(guard, 'node_modules/@tokenfence/contract');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-rmSync(join(guard, 'node_modules'), { recursive: true, force: true });
-if (process.argv[2] === 'clean') process.exit(0);
+rmSync(target, { recursive: true, force: true });
+if (process.argv[2] === 'clean') {
+  const scope = join(guard, 'node_modules/@tokenfence');
+  if (existsSync(scope) && readdirSync(scope).length === 0) rmdirSync(scope);
+  process.exit(0);
+}
 
 const scratch = mkdtempSync(join(tmpdir(), 'tokenfence-contract-'));
 try {
