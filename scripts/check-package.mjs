@@ -97,8 +97,13 @@ try {
   );
   run(process.execPath, [join(app, 'node_modules/typescript/bin/tsc'), '-p', '.'], app);
   const answer = JSON.parse(run(process.execPath, ['dist/main.js'], app));
-  const expected = { public: 200, me: [401, 'TOKEN_MISSING'], health: 503 };
-  const got = { public: answer.public, me: answer.me, health: answer.health[0] };
+  const expected = { public: 200, me: [401, 'TOKEN_MISSING'], health: 503, testing: [200, 401] };
+  const got = {
+    public: answer.public,
+    me: answer.me,
+    health: answer.health[0],
+    testing: answer.testing,
+  };
   if (JSON.stringify(got) !== JSON.stringify(expected)) {
     throw new Error(
       `consumer answered ${JSON.stringify(got)}, expected ${JSON.stringify(expected)}`,

@@ -10,6 +10,7 @@ import {
   type RevocationEventSource,
 } from '@tokenfence/revocation-guard';
 import { RevocationHealthIndicator } from '@tokenfence/revocation-guard/terminus';
+import { createTestIssuer, InMemoryEventSource } from '@tokenfence/revocation-guard/testing';
 
 @Controller()
 class MeController {
@@ -58,5 +59,29 @@ const results = {
   ]),
   health: await fetch(`${url}/health`).then(async (r) => [r.status, await r.json()]),
 };
-console.log(JSON.stringify(results));
 await app.close();
+
+// The /testing entry point: local keys, an in-memory topic, no broker and no JWKS URL.
+const issuer = await createTestIssuer();
+const events = new InMemoryEventSource(issuer);
+@Controller()
+class TestedController {
+  @Get('me') me(@CurrentPrincipal() p: Principal) {
+    return { sub: p.sub };
+  }
+}
+@Module({
+  imports: [RevocationGuardModule.forRoot({ ...issuer.moduleOptions(), eventSource: events })],
+  controllers: [TestedController],
+})
+class TestedModule {}
+const tested = await NestFactory.create(TestedModule, { logger: false });
+await tested.listen(0, '127.0.0.1');
+const testedUrl = (await tested.getUrl()).replace('[::1]', '127.0.0.1');
+const token = await issuer.token();
+const me = () =>
+  fetch(`${testedUrl}/me`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+const before = await me();
+await events.revokeSession(token);
+console.log(JSON.stringify({ ...results, testing: [before, await me()] }));
+await tested.close();

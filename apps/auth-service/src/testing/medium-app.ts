@@ -9,22 +9,8 @@ import { EmbeddedDatabase } from '../database/embedded.database.js';
 import { migrate } from '../database/migrations.js';
 import { REVOCATION_PUBLISHER, type RevocationPublisher } from '../kafka/revocation-publisher.js';
 
-/** A clock the test moves by hand. */
-export class ManualClock implements Clock {
-  constructor(private ms: number) {}
-
-  nowMs(): number {
-    return this.ms;
-  }
-
-  set(ms: number): void {
-    this.ms = ms;
-  }
-
-  advance(ms: number): void {
-    this.ms += ms;
-  }
-}
+/** A clock the test moves by hand (the guard's, so one clock serves both). */
+export { ManualClock } from '@tokenfence/revocation-guard/testing';
 
 /** Acknowledges everything and keeps nothing: the medium tier has no broker. */
 const nullPublisher: RevocationPublisher = {
