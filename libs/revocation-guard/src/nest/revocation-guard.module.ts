@@ -1,4 +1,5 @@
 import { Logger, Module, type Provider } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import type { JSONWebKeySet } from 'jose';
 import { AccessTokenAuthenticator } from '../core/access-token-authenticator.js';
 import { systemClock } from '../core/clock.js';
@@ -182,6 +183,7 @@ const providers: Provider[] = [
  * global; by default it installs {@link RevocationGuard} for every route (deny by default).
  */
 @Module({
+  imports: [DiscoveryModule],
   providers,
   exports: [
     RevocationFeed,

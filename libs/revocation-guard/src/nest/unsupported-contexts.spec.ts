@@ -1,10 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Controller, Get, Module, type INestApplication, type LoggerService } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Injectable,
+  Module,
+  SetMetadata,
+  type ExecutionContext,
+  type INestApplication,
+  type LoggerService,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
   ClientProxyFactory,
   EventPattern,
   MessagePattern,
+  RpcException,
   Transport,
   type ClientProxy,
 } from '@nestjs/microservices';
@@ -13,7 +23,9 @@ import { createServer, type AddressInfo } from 'node:net';
 import { firstValueFrom } from 'rxjs';
 import type { RevocationEventSource } from '../core/event-source.js';
 import { ManualClock } from '../core/manual-clock.js';
+import { GuardForbiddenException } from './guard-http-exception.js';
 import { Public } from './public.decorator.js';
+import { RevocationGuard } from './revocation.guard.js';
 import { RevocationGuardModule } from './revocation-guard.module.js';
 
 const source: RevocationEventSource = {
@@ -25,6 +37,12 @@ const source: RevocationEventSource = {
   stop: () => Promise.resolve(),
 };
 
+const RPC_REFUSAL =
+  'The revocation guard does not support rpc handlers yet; mark the handler @Public() ' +
+  'or set globalGuard: false.';
+
+/** Payloads the guarded event handler ran with: none, it is refused. */
+const guardedEvents: unknown[] = [];
 /** Resolved by the public event handler when it runs. */
 let publicEventSeen: (payload: unknown) => void = () => undefined;
 
@@ -36,7 +54,9 @@ class OrdersController {
   @MessagePattern('orders.get') get(): { ok: true } {
     return { ok: true };
   }
-  @EventPattern('orders.created') created(): void {}
+  @EventPattern('orders.created') created(payload: unknown): void {
+    guardedEvents.push(payload);
+  }
   @MessagePattern('orders.ping') @Public() ping(): { pong: true } {
     return { pong: true };
   }
@@ -45,11 +65,25 @@ class OrdersController {
   }
 }
 
+/** What `@Resolver()` with a `@Query()` looks like to Nest, without `@nestjs/graphql`. */
+@Injectable()
+class OrdersResolver {
+  @SetMetadata('graphql:resolver_type', 'Query') orders(): [] {
+    return [];
+  }
+  @SetMetadata('graphql:resolver_type', 'Query') @Public() catalogue(): [] {
+    return [];
+  }
+}
+
 class CapturingLogger implements LoggerService {
   readonly warnings: string[] = [];
   log(): void {}
+  readonly errors: unknown[] = [];
+  onError: (message: unknown) => void = () => undefined;
   error(message: unknown): void {
-    console.error(message);
+    this.errors.push(message);
+    this.onError(message);
   }
   warn(message: unknown, context?: string): void {
     this.warnings.push(`${context ?? ''}: ${String(message)}`);
@@ -85,6 +119,7 @@ describe('contexts other than HTTP and socket.io (F4)', () => {
         }),
       ],
       controllers: [OrdersController],
+      providers: [OrdersResolver],
     })
     class OrdersModule {}
     app = await NestFactory.create(OrdersModule, { logger });
@@ -109,10 +144,17 @@ describe('contexts other than HTTP and socket.io (F4)', () => {
   it('refuses a guarded @MessagePattern with GUARD_CONTEXT_UNSUPPORTED', async () => {
     await expect(firstValueFrom(client.send('orders.get', {}))).rejects.toEqual({
       code: 'GUARD_CONTEXT_UNSUPPORTED',
-      message:
-        'The revocation guard does not support rpc handlers yet; mark the handler @Public() ' +
-        'or set globalGuard: false.',
+      message: RPC_REFUSAL,
     });
+  });
+
+  it('refuses a guarded @EventPattern: the handler does not run, Nest logs the refusal', async () => {
+    const logged = new Promise((resolve) => (logger.onError = resolve));
+    await firstValueFrom(client.emit('orders.created', { n: 1 }));
+    const refusal = (await logged) as RpcException;
+    expect(refusal).toBeInstanceOf(RpcException);
+    expect(refusal.getError()).toEqual({ code: 'GUARD_CONTEXT_UNSUPPORTED', message: RPC_REFUSAL });
+    expect(guardedEvents).toEqual([]);
   });
 
   it('runs @Public() message and event handlers', async () => {
@@ -122,12 +164,36 @@ describe('contexts other than HTTP and socket.io (F4)', () => {
     await expect(seen).resolves.toEqual({ n: 1 });
   });
 
+  it('refuses a GraphQL resolver with a 403 carrying the code', async () => {
+    const context = {
+      getType: () => 'graphql',
+      getHandler: () =>
+        Object.getOwnPropertyDescriptor(OrdersResolver.prototype, 'orders')?.value as unknown,
+      getClass: () => OrdersResolver,
+    } as unknown as ExecutionContext;
+    const refusal = await app
+      .get(RevocationGuard)
+      .canActivate(context)
+      .catch((err: unknown) => err);
+    expect(refusal).toBeInstanceOf(GuardForbiddenException);
+    expect((refusal as GuardForbiddenException).getResponse()).toEqual({
+      statusCode: 403,
+      code: 'GUARD_CONTEXT_UNSUPPORTED',
+      message:
+        'The revocation guard does not support graphql handlers yet; mark the handler ' +
+        '@Public() or set globalGuard: false.',
+      error: 'Forbidden',
+    });
+  });
+
   it('warns once at start-up per guarded handler, naming it and its context', () => {
     const warnings = logger.warnings.filter((w) => w.includes('GUARD_CONTEXT_UNSUPPORTED'));
     expect(warnings.sort()).toEqual([
       'RevocationGuard: OrdersController.created (rpc) is refused with GUARD_CONTEXT_UNSUPPORTED: ' +
         'the guard supports HTTP and socket.io only; mark it @Public() or set globalGuard: false.',
       'RevocationGuard: OrdersController.get (rpc) is refused with GUARD_CONTEXT_UNSUPPORTED: ' +
+        'the guard supports HTTP and socket.io only; mark it @Public() or set globalGuard: false.',
+      'RevocationGuard: OrdersResolver.orders (graphql) is refused with GUARD_CONTEXT_UNSUPPORTED: ' +
         'the guard supports HTTP and socket.io only; mark it @Public() or set globalGuard: false.',
     ]);
   });
