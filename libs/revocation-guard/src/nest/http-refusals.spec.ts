@@ -136,6 +136,24 @@ describe('HTTP refusals', () => {
     expect((await get(`${url}/me`)).challenge).toBe('Bearer');
   });
 
+  it('401 TOKEN_MISSING with a plain Bearer challenge for another scheme (RFC 6750 3.1)', async () => {
+    expect(await get(`${url}/me`, 'Basic dXNlcjpwYXNz')).toEqual({
+      status: 401,
+      type: 'application/json',
+      challenge: 'Bearer',
+      retryAfter: null,
+      body: {
+        statusCode: 401,
+        code: 'TOKEN_MISSING',
+        message: 'An Authorization: Bearer access token is required.',
+        error: 'Unauthorized',
+      },
+    });
+    // "Bearer" with no token is a malformed Bearer credential, not a missing one.
+    const empty = await get(`${url}/me`, 'Bearer ');
+    expect([empty.status, empty.body.code]).toEqual([401, 'TOKEN_MALFORMED']);
+  });
+
   it('403 insufficient_scope names every scope the route needs', async () => {
     const answer = await get(`${url}/admin`, `Bearer ${await token('admin')}`);
     expect(answer).toEqual({
