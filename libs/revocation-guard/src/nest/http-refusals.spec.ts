@@ -18,6 +18,8 @@ import { RevocationGuardModule } from './revocation-guard.module.js';
 import type { RevocationGuardModuleOptions } from './revocation-guard.options.js';
 import { RequireScopes } from './route-requirements.decorators.js';
 import { GuardUnauthorizedException } from './guard-http-exception.js';
+import { Public } from './public.decorator.js';
+import { RevocationReadiness, type ReadinessReport } from './revocation-readiness.js';
 
 const ISSUER = 'https://auth.example.test';
 const AUDIENCE = 'services';
@@ -40,6 +42,14 @@ class ProbeController {
   }
   @Get('admin') @RequireScopes('admin', 'audit') admin(): { ok: true } {
     return { ok: true };
+  }
+}
+
+@Controller()
+class ReadyController {
+  constructor(private readonly readiness: RevocationReadiness) {}
+  @Get('ready') @Public() ready(): ReadinessReport {
+    return this.readiness.check();
   }
 }
 
@@ -76,7 +86,7 @@ async function start(
         ...extra,
       }),
     ],
-    controllers: [ProbeController],
+    controllers: [ProbeController, ReadyController],
     providers: filter ? [{ provide: APP_FILTER, useClass: AppUnauthorizedFilter }] : [],
   })
   class ProbeModule {}
@@ -203,6 +213,28 @@ describe('HTTP refusals: 503 and problem details', () => {
           code: 'TOKEN_MISSING',
         },
       ]);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('RevocationReadiness.check() over HTTP', () => {
+  it('its 503 carries Retry-After and the code, in the guard’s body shape', async () => {
+    const { app, url } = await start({}, false);
+    try {
+      expect(await get(`${url}/ready`)).toEqual({
+        status: 503,
+        type: 'application/json',
+        challenge: null,
+        retryAfter: '1',
+        body: {
+          statusCode: 503,
+          code: 'REVOCATION_STATE_NOT_READY',
+          message: 'This service has not yet caught up with the revocation feed.',
+          error: 'Service Unavailable',
+        },
+      });
     } finally {
       await app.close();
     }
