@@ -239,6 +239,21 @@ describe('RevocationReadiness.check() over HTTP', () => {
       await app.close();
     }
   });
+
+  it('with problemDetails, its 503 is application/problem+json', async () => {
+    const { app, url } = await start({ problemDetails: true }, false);
+    try {
+      const answer = await get(`${url}/ready`);
+      expect([answer.status, answer.type, answer.retryAfter, answer.body.code]).toEqual([
+        503,
+        'application/problem+json',
+        '1',
+        'REVOCATION_STATE_NOT_READY',
+      ]);
+    } finally {
+      await app.close();
+    }
+  });
 });
 
 describe("HTTP refusals reach an app's @Catch(UnauthorizedException) filter", () => {
