@@ -11,7 +11,9 @@ const guard = new URL('..', import.meta.url).pathname;
 const target = join(guard, 'node_modules/@tokenfence/contract');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-rmSync(join(guard, 'node_modules'), { recursive: true, force: true });
+// Only the bundled contract: the workspace's own installs (lru-cache 11 sits here, the root holds
+// another major) stay, or the guard's tests would load the wrong one after a pack.
+rmSync(join(guard, 'node_modules/@tokenfence'), { recursive: true, force: true });
 if (process.argv[2] === 'clean') process.exit(0);
 
 const scratch = mkdtempSync(join(tmpdir(), 'tokenfence-contract-'));
