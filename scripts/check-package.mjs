@@ -2,10 +2,13 @@
 // publish them, installs the guard's tarball alone (it bundles the contract) into an empty project
 // next to NestJS from the registry (or npm's cache), type-checks test/package-consumer/main.ts
 // against the installed types with skipLibCheck off, runs it, and checks what it answers; checks
-// that both packages carry their LICENSE and that no install telemetry (@scarf/scarf) is installed
-// or, where the repository's own tree has it, that it is turned off. Fails on any step.
+// that both packages carry their LICENSE, that the optional peer @nestjs/websockets stays out of
+// an HTTP-only app (npm installs a required peer silently; an optional one only when asked), and
+// that no install telemetry (@scarf/scarf) is installed or, where the repository's own tree has
+// it, that it is turned off. Fails on any step.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -85,8 +88,7 @@ try {
         '@nestjs/common',
         '@nestjs/core',
         '@nestjs/platform-express',
-        '@nestjs/websockets',
-        '@nestjs/terminus',
+        '@nestjs/terminus', // not @nestjs/websockets: an HTTP-only app runs without it
         'reflect-metadata',
         'rxjs',
         'typescript',
@@ -95,6 +97,16 @@ try {
     ],
     app,
   );
+  // The consumer below runs without @nestjs/websockets: the guard loads it only for a ws context.
+  let websockets;
+  try {
+    websockets = createRequire(join(app, 'package.json')).resolve('@nestjs/websockets');
+  } catch {
+    websockets = undefined;
+  }
+  if (websockets !== undefined) {
+    throw new Error(`@nestjs/websockets was installed with the guard (${websockets})`);
+  }
   run(process.execPath, [join(app, 'node_modules/typescript/bin/tsc'), '-p', '.'], app);
   const answer = JSON.parse(run(process.execPath, ['dist/main.js'], app));
   const expected = { public: 200, me: [401, 'TOKEN_MISSING'], health: 503, testing: [200, 401] };
@@ -110,7 +122,7 @@ try {
     );
   }
   console.log(
-    '[package] the guard installed from its tarball alone, type-checked with skipLibCheck off, and served: ok',
+    '[package] the guard installed from its tarball alone (no @nestjs/websockets), type-checked with skipLibCheck off, and served: ok',
   );
   // Install telemetry: none in an app that uses the guard; off by the package's own setting
   // (`scarfSettings`) in this repository, whose services pull it in through @nestjs/swagger.

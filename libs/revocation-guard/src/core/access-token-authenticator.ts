@@ -65,7 +65,10 @@ export class AccessTokenAuthenticator {
     authorization: string | undefined,
     freshness: FreshnessRequirement,
   ): Promise<Principal> {
-    if (authorization === undefined || authorization.trim() === '') {
+    // No header, or another scheme (Basic, ...): no Bearer credential at all, so RFC 6750 3.1's
+    // plain challenge, without an error code.
+    const scheme = authorization?.trimStart().split(/\s/, 1)[0]?.toLowerCase() ?? '';
+    if (authorization === undefined || scheme !== 'bearer') {
       throw new GuardError('TOKEN_MISSING', 'An Authorization: Bearer access token is required.');
     }
     // "Bearer" (any case), spaces, the token. A token with spaces inside fails the verifier's

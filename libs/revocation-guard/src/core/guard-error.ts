@@ -11,6 +11,8 @@ export const GUARD_ERROR_STATUS = {
   TOKEN_REVOKED: 401,
   INSUFFICIENT_SCOPE: 403,
   LOGIN_TOO_OLD: 403,
+  /** A GraphQL, microservice or other context the guard cannot check yet (not HTTP, socket.io). */
+  GUARD_CONTEXT_UNSUPPORTED: 403,
   REVOCATION_STATE_NOT_READY: 503,
   REVOCATION_STATE_STALE: 503,
   SIGNING_KEYS_UNAVAILABLE: 503,
@@ -52,4 +54,13 @@ export class GuardError extends Error {
 /** The refusal of a token that a revocation of `scope` covers. */
 export function tokenRevoked(scope: string): GuardError {
   return new GuardError('TOKEN_REVOKED', `The access token has been revoked (${scope}).`);
+}
+
+/** The refusal of a handler in a context the guard does not support yet (`rpc`, `graphql`, ...). */
+export function contextUnsupported(type: string): GuardError {
+  return new GuardError(
+    'GUARD_CONTEXT_UNSUPPORTED',
+    `The revocation guard does not support ${type} handlers yet; mark the handler @Public() ` +
+      'or set globalGuard: false.',
+  );
 }

@@ -1,5 +1,4 @@
 import type { ExecutionContext } from '@nestjs/common';
-import { WsException } from '@nestjs/websockets';
 import type { GuardError } from '../core/guard-error.js';
 import type { Principal } from '../core/principal.js';
 import {
@@ -8,6 +7,7 @@ import {
   toHttpException,
   type GuardBodyOptions,
 } from './guard-http-exception.js';
+import type { ErrorBodyException } from './optional-peers.js';
 import type { SocketCredentials } from './socket-credentials.js';
 
 /**
@@ -69,11 +69,12 @@ export function httpTransport(
 /**
  * A socket.io message: the token the socket was authenticated with at its handshake (none when
  * `RevocationSocketAuth` did not authenticate it); `socket.data.principal`; an `exception` event
- * `{code, message}` to the socket.
+ * `{code, message}` to the socket (`WsException`, from `@nestjs/websockets`, loaded lazily).
  */
 export function socketTransport(
   context: ExecutionContext,
   credentials: SocketCredentials,
+  WsException: ErrorBodyException,
 ): GuardTransport {
   const socket = context.switchToWs().getClient<{ data?: { principal?: Principal } }>();
   return {
@@ -83,4 +84,19 @@ export function socketTransport(
     },
     refuse: (error) => new WsException({ code: error.code, message: error.message }),
   };
+}
+
+/**
+ * The refusal of a handler in a context the guard does not support yet: for rpc an
+ * `RpcException({code, message})` (what Nest's rpc filter sends back), for GraphQL and any other
+ * context a 403 HTTP exception carrying the code.
+ */
+export function unsupportedContextRefusal(
+  error: GuardError,
+  RpcException: ErrorBodyException | undefined,
+  options: GuardBodyOptions = {},
+): Error {
+  return RpcException
+    ? new RpcException({ code: error.code, message: error.message })
+    : toHttpException(error, options);
 }

@@ -18,6 +18,8 @@ import { RevocationGuardModule } from './revocation-guard.module.js';
 import type { RevocationGuardModuleOptions } from './revocation-guard.options.js';
 import { RequireScopes } from './route-requirements.decorators.js';
 import { GuardUnauthorizedException } from './guard-http-exception.js';
+import { Public } from './public.decorator.js';
+import { RevocationReadiness, type ReadinessReport } from './revocation-readiness.js';
 
 const ISSUER = 'https://auth.example.test';
 const AUDIENCE = 'services';
@@ -40,6 +42,14 @@ class ProbeController {
   }
   @Get('admin') @RequireScopes('admin', 'audit') admin(): { ok: true } {
     return { ok: true };
+  }
+}
+
+@Controller()
+class ReadyController {
+  constructor(private readonly readiness: RevocationReadiness) {}
+  @Get('ready') @Public() ready(): ReadinessReport {
+    return this.readiness.check();
   }
 }
 
@@ -76,7 +86,7 @@ async function start(
         ...extra,
       }),
     ],
-    controllers: [ProbeController],
+    controllers: [ProbeController, ReadyController],
     providers: filter ? [{ provide: APP_FILTER, useClass: AppUnauthorizedFilter }] : [],
   })
   class ProbeModule {}
@@ -136,6 +146,24 @@ describe('HTTP refusals', () => {
     expect((await get(`${url}/me`)).challenge).toBe('Bearer');
   });
 
+  it('401 TOKEN_MISSING with a plain Bearer challenge for another scheme (RFC 6750 3.1)', async () => {
+    expect(await get(`${url}/me`, 'Basic dXNlcjpwYXNz')).toEqual({
+      status: 401,
+      type: 'application/json',
+      challenge: 'Bearer',
+      retryAfter: null,
+      body: {
+        statusCode: 401,
+        code: 'TOKEN_MISSING',
+        message: 'An Authorization: Bearer access token is required.',
+        error: 'Unauthorized',
+      },
+    });
+    // "Bearer" with no token is a malformed Bearer credential, not a missing one.
+    const empty = await get(`${url}/me`, 'Bearer ');
+    expect([empty.status, empty.body.code]).toEqual([401, 'TOKEN_MALFORMED']);
+  });
+
   it('403 insufficient_scope names every scope the route needs', async () => {
     const answer = await get(`${url}/admin`, `Bearer ${await token('admin')}`);
     expect(answer).toEqual({
@@ -184,6 +212,43 @@ describe('HTTP refusals: 503 and problem details', () => {
           detail: 'An Authorization: Bearer access token is required.',
           code: 'TOKEN_MISSING',
         },
+      ]);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('RevocationReadiness.check() over HTTP', () => {
+  it('its 503 carries Retry-After and the code, in the guard’s body shape', async () => {
+    const { app, url } = await start({}, false);
+    try {
+      expect(await get(`${url}/ready`)).toEqual({
+        status: 503,
+        type: 'application/json',
+        challenge: null,
+        retryAfter: '1',
+        body: {
+          statusCode: 503,
+          code: 'REVOCATION_STATE_NOT_READY',
+          message: 'This service has not yet caught up with the revocation feed.',
+          error: 'Service Unavailable',
+        },
+      });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('with problemDetails, its 503 is application/problem+json', async () => {
+    const { app, url } = await start({ problemDetails: true }, false);
+    try {
+      const answer = await get(`${url}/ready`);
+      expect([answer.status, answer.type, answer.retryAfter, answer.body.code]).toEqual([
+        503,
+        'application/problem+json',
+        '1',
+        'REVOCATION_STATE_NOT_READY',
       ]);
     } finally {
       await app.close();

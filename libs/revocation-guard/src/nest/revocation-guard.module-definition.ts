@@ -2,6 +2,7 @@ import { ConfigurableModuleBuilder } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { RevocationGuardModuleOptions } from './revocation-guard.options.js';
 import { RevocationGuard } from './revocation.guard.js';
+import { UnsupportedContextWarnings } from './unsupported-context-warnings.js';
 
 /** The module's one JWKS cache (a `JwksKeySource`), for token keys and event keys. */
 export const GUARD_JWKS = Symbol('GUARD_JWKS');
@@ -10,7 +11,10 @@ export const GUARD_JWKS = Symbol('GUARD_JWKS');
 export interface RevocationGuardModuleExtras {
   /** Register the module globally. Default true. */
   isGlobal: boolean;
-  /** Install {@link RevocationGuard} for every route (deny by default). Default true. */
+  /**
+   * Install {@link RevocationGuard} for every route (deny by default), and warn at start-up of
+   * each handler it refuses for its context (`GUARD_CONTEXT_UNSUPPORTED`). Default true.
+   */
   globalGuard: boolean;
 }
 
@@ -25,7 +29,11 @@ export const {
       ...definition,
       global: extras.isGlobal,
       providers: extras.globalGuard
-        ? [...(definition.providers ?? []), { provide: APP_GUARD, useExisting: RevocationGuard }]
+        ? [
+            ...(definition.providers ?? []),
+            { provide: APP_GUARD, useExisting: RevocationGuard },
+            UnsupportedContextWarnings,
+          ]
         : definition.providers,
     }),
   )

@@ -1,4 +1,5 @@
 import { Logger, Module, type Provider } from '@nestjs/common';
+import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import type { JSONWebKeySet } from 'jose';
 import { AccessTokenAuthenticator } from '../core/access-token-authenticator.js';
 import { systemClock } from '../core/clock.js';
@@ -24,6 +25,7 @@ import { RevocationFeedLifecycle } from './revocation-feed.lifecycle.js';
 import { RevocationGuard } from './revocation.guard.js';
 import { RevocationMetrics } from './revocation-metrics.js';
 import { RevocationReadiness } from './revocation-readiness.js';
+import { RetryAfterInterceptor } from './retry-after.interceptor.js';
 import { RevocationSocketAuth } from './revocation-socket-auth.js';
 import { SocketCredentials } from './socket-credentials.js';
 
@@ -168,6 +170,8 @@ const providers: Provider[] = [
       problemDetails: resolved.problemDetails,
     }),
   },
+  // Retry-After on a 503 thrown by a handler (RevocationReadiness.check()).
+  { provide: APP_INTERCEPTOR, useClass: RetryAfterInterceptor },
   RevocationFeedLifecycle,
   SocketCredentials,
   RevocationGuard,
@@ -182,6 +186,7 @@ const providers: Provider[] = [
  * global; by default it installs {@link RevocationGuard} for every route (deny by default).
  */
 @Module({
+  imports: [DiscoveryModule],
   providers,
   exports: [
     RevocationFeed,

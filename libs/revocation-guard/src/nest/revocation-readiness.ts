@@ -1,9 +1,14 @@
-import { HttpException, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { AccessTokenAuthenticator } from '../core/access-token-authenticator.js';
 import type { DenylistSize } from '../core/denylist.js';
 import { GuardError, type GuardErrorCode } from '../core/guard-error.js';
 import type { JwksKeySource, KeySetHealth } from '../core/jwks-key-source.js';
 import { RevocationFeed } from '../core/revocation-feed.js';
+import {
+  GUARD_BODY_OPTIONS,
+  GuardUnavailableException,
+  type GuardBodyOptions,
+} from './guard-http-exception.js';
 import { GUARD_JWKS } from './revocation-guard.module-definition.js';
 
 export interface ReadinessReport {
@@ -42,6 +47,9 @@ export class RevocationReadiness {
     private readonly feed: RevocationFeed,
     private readonly authenticator: AccessTokenAuthenticator,
     @Inject(GUARD_JWKS) private readonly keys: JwksKeySource,
+    @Optional()
+    @Inject(GUARD_BODY_OPTIONS)
+    private readonly bodyOptions: GuardBodyOptions = {},
   ) {}
 
   state(): RevocationState {
@@ -60,11 +68,18 @@ export class RevocationReadiness {
     }
   }
 
-  /** The report, or an HTTP 503 `{code, message}` when requests are refused right now. */
+  /**
+   * The report, or a {@link GuardUnavailableException} (503, the guard's body with the `code`)
+   * when requests are refused right now; over HTTP it answers with `Retry-After`, as the guard's
+   * own 503s do (the module's `RetryAfterInterceptor`).
+   */
   check(): ReadinessReport {
     const state = this.state();
     if (state.status === 'unavailable') {
-      throw new HttpException({ code: state.code, message: state.message }, 503);
+      throw new GuardUnavailableException(
+        new GuardError(state.code, state.message),
+        this.bodyOptions,
+      );
     }
     return state;
   }

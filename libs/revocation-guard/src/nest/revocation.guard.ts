@@ -7,11 +7,17 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AccessTokenAuthenticator } from '../core/access-token-authenticator.js';
-import { GuardError } from '../core/guard-error.js';
+import { contextUnsupported, GuardError } from '../core/guard-error.js';
 import type { RouteRules } from '../core/route-requirements.js';
 import type { FreshnessRequirement } from '../core/stale-policy.js';
 import { GUARD_BODY_OPTIONS, type GuardBodyOptions } from './guard-http-exception.js';
-import { httpTransport, socketTransport, type GuardTransport } from './guard-transport.js';
+import {
+  httpTransport,
+  socketTransport,
+  unsupportedContextRefusal,
+  type GuardTransport,
+} from './guard-transport.js';
+import { loadRpcException, loadWsException } from './optional-peers.js';
 import { IS_PUBLIC_KEY } from './public.decorator.js';
 import {
   MAX_LOGIN_AGE_KEY,
@@ -24,7 +30,9 @@ import { SocketCredentials } from './socket-credentials.js';
  * Global guard: every route, and every message of a socket.io gateway, needs a valid, unrevoked
  * access token unless marked `@Public()`. It reads the handler's and class's metadata, takes the
  * credential from the context (its transport) and delegates the rules, the same for every
- * transport, to {@link AccessTokenAuthenticator.authorize}. Other contexts are denied.
+ * transport, to {@link AccessTokenAuthenticator.authorize}. Other contexts (GraphQL,
+ * microservices, ...) are refused with `GUARD_CONTEXT_UNSUPPORTED`, and named in a start-up
+ * warning ({@link UnsupportedContextWarnings}).
  */
 @Injectable()
 export class RevocationGuard implements CanActivate {
@@ -42,8 +50,12 @@ export class RevocationGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, targets) === true) {
       return true;
     }
-    const transport = this.transportFor(context);
-    if (transport === undefined) return false; // deny by default elsewhere
+    const transport = await this.transportFor(context);
+    if (transport === undefined) {
+      const type = context.getType<string>();
+      const RpcException = type === 'rpc' ? await loadRpcException() : undefined;
+      throw unsupportedContextRefusal(contextUnsupported(type), RpcException, this.bodyOptions);
+    }
     try {
       transport.accept(
         await this.authenticator.authorize(transport.authorization, this.rules(context)),
@@ -55,14 +67,13 @@ export class RevocationGuard implements CanActivate {
     }
   }
 
-  private transportFor(context: ExecutionContext): GuardTransport | undefined {
-    switch (context.getType()) {
+  private async transportFor(context: ExecutionContext): Promise<GuardTransport | undefined> {
+    switch (context.getType<string>()) {
       case 'http':
         return httpTransport(context, this.bodyOptions);
       case 'ws':
-        return socketTransport(context, this.socketCredentials);
-      case 'rpc': // no transport yet: denied, as is any other context (GraphQL, ...)
-      default:
+        return socketTransport(context, this.socketCredentials, await loadWsException());
+      default: // rpc, graphql, ...: not supported yet
         return undefined;
     }
   }

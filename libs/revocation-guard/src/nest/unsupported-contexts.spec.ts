@@ -1,0 +1,200 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  Controller,
+  Get,
+  Injectable,
+  Module,
+  SetMetadata,
+  type ExecutionContext,
+  type INestApplication,
+  type LoggerService,
+} from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import {
+  ClientProxyFactory,
+  EventPattern,
+  MessagePattern,
+  RpcException,
+  Transport,
+  type ClientProxy,
+} from '@nestjs/microservices';
+import { exportJWK, generateKeyPair } from 'jose';
+import { createServer, type AddressInfo } from 'node:net';
+import { firstValueFrom } from 'rxjs';
+import type { RevocationEventSource } from '../core/event-source.js';
+import { ManualClock } from '../core/manual-clock.js';
+import { GuardForbiddenException } from './guard-http-exception.js';
+import { Public } from './public.decorator.js';
+import { RevocationGuard } from './revocation.guard.js';
+import { RevocationGuardModule } from './revocation-guard.module.js';
+
+const source: RevocationEventSource = {
+  start: (sink) => {
+    sink.onPartitions([0]);
+    sink.onCaughtUp();
+    return Promise.resolve();
+  },
+  stop: () => Promise.resolve(),
+};
+
+const RPC_REFUSAL =
+  'The revocation guard does not support rpc handlers yet; mark the handler @Public() ' +
+  'or set globalGuard: false.';
+
+/** Payloads the guarded event handler ran with: none, it is refused. */
+const guardedEvents: unknown[] = [];
+/** Resolved by the public event handler when it runs. */
+let publicEventSeen: (payload: unknown) => void = () => undefined;
+
+@Controller()
+class OrdersController {
+  @Get('health') @Public() health(): { ok: true } {
+    return { ok: true };
+  }
+  @MessagePattern('orders.get') get(): { ok: true } {
+    return { ok: true };
+  }
+  @EventPattern('orders.created') created(payload: unknown): void {
+    guardedEvents.push(payload);
+  }
+  @MessagePattern('orders.ping') @Public() ping(): { pong: true } {
+    return { pong: true };
+  }
+  @EventPattern('orders.audit') @Public() audit(payload: unknown): void {
+    publicEventSeen(payload);
+  }
+}
+
+/** What `@Resolver()` with a `@Query()` looks like to Nest, without `@nestjs/graphql`. */
+@Injectable()
+class OrdersResolver {
+  @SetMetadata('graphql:resolver_type', 'Query') orders(): [] {
+    return [];
+  }
+  @SetMetadata('graphql:resolver_type', 'Query') @Public() catalogue(): [] {
+    return [];
+  }
+}
+
+class CapturingLogger implements LoggerService {
+  readonly warnings: string[] = [];
+  log(): void {}
+  readonly errors: unknown[] = [];
+  onError: (message: unknown) => void = () => undefined;
+  error(message: unknown): void {
+    this.errors.push(message);
+    this.onError(message);
+  }
+  warn(message: unknown, context?: string): void {
+    this.warnings.push(`${context ?? ''}: ${String(message)}`);
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('contexts other than HTTP and socket.io (F4)', () => {
+  const logger = new CapturingLogger();
+  let app: INestApplication;
+  let client: ClientProxy;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    const { publicKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'tokens-1', alg: 'ES256' };
+    @Module({
+      imports: [
+        RevocationGuardModule.forRoot({
+          issuer: 'https://auth.example.test',
+          audience: 'services',
+          keys: { keys: [jwk] },
+          eventSource: source,
+          clock: new ManualClock(1_800_000_000_000),
+          stalePolicy: 'allow',
+        }),
+      ],
+      controllers: [OrdersController],
+      providers: [OrdersResolver],
+    })
+    class OrdersModule {}
+    app = await NestFactory.create(OrdersModule, { logger });
+    // A hybrid app's microservice gets the global guard only when it inherits the app's config.
+    app.connectMicroservice(
+      { transport: Transport.TCP, options: { host: '127.0.0.1', port } },
+      { inheritAppConfig: true },
+    );
+    await app.startAllMicroservices();
+    await app.init();
+    client = ClientProxyFactory.create({
+      transport: Transport.TCP,
+      options: { host: '127.0.0.1', port },
+    });
+    await client.connect();
+  });
+  afterAll(async () => {
+    await client.close();
+    await app.close();
+  });
+
+  it('refuses a guarded @MessagePattern with GUARD_CONTEXT_UNSUPPORTED', async () => {
+    await expect(firstValueFrom(client.send('orders.get', {}))).rejects.toEqual({
+      code: 'GUARD_CONTEXT_UNSUPPORTED',
+      message: RPC_REFUSAL,
+    });
+  });
+
+  it('refuses a guarded @EventPattern: the handler does not run, Nest logs the refusal', async () => {
+    const logged = new Promise((resolve) => (logger.onError = resolve));
+    await firstValueFrom(client.emit('orders.created', { n: 1 }));
+    const refusal = (await logged) as RpcException;
+    expect(refusal).toBeInstanceOf(RpcException);
+    expect(refusal.getError()).toEqual({ code: 'GUARD_CONTEXT_UNSUPPORTED', message: RPC_REFUSAL });
+    expect(guardedEvents).toEqual([]);
+  });
+
+  it('runs @Public() message and event handlers', async () => {
+    await expect(firstValueFrom(client.send('orders.ping', {}))).resolves.toEqual({ pong: true });
+    const seen = new Promise((resolve) => (publicEventSeen = resolve));
+    await firstValueFrom(client.emit('orders.audit', { n: 1 }));
+    await expect(seen).resolves.toEqual({ n: 1 });
+  });
+
+  it('refuses a GraphQL resolver with a 403 carrying the code', async () => {
+    const context = {
+      getType: () => 'graphql',
+      getHandler: () =>
+        Object.getOwnPropertyDescriptor(OrdersResolver.prototype, 'orders')?.value as unknown,
+      getClass: () => OrdersResolver,
+    } as unknown as ExecutionContext;
+    const refusal = await app
+      .get(RevocationGuard)
+      .canActivate(context)
+      .catch((err: unknown) => err);
+    expect(refusal).toBeInstanceOf(GuardForbiddenException);
+    expect((refusal as GuardForbiddenException).getResponse()).toEqual({
+      statusCode: 403,
+      code: 'GUARD_CONTEXT_UNSUPPORTED',
+      message:
+        'The revocation guard does not support graphql handlers yet; mark the handler ' +
+        '@Public() or set globalGuard: false.',
+      error: 'Forbidden',
+    });
+  });
+
+  it('warns once at start-up per guarded handler, naming it and its context', () => {
+    const warnings = logger.warnings.filter((w) => w.includes('GUARD_CONTEXT_UNSUPPORTED'));
+    expect(warnings.sort()).toEqual([
+      'RevocationGuard: OrdersController.created (rpc) is refused with GUARD_CONTEXT_UNSUPPORTED: ' +
+        'the guard supports HTTP and socket.io only; mark it @Public() or set globalGuard: false.',
+      'RevocationGuard: OrdersController.get (rpc) is refused with GUARD_CONTEXT_UNSUPPORTED: ' +
+        'the guard supports HTTP and socket.io only; mark it @Public() or set globalGuard: false.',
+      'RevocationGuard: OrdersResolver.orders (graphql) is refused with GUARD_CONTEXT_UNSUPPORTED: ' +
+        'the guard supports HTTP and socket.io only; mark it @Public() or set globalGuard: false.',
+    ]);
+  });
+});
