@@ -13,7 +13,11 @@ const PHASES = [
   // The Java topic consumer that test/java-consumer.e2e-spec.ts runs. Built here so that its first
   // build, which downloads its dependencies from Maven Central, is bounded and timed on its own;
   // the e2e spec then rebuilds it offline in seconds.
-  ['java consumer build', 600, 'mvn -B -q -f test/java-consumer/pom.xml package'],
+  [
+    'java consumer build',
+    600,
+    'mvn -B -q -Dstyle.color=never -f test/java-consumer/pom.xml package',
+  ],
   [
     'e2e tests',
     2700,
