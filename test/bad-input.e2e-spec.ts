@@ -148,7 +148,8 @@ describe('bad input gets a clear 4xx, never a 500', () => {
   const garbage: [string, Record<string, string>, string][] = [
     ['no header', {}, 'TOKEN_MISSING'],
     ['an empty header', { authorization: '' }, 'TOKEN_MISSING'],
-    ['Basic credentials', { authorization: 'Basic dXNlcjpwYXNz' }, 'TOKEN_MALFORMED'],
+    // Another scheme carries no bearer token (RFC 6750 section 3.1): the request lacks one.
+    ['Basic credentials', { authorization: 'Basic dXNlcjpwYXNz' }, 'TOKEN_MISSING'],
     ['Bearer without token', { authorization: 'Bearer' }, 'TOKEN_MALFORMED'],
     ['two tokens', { authorization: 'Bearer a.b.c d.e.f' }, 'TOKEN_MALFORMED'],
     ['not a JWS', { authorization: 'Bearer not-a-token' }, 'TOKEN_MALFORMED'],

@@ -14,7 +14,8 @@ export class BearerAuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<Request & { user?: SessionPrincipal }>();
     const header = request.headers.authorization;
-    if (!header) {
+    // No header, or another scheme (Basic...): the request carries no bearer token (RFC 6750 3.1).
+    if (!header || !/^\s*bearer\b/i.test(header)) {
       throw new AuthError('TOKEN_MISSING', 'An Authorization: Bearer access token is required.');
     }
     const token = BEARER.exec(header)?.[1];
