@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import kafkajs, { type Consumer, type EachBatchPayload, type KafkaConfig } from 'kafkajs';
+import { backoffDelayMs } from '../core/backoff.js';
 import type { EventSink, RevocationEventSource } from '../core/event-source.js';
 import type { GuardLogger } from '../core/logger.js';
 import { kafkaLogCreator } from './kafka-log.js';
@@ -15,6 +16,8 @@ export interface KafkaEventSourceOptions {
   readonly logger: GuardLogger;
   /** Extra kafkajs client settings (ssl, sasl, timeouts). */
   readonly kafka?: Omit<KafkaConfig, 'brokers' | 'clientId' | 'logCreator'>;
+  /** A number in [0, 1) for the reconnect jitter. Default `Math.random`. */
+  readonly random?: () => number;
 }
 
 const RETRY_MIN_MS = 250;
@@ -30,6 +33,8 @@ export class KafkaEventSource implements RevocationEventSource {
   private consumer: Consumer | undefined;
   private stopped = false;
   private running: Promise<void> | undefined;
+  /** Ends the current wait between connection attempts (stop() does not wait it out). */
+  private wake: (() => void) | undefined;
 
   constructor(private readonly options: KafkaEventSourceOptions) {
     this.kafka = new Kafka({
@@ -49,13 +54,18 @@ export class KafkaEventSource implements RevocationEventSource {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.wake?.();
     await this.running;
     await this.consumer?.disconnect();
     this.consumer = undefined;
   }
 
+  /**
+   * Connects, and after a failure tries again with an exponential backoff plus jitter, so the
+   * instances of a fleet that lost the broker together do not all reconnect at the same moment.
+   */
   private async connectWithRetry(sink: EventSink): Promise<void> {
-    let delayMs = RETRY_MIN_MS;
+    let failures = 0;
     while (!this.stopped) {
       try {
         await this.connect(sink);
@@ -63,11 +73,24 @@ export class KafkaEventSource implements RevocationEventSource {
       } catch (err) {
         await this.consumer?.disconnect().catch(() => undefined);
         this.consumer = undefined;
+        if (this.stopped) return;
+        const delayMs = backoffDelayMs({
+          failures: ++failures,
+          minMs: RETRY_MIN_MS,
+          maxMs: RETRY_MAX_MS,
+          random: this.options.random ?? Math.random,
+        });
         this.options.logger.warn(
           `cannot read topic "${this.options.topic}" yet (${(err as Error).message}); retrying in ${delayMs} ms`,
         );
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
-        delayMs = Math.min(delayMs * 2, RETRY_MAX_MS);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delayMs);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = undefined;
       }
     }
   }
