@@ -1,7 +1,16 @@
-import { Controller, Get, Module, type INestApplication, type LoggerService } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  HttpCode,
+  Module,
+  Post,
+  type INestApplication,
+  type LoggerService,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Field, GraphQLModule, ObjectType, Query, Resolver } from '@nestjs/graphql';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import {
   CurrentPrincipal,
   Public,
@@ -53,6 +62,44 @@ class ReadyController {
   @Get('ready') ready(): ReadinessReport {
     return this.readiness.check();
   }
+}
+
+@Controller()
+class ShopController {
+  @Get('me') me(@CurrentPrincipal() principal: Principal): { sub: string; scopes: string[] } {
+    return { sub: principal.sub, scopes: [...principal.scopes] };
+  }
+  /** The auth service's default scopes include `orders:read`, not `orders:write`. */
+  @Get('orders') @RequireScopes('orders:read') orders(): { orders: unknown[] } {
+    return { orders: [] };
+  }
+  @Post('checkout') @HttpCode(201) @RequireScopes('orders:write') checkout(): { ok: true } {
+    return { ok: true };
+  }
+  @Get('catalogue') @Public() catalogue(): { items: string[] } {
+    return { items: ['book'] };
+  }
+}
+
+export type HttpPlatform = 'express' | 'fastify';
+
+/** A guarded REST app, as users write it, on Express or on Fastify. */
+export async function startHttpApp(
+  system: TestSystem,
+  platform: HttpPlatform,
+  extra: Partial<RevocationGuardModuleOptions> = {},
+  logger: LoggerService = new CapturingLogger(),
+): Promise<RunningService> {
+  @Module({
+    imports: [RevocationGuardModule.forRoot(guardOptionsFor(system, `${platform}-e2e`, extra))],
+    controllers: [ShopController, ReadyController],
+  })
+  class ShopModule {}
+  const app =
+    platform === 'fastify'
+      ? await NestFactory.create(ShopModule, new FastifyAdapter(), { logger })
+      : await NestFactory.create(ShopModule, { logger });
+  return listen(app);
 }
 
 @ObjectType()
