@@ -1,13 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Module, type INestApplication, type LoggerService } from '@nestjs/common';
+import {
+  Module,
+  type ExecutionContext,
+  type INestApplication,
+  type LoggerService,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Field, GraphQLModule, ObjectType, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { createTestIssuer, InMemoryEventSource, type TestIssuer } from '../testing.js';
+import { GuardError } from '../core/guard-error.js';
 import type { Principal } from '../core/principal.js';
 import { CurrentPrincipal } from './current-principal.decorator.js';
+import { GuardGraphQLException } from './guard-http-exception.js';
 import { Public } from './public.decorator.js';
 import { RevocationGuardModule } from './revocation-guard.module.js';
+import { RevocationGuard } from './revocation.guard.js';
 import { RequireScopes } from './route-requirements.decorators.js';
 import { UnsupportedContextWarnings } from './unsupported-context-warnings.js';
 
@@ -162,9 +170,43 @@ describe('GraphQL resolvers with the Apollo driver', () => {
     expect(signedIn.body).toEqual({ data: { catalogue: { name: 'books', owner: 'carol' } } });
   });
 
+  it('refuses a resolver whose GraphQL context has no req (graphql-ws): TOKEN_MISSING', async () => {
+    const handler = Object.getOwnPropertyDescriptor(MeResolver.prototype, 'me')?.value as unknown;
+    const args = [undefined, {}, { connectionParams: {} }, {}];
+    const context = {
+      getType: () => 'graphql',
+      getArgs: () => args,
+      getArgByIndex: (i: number) => args[i],
+      getHandler: () => handler,
+      getClass: () => MeResolver,
+    } as unknown as ExecutionContext;
+    const refusal = await app
+      .get(RevocationGuard)
+      .canActivate(context)
+      .catch((err: unknown) => err);
+    expect(refusal).toBeInstanceOf(GuardGraphQLException);
+    expect((refusal as GuardGraphQLException).extensions).toEqual({
+      code: 'TOKEN_MISSING',
+      statusCode: 401,
+      error: 'Unauthorized',
+    });
+  });
+
   it('logs no refusal as an error, and warns of no GraphQL handler at start-up', () => {
     expect(logger.errors).toEqual([]);
     expect(app.get(UnsupportedContextWarnings).unsupportedHandlers()).toEqual([]);
     expect(logger.warnings.filter((w) => w.includes('GUARD_CONTEXT_UNSUPPORTED'))).toEqual([]);
+  });
+});
+
+describe('GuardGraphQLException', () => {
+  it('adds retryAfterSeconds to a 503', () => {
+    const error = new GuardError('REVOCATION_STATE_NOT_READY', 'Not caught up yet.');
+    expect(new GuardGraphQLException(error).extensions).toEqual({
+      code: 'REVOCATION_STATE_NOT_READY',
+      statusCode: 503,
+      error: 'Service Unavailable',
+      retryAfterSeconds: 1,
+    });
   });
 });
