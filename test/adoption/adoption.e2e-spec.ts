@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { freePort } from '../support/free-port.js';
@@ -61,6 +61,17 @@ async function runApp(app: AdoptionApp, node: string, label: string): Promise<vo
     expect(stdout).toMatch(/^# fail 0$/m);
     report.push(`run ${app.dir} on ${label}: ${seconds(started)}`);
     return;
+  }
+  // What the app's tsconfig made of it: ESM imports, or CommonJS requires of the ESM-only guard
+  // (Node's require(esm)).
+  const main = await readFile(join(appDir, app.main ?? 'dist/main.js'), 'utf8');
+  const module = await readFile(join(appDir, 'dist/app.module.js'), 'utf8');
+  if (app.format === 'cjs') {
+    expect(main).toMatch(/require\("@nestjs\/core"\)/);
+    expect(module).toMatch(/require\("@tokenfence\/revocation-guard"\)/);
+  } else {
+    expect(main).toMatch(/^import .* from '@nestjs\/core';$/m);
+    expect(module).toMatch(/^import .* from '@tokenfence\/revocation-guard';$/m);
   }
   const proc = new AppProcess(`${app.dir} on ${label}`, {
     node,

@@ -14,6 +14,8 @@ export interface ServerApp {
   readonly dir: string;
   readonly what: string;
   readonly checks: readonly ServerCheck[];
+  /** The module format its build emits: a CommonJS app must really `require()` the guard. */
+  readonly format: 'esm' | 'cjs';
   /** Also run on the other Node versions (./node-binaries.ts). */
   readonly otherNodes: boolean;
   /** The entry point, relative to the app's folder. */
@@ -39,6 +41,7 @@ export const APPS: readonly AdoptionApp[] = [
     dir: 'esm-express',
     what: 'ESM (nest new 12), Express, Terminus health, @RequireScopes',
     checks: ['http'],
+    format: 'esm',
     otherNodes: true,
   },
   {
@@ -46,6 +49,7 @@ export const APPS: readonly AdoptionApp[] = [
     dir: 'cjs-nodenext',
     what: 'CommonJS, Nest 11 tsconfig (module nodenext), RevocationReadiness health',
     checks: ['http'],
+    format: 'cjs',
     otherNodes: true,
   },
   {
@@ -53,6 +57,7 @@ export const APPS: readonly AdoptionApp[] = [
     dir: 'cjs-commonjs',
     what: 'CommonJS, Nest 10 tsconfig (module commonjs), Terminus from /terminus',
     checks: ['http'],
+    format: 'cjs',
     otherNodes: false,
   },
   {
@@ -60,6 +65,7 @@ export const APPS: readonly AdoptionApp[] = [
     dir: 'socketio-gateway',
     what: 'ESM, socket.io gateway with RevocationSocketAuth, beside HTTP routes',
     checks: ['http', 'socket.io'],
+    format: 'esm',
     otherNodes: false,
   },
   {
