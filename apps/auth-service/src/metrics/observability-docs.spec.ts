@@ -96,13 +96,14 @@ describe('docs/observability', () => {
     expect(used.every(({ expr }) => metricsIn(expr).length > 0)).toBe(true);
   });
 
-  it('alerts on staleness, backlog, signature rejects and relay leadership', () => {
+  it('alerts on staleness, backlog, signature rejects, relay leadership and JWKS age', () => {
     const all = rules();
     const named = (metric: string) => all.filter((r) => metricsIn(r.expr).includes(metric));
     expect(named('tokenfence_staleness_seconds')).not.toEqual([]);
     expect(named('tokenfence_auth_outbox_pending_rows')).not.toEqual([]);
     expect(named('tokenfence_auth_outbox_oldest_pending_age_seconds')).not.toEqual([]);
     expect(named('tokenfence_auth_relay_leader')).not.toEqual([]);
+    expect(named('tokenfence_jwks_age_seconds')).not.toEqual([]);
     expect(
       named('tokenfence_events_rejected_total')
         .map((r) => r.expr)
