@@ -109,6 +109,40 @@ try {
     throw new Error(`@nestjs/websockets was installed with the guard (${websockets})`);
   }
   run(process.execPath, [join(app, 'node_modules/typescript/bin/tsc'), '-p', '.'], app);
+  // Older CommonJS setups resolve with node10, which ignores `exports`: the subpath entries
+  // must still type-check there (through `typesVersions`).
+  mkdirSync(join(app, 'node10'));
+  writeFileSync(
+    join(app, 'node10/subpaths.ts'),
+    [
+      "import type { RevocationGuardModule } from '@tokenfence/revocation-guard';",
+      "import type { RevocationHealthIndicator } from '@tokenfence/revocation-guard/terminus';",
+      "import type { createTestIssuer } from '@tokenfence/revocation-guard/testing';",
+      "import type { createRevocationGuard } from '@tokenfence/revocation-guard/node';",
+      "import type { expressGuard } from '@tokenfence/revocation-guard/express';",
+      "import type { fastifyGuard } from '@tokenfence/revocation-guard/fastify';",
+      'export type Entries = [RevocationGuardModule, RevocationHealthIndicator, typeof createTestIssuer];',
+      'export type PlainEntries = [typeof createRevocationGuard, typeof expressGuard, typeof fastifyGuard];',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(app, 'node10/tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        module: 'commonjs',
+        moduleResolution: 'node10',
+        ignoreDeprecations: '6.0',
+        strict: true,
+        experimentalDecorators: true,
+        noEmit: true,
+        types: ['node'],
+        typeRoots: ['../node_modules/@types'],
+      },
+      files: ['subpaths.ts'],
+    }),
+  );
+  run(process.execPath, [join(app, 'node_modules/typescript/bin/tsc'), '-p', 'node10'], app);
   const answer = JSON.parse(run(process.execPath, ['dist/main.js'], app));
   const expected = { public: 200, me: [401, 'TOKEN_MISSING'], health: 503, testing: [200, 401] };
   const got = {

@@ -38,10 +38,12 @@ export type { GuardMetricsOptions, MetricsRegistry } from './core/guard-metrics.
 export { CurrentPrincipal } from './nest/current-principal.decorator.js';
 export {
   GuardForbiddenException,
+  GuardGraphQLException,
   GuardUnauthorizedException,
   GuardUnavailableException,
   PROBLEM_JSON,
   type GuardErrorBody,
+  type GuardGraphQLExtensions,
   type GuardHttpException,
   type GuardProblemDetails,
 } from './nest/guard-http-exception.js';

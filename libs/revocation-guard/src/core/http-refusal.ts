@@ -40,6 +40,9 @@ const PROBLEM_TYPE_BASE = 'https://tokenfence.dev/problems/';
 
 const REASON = { 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' } as const;
 
+/** The reason phrase of a refusal's status, as Nest's own exceptions give it. */
+export const reasonPhrase = (status: 401 | 403 | 503): string => REASON[status];
+
 /**
  * Seconds a client should wait before retrying a 503: heartbeats come every second, so freshness
  * and catching up are rechecked that often; the JWKS is refetched after its cooldown (5 s default).

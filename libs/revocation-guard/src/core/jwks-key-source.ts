@@ -1,4 +1,5 @@
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { backoffDelayMs } from './backoff.js';
 import { systemClock, type Clock } from './clock.js';
 import { KeySourceFailure } from './key-source.js';
 import type { GuardLogger } from './logger.js';
@@ -11,8 +12,6 @@ const DEFAULT_FETCH_TIMEOUT_MS = 5_000;
 const FORCED_RELOAD_INTERVAL_MS = 1_000;
 /** Failed fetches back off up to this fraction of the max age (60 s by default). */
 const BACKOFF_CAP_FRACTION = 0.1;
-/** Each backoff delay is lengthened by a random part of up to this fraction of itself. */
-const BACKOFF_JITTER = 0.5;
 
 export interface JwksKeySourceOptions {
   readonly jwksUrl: URL | string;
@@ -177,11 +176,12 @@ export class JwksKeySource {
 
   /** After the n-th failure in a row: min(cap, cooldown × 2^(n-1)), plus up to half as jitter. */
   private backoffMs(): number {
-    const base = Math.min(
-      this.backoffCapMs,
-      this.cooldownMs * 2 ** Math.min(this.failures - 1, 30),
-    );
-    return base + Math.floor(this.random() * base * BACKOFF_JITTER);
+    return backoffDelayMs({
+      failures: this.failures,
+      minMs: this.cooldownMs,
+      maxMs: this.backoffCapMs,
+      random: this.random,
+    });
   }
 
   private fetchOnce(): Promise<void> {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import kafkajs, { type Consumer, type EachBatchPayload, type KafkaConfig } from 'kafkajs';
+import { backoffDelayMs } from '../core/backoff.js';
 import type { EventSink, RevocationEventSource } from '../core/event-source.js';
 import type { GuardLogger } from '../core/logger.js';
 import { kafkaLogCreator } from './kafka-log.js';
@@ -15,10 +16,13 @@ export interface KafkaEventSourceOptions {
   readonly logger: GuardLogger;
   /** Extra kafkajs client settings (ssl, sasl, timeouts). */
   readonly kafka?: Omit<KafkaConfig, 'brokers' | 'clientId' | 'logCreator'>;
+  /** A number in [0, 1) for the reconnect jitter. Default `Math.random`. */
+  readonly random?: () => number;
 }
 
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 5_000;
+const STOP_TIMEOUT_MS = 2_000;
 
 /**
  * Reads the revocation topic from the start of its retained window, as a consumer group of its
@@ -30,6 +34,8 @@ export class KafkaEventSource implements RevocationEventSource {
   private consumer: Consumer | undefined;
   private stopped = false;
   private running: Promise<void> | undefined;
+  /** Ends the current wait between connection attempts (stop() does not wait it out). */
+  private wake: (() => void) | undefined;
 
   constructor(private readonly options: KafkaEventSourceOptions) {
     this.kafka = new Kafka({
@@ -47,15 +53,42 @@ export class KafkaEventSource implements RevocationEventSource {
     return Promise.resolve();
   }
 
+  /**
+   * Stops reading. Waits at most {@link STOP_TIMEOUT_MS} for kafkajs to leave the group: with the
+   * broker gone that takes several seconds (6.8 s measured), longer than a container's stop
+   * grace period allows once the app's own shutdown is counted. Nothing is lost by not waiting:
+   * offsets are never committed and the group is this instance's alone.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.running;
-    await this.consumer?.disconnect();
+    this.wake?.();
+    const stopping = (async () => {
+      await this.running;
+      await this.consumer?.disconnect();
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      stopping.then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), STOP_TIMEOUT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      stopping.catch(() => undefined);
+      this.options.logger.warn(
+        `the Kafka consumer did not disconnect within ${STOP_TIMEOUT_MS} ms; stopped without it`,
+      );
+    }
     this.consumer = undefined;
   }
 
+  /**
+   * Connects, and after a failure tries again with an exponential backoff plus jitter, so the
+   * instances of a fleet that lost the broker together do not all reconnect at the same moment.
+   */
   private async connectWithRetry(sink: EventSink): Promise<void> {
-    let delayMs = RETRY_MIN_MS;
+    let failures = 0;
     while (!this.stopped) {
       try {
         await this.connect(sink);
@@ -63,11 +96,24 @@ export class KafkaEventSource implements RevocationEventSource {
       } catch (err) {
         await this.consumer?.disconnect().catch(() => undefined);
         this.consumer = undefined;
+        if (this.stopped) return;
+        const delayMs = backoffDelayMs({
+          failures: ++failures,
+          minMs: RETRY_MIN_MS,
+          maxMs: RETRY_MAX_MS,
+          random: this.options.random ?? Math.random,
+        });
         this.options.logger.warn(
           `cannot read topic "${this.options.topic}" yet (${(err as Error).message}); retrying in ${delayMs} ms`,
         );
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
-        delayMs = Math.min(delayMs * 2, RETRY_MAX_MS);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delayMs);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = undefined;
       }
     }
   }

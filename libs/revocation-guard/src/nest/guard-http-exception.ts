@@ -1,11 +1,17 @@
 import {
   ForbiddenException,
+  IntrinsicException,
   ServiceUnavailableException,
   UnauthorizedException,
   type HttpException,
 } from '@nestjs/common';
 import type { GuardError, GuardErrorCode } from '../core/guard-error.js';
-import { refusalBody, retryAfterSeconds, type GuardBodyOptions } from '../core/http-refusal.js';
+import {
+  reasonPhrase,
+  refusalBody,
+  retryAfterSeconds,
+  type GuardBodyOptions,
+} from '../core/http-refusal.js';
 
 // The framework-free part (bodies, challenge, Retry-After) is in core/http-refusal.ts, shared
 // with the Express and Fastify adapters; these names stay importable from here.
@@ -69,5 +75,44 @@ export function toHttpException(
       return new GuardForbiddenException(error, options);
     case 503:
       return new GuardUnavailableException(error, options);
+  }
+}
+
+/**
+ * `extensions` of a GraphQL refusal: the guard's stable `code` (where Apollo's own errors keep
+ * theirs, e.g. `UNAUTHENTICATED`), the HTTP status the same refusal has over HTTP and its reason
+ * phrase; `retryAfterSeconds` on a 503.
+ */
+export interface GuardGraphQLExtensions {
+  readonly code: GuardErrorCode;
+  readonly statusCode: 401 | 403 | 503;
+  readonly error: string;
+  readonly retryAfterSeconds?: number;
+}
+
+/**
+ * A refusal in a GraphQL resolver. graphql-js turns an error thrown by a resolver into a
+ * `GraphQLError` whose `extensions` are this error's, so the client sees
+ * `errors[].extensions.code`, e.g. `TOKEN_REVOKED`; the operation's HTTP status stays 200, as
+ * for any resolver error. It is neither an `HttpException` (which `@nestjs/apollo` rewrites to
+ * `UNAUTHENTICATED`/`FORBIDDEN`, losing the code) nor a plain `GraphQLError` (which Nest logs as
+ * an unexpected error on every refusal): an {@link IntrinsicException}, never logged.
+ */
+export class GuardGraphQLException extends IntrinsicException {
+  override readonly name = 'GuardGraphQLException';
+  readonly code: GuardErrorCode;
+  readonly status: 401 | 403 | 503;
+  readonly extensions: GuardGraphQLExtensions;
+  constructor(error: GuardError) {
+    super(error.message, { cause: error });
+    this.code = error.code;
+    this.status = error.status;
+    const retryAfter = error.status === 503 ? retryAfterSeconds(error) : undefined;
+    this.extensions = {
+      code: error.code,
+      statusCode: error.status,
+      error: reasonPhrase(error.status),
+      ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter }),
+    };
   }
 }

@@ -12,12 +12,13 @@ import type { RouteRules } from '../core/route-requirements.js';
 import type { FreshnessRequirement } from '../core/stale-policy.js';
 import { GUARD_BODY_OPTIONS, type GuardBodyOptions } from './guard-http-exception.js';
 import {
+  graphqlTransport,
   httpTransport,
   socketTransport,
   unsupportedContextRefusal,
   type GuardTransport,
 } from './guard-transport.js';
-import { loadRpcException, loadWsException } from './optional-peers.js';
+import { loadGraphQLContextOf, loadRpcException, loadWsException } from './optional-peers.js';
 import { IS_PUBLIC_KEY } from './public.decorator.js';
 import {
   MAX_LOGIN_AGE_KEY,
@@ -27,12 +28,12 @@ import {
 import { SocketCredentials } from './socket-credentials.js';
 
 /**
- * Global guard: every route, and every message of a socket.io gateway, needs a valid, unrevoked
- * access token unless marked `@Public()`. It reads the handler's and class's metadata, takes the
- * credential from the context (its transport) and delegates the rules, the same for every
- * transport, to {@link AccessTokenAuthenticator.authorize}. Other contexts (GraphQL,
- * microservices, ...) are refused with `GUARD_CONTEXT_UNSUPPORTED`, and named in a start-up
- * warning ({@link UnsupportedContextWarnings}).
+ * Global guard: every route, every GraphQL resolver and every message of a socket.io gateway
+ * needs a valid, unrevoked access token unless marked `@Public()`. It reads the handler's and
+ * class's metadata, takes the credential from the context (its transport) and delegates the
+ * rules, the same for every transport, to {@link AccessTokenAuthenticator.authorize}. Other
+ * contexts (microservices, ...) are refused with `GUARD_CONTEXT_UNSUPPORTED`, and named in a
+ * start-up warning ({@link UnsupportedContextWarnings}).
  */
 @Injectable()
 export class RevocationGuard implements CanActivate {
@@ -73,7 +74,9 @@ export class RevocationGuard implements CanActivate {
         return httpTransport(context, this.bodyOptions);
       case 'ws':
         return socketTransport(context, this.socketCredentials, await loadWsException());
-      default: // rpc, graphql, ...: not supported yet
+      case 'graphql':
+        return graphqlTransport(context, await loadGraphQLContextOf());
+      default: // rpc, ...: not supported yet
         return undefined;
     }
   }

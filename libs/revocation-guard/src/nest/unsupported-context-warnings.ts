@@ -4,19 +4,16 @@ import { IS_PUBLIC_KEY } from './public.decorator.js';
 
 /**
  * Method metadata that marks a handler of a context the guard does not support yet, and that
- * context's type: `@MessagePattern`/`@EventPattern` (`@nestjs/microservices`) and GraphQL's
- * `@Query`/`@Mutation`/`@Subscription` (`@nestjs/graphql`). Read by key, so neither package is
- * needed here.
+ * context's type: `@MessagePattern`/`@EventPattern` (`@nestjs/microservices`). Read by key, so
+ * the package is not needed here. GraphQL resolvers are supported (not listed).
  */
 const UNSUPPORTED_CONTEXTS: readonly (readonly [metadataKey: string, type: string])[] = [
   ['microservices:pattern', 'rpc'],
-  ['graphql:resolver_type', 'graphql'],
 ];
 
 /**
  * Installed with the global guard: at application bootstrap, warns once per handler the guard
- * will refuse with `GUARD_CONTEXT_UNSUPPORTED` (a microservice or GraphQL handler not marked
- * `@Public()`), naming it `Class.handler` and its context type.
+ * will refuse with `GUARD_CONTEXT_UNSUPPORTED` (a microservice handler not marked `@Public()`), naming it `Class.handler` and its context type.
  */
 @Injectable()
 export class UnsupportedContextWarnings implements OnApplicationBootstrap {
@@ -31,8 +28,8 @@ export class UnsupportedContextWarnings implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     for (const line of this.unsupportedHandlers()) {
       this.logger.warn(
-        `${line} is refused with GUARD_CONTEXT_UNSUPPORTED: the guard supports HTTP and ` +
-          'socket.io only; mark it @Public() or set globalGuard: false.',
+        `${line} is refused with GUARD_CONTEXT_UNSUPPORTED: the guard supports HTTP, ` +
+          'GraphQL and socket.io only; mark it @Public() or set globalGuard: false.',
       );
     }
   }

@@ -5,7 +5,6 @@ import {
   Injectable,
   Module,
   SetMetadata,
-  type ExecutionContext,
   type INestApplication,
   type LoggerService,
 } from '@nestjs/common';
@@ -23,9 +22,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { firstValueFrom } from 'rxjs';
 import type { RevocationEventSource } from '../core/event-source.js';
 import { ManualClock } from '../core/manual-clock.js';
-import { GuardForbiddenException } from './guard-http-exception.js';
 import { Public } from './public.decorator.js';
-import { RevocationGuard } from './revocation.guard.js';
 import { RevocationGuardModule } from './revocation-guard.module.js';
 
 const source: RevocationEventSource = {
@@ -65,7 +62,7 @@ class OrdersController {
   }
 }
 
-/** What `@Resolver()` with a `@Query()` looks like to Nest, without `@nestjs/graphql`. */
+/** What `@Resolver()` with a `@Query()` looks like to Nest: supported, so never in a warning. */
 @Injectable()
 class OrdersResolver {
   @SetMetadata('graphql:resolver_type', 'Query') orders(): [] {
@@ -98,7 +95,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-describe('contexts other than HTTP and socket.io (F4)', () => {
+describe('contexts other than HTTP, GraphQL and socket.io (F4)', () => {
   const logger = new CapturingLogger();
   let app: INestApplication;
   let client: ClientProxy;
@@ -164,37 +161,15 @@ describe('contexts other than HTTP and socket.io (F4)', () => {
     await expect(seen).resolves.toEqual({ n: 1 });
   });
 
-  it('refuses a GraphQL resolver with a 403 carrying the code', async () => {
-    const context = {
-      getType: () => 'graphql',
-      getHandler: () =>
-        Object.getOwnPropertyDescriptor(OrdersResolver.prototype, 'orders')?.value as unknown,
-      getClass: () => OrdersResolver,
-    } as unknown as ExecutionContext;
-    const refusal = await app
-      .get(RevocationGuard)
-      .canActivate(context)
-      .catch((err: unknown) => err);
-    expect(refusal).toBeInstanceOf(GuardForbiddenException);
-    expect((refusal as GuardForbiddenException).getResponse()).toEqual({
-      statusCode: 403,
-      code: 'GUARD_CONTEXT_UNSUPPORTED',
-      message:
-        'The revocation guard does not support graphql handlers yet; mark the handler ' +
-        '@Public() or set globalGuard: false.',
-      error: 'Forbidden',
-    });
-  });
-
-  it('warns once at start-up per guarded handler, naming it and its context', () => {
+  it('warns once at start-up per guarded rpc handler, naming it; GraphQL ones are supported', () => {
     const warnings = logger.warnings.filter((w) => w.includes('GUARD_CONTEXT_UNSUPPORTED'));
     expect(warnings.sort()).toEqual([
       'RevocationGuard: OrdersController.created (rpc) is refused with GUARD_CONTEXT_UNSUPPORTED: ' +
-        'the guard supports HTTP and socket.io only; mark it @Public() or set globalGuard: false.',
+        'the guard supports HTTP, GraphQL and socket.io only; mark it @Public() or set ' +
+        'globalGuard: false.',
       'RevocationGuard: OrdersController.get (rpc) is refused with GUARD_CONTEXT_UNSUPPORTED: ' +
-        'the guard supports HTTP and socket.io only; mark it @Public() or set globalGuard: false.',
-      'RevocationGuard: OrdersResolver.orders (graphql) is refused with GUARD_CONTEXT_UNSUPPORTED: ' +
-        'the guard supports HTTP and socket.io only; mark it @Public() or set globalGuard: false.',
+        'the guard supports HTTP, GraphQL and socket.io only; mark it @Public() or set ' +
+        'globalGuard: false.',
     ]);
   });
 });
