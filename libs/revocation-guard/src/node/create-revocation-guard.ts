@@ -17,7 +17,8 @@ import type { RevocationGuardModuleOptions } from '../nest/revocation-guard.opti
 export interface RevocationGuardOptions extends RevocationGuardModuleOptions {
   /**
    * Where the guard logs (never a token or a key): each message is prefixed with the part that
-   * logs it (`RevocationFeed: ...`). Default `console` (warn, error and info).
+   * logs it (`RevocationFeed: ...`). Default `console` (warn, error and info; `debug` lines are
+   * passed on only to a logger that has `debug`).
    */
   logger?: GuardLogger;
 }
@@ -61,6 +62,8 @@ const prefixed =
     log: (message) => logger.log(`${context}: ${message}`),
     warn: (message) => logger.warn(`${context}: ${message}`),
     error: (message) => logger.error(`${context}: ${message}`),
+    // Expected, harmless lines (kafkajs' first-start noise): kept only if the logger takes them.
+    debug: (message) => logger.debug?.(`${context}: ${message}`),
   });
 
 /**
