@@ -5,7 +5,8 @@
 // that both packages carry their LICENSE, that the optional peer @nestjs/websockets stays out of
 // an HTTP-only app (npm installs a required peer silently; an optional one only when asked), and
 // that no install telemetry (@scarf/scarf) is installed or, where the repository's own tree has
-// it, that it is turned off. Fails on any step.
+// it, that it is turned off; and that the /node, /express and /fastify entries load with every
+// @nestjs import made to fail. Fails on any step.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -117,7 +118,11 @@ try {
       "import type { RevocationGuardModule } from '@tokenfence/revocation-guard';",
       "import type { RevocationHealthIndicator } from '@tokenfence/revocation-guard/terminus';",
       "import type { createTestIssuer } from '@tokenfence/revocation-guard/testing';",
+      "import type { createRevocationGuard } from '@tokenfence/revocation-guard/node';",
+      "import type { expressGuard } from '@tokenfence/revocation-guard/express';",
+      "import type { fastifyGuard } from '@tokenfence/revocation-guard/fastify';",
       'export type Entries = [RevocationGuardModule, RevocationHealthIndicator, typeof createTestIssuer];',
+      'export type PlainEntries = [typeof createRevocationGuard, typeof expressGuard, typeof fastifyGuard];',
       '',
     ].join('\n'),
   );
@@ -154,6 +159,30 @@ try {
   console.log(
     '[package] the guard installed from its tarball alone (no @nestjs/websockets), type-checked with skipLibCheck off, and served: ok',
   );
+  // The plain Node entries load without NestJS: a resolve hook makes any @nestjs import fail.
+  writeFileSync(
+    join(app, 'no-nest.mjs'),
+    `export async function resolve(specifier, context, next) {
+  if (specifier.startsWith('@nestjs/')) throw new Error('imported ' + specifier);
+  return next(specifier, context);
+}
+`,
+  );
+  writeFileSync(
+    join(app, 'plain-entries.mjs'),
+    `import { register } from 'node:module';
+register('./no-nest.mjs', import.meta.url);
+const node = await import('@tokenfence/revocation-guard/node');
+const { expressGuard } = await import('@tokenfence/revocation-guard/express');
+const { fastifyGuard } = await import('@tokenfence/revocation-guard/fastify');
+console.log([node.createRevocationGuard, expressGuard, fastifyGuard].map((f) => typeof f).join());
+`,
+  );
+  const plain = run(process.execPath, ['plain-entries.mjs'], app).trim();
+  if (plain !== 'function,function,function') {
+    throw new Error(`the plain Node entries answered ${plain}`);
+  }
+  console.log('[package] /node, /express and /fastify load with every @nestjs import failing: ok');
   // Install telemetry: none in an app that uses the guard; off by the package's own setting
   // (`scarfSettings`) in this repository, whose services pull it in through @nestjs/swagger.
   let listed;

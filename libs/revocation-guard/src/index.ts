@@ -34,6 +34,7 @@ export {
   type RouteRules,
 } from './core/route-requirements.js';
 export { RevocationMetrics } from './nest/revocation-metrics.js';
+export type { GuardMetricsOptions, MetricsRegistry } from './core/guard-metrics.js';
 export { CurrentPrincipal } from './nest/current-principal.decorator.js';
 export {
   GuardForbiddenException,

@@ -75,10 +75,10 @@ describe('loadSampleConfig', () => {
   });
 
   it('ignores METRICS_BEARER_TOKEN for a service without /metrics', () => {
-    const game = { name: 'game-service', defaultPort: 3002, metrics: false };
-    const config = loadSampleConfig({ ...base, METRICS_BEARER_TOKEN: 'short' }, game);
+    const worker = { name: 'worker-service', defaultPort: 3003, metrics: false };
+    const config = loadSampleConfig({ ...base, METRICS_BEARER_TOKEN: 'short' }, worker);
     expect(config.metricsBearerToken).toBeUndefined();
-    expect(config.port).toBe(3002);
+    expect(config.port).toBe(3003);
   });
 
   it.each([

@@ -2,6 +2,7 @@ import type { JSONWebKeySet } from 'jose';
 import type { KafkaConfig } from 'kafkajs';
 import type { Clock } from '../core/clock.js';
 import type { RevocationEventSource } from '../core/event-source.js';
+import type { GuardMetricsOptions } from '../core/guard-metrics.js';
 import type { IntrospectionOptions } from '../core/introspection-client.js';
 import type { StalePolicy } from '../core/stale-policy.js';
 import type { SupportedAlgorithm } from '../core/token-verifier.js';
@@ -99,6 +100,11 @@ export interface RevocationGuardModuleOptions extends TokenIssuerOptions {
    * of `{statusCode, code, message, error}`. Default false.
    */
   problemDetails?: boolean;
+  /**
+   * `{ registry }`: the app's prom-client `Registry`; the guard's metrics join it, under the same
+   * names as `RevocationMetrics.render()`. Without it, serve `render()` yourself.
+   */
+  metrics?: GuardMetricsOptions;
   /** The revocation topic; required unless `eventSource` is given. */
   kafka?: KafkaSourceOptions;
   /** Replaces the Kafka source (another broker, or a test double); `kafka` is then not needed. */
