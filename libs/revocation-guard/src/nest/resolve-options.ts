@@ -155,6 +155,9 @@ export function resolveGuardOptions(options: RevocationGuardModuleOptions): Reso
   } else if (stalePolicy === 'introspect') {
     fail('the "introspect" stale policy needs "introspection" (url, clientId, clientSecret)');
   }
+  if (options.tracing !== undefined && typeof options.tracing !== 'boolean') {
+    fail('"tracing" must be true or false');
+  }
   if (options.eventSource === undefined) {
     const brokers = options.kafka?.brokers;
     if (!Array.isArray(brokers) || brokers.length === 0 || brokers.some((b) => !b)) {
@@ -176,6 +179,7 @@ export function resolveGuardOptions(options: RevocationGuardModuleOptions): Reso
     maxStalenessMs,
     stalePolicy,
     problemDetails: options.problemDetails === true,
+    tracing: options.tracing === true,
     topic: options.kafka?.topic ?? DEFAULT_REVOCATION_TOPIC,
   };
 }

@@ -10,6 +10,7 @@ import { JwksKeySource } from '../core/jwks-key-source.js';
 import { RevocationFeed } from '../core/revocation-feed.js';
 import { TokenVerifier } from '../core/token-verifier.js';
 import { KafkaEventSource } from '../kafka/kafka-event-source.js';
+import { loadOtelFeedTracing } from '../tracing/otel-feed-tracing.js';
 import { GUARD_BODY_OPTIONS, type GuardBodyOptions } from './guard-http-exception.js';
 import { resolveGuardOptions } from './resolve-options.js';
 import {
@@ -70,11 +71,11 @@ const providers: Provider[] = [
   {
     provide: RevocationFeed,
     inject: [REVOCATION_GUARD_OPTIONS, RESOLVED_OPTIONS, JWKS],
-    useFactory: (
+    useFactory: async (
       options: RevocationGuardModuleOptions,
       resolved: ResolvedGuardOptions,
       jwks: JwksKeySource,
-    ): RevocationFeed => {
+    ): Promise<RevocationFeed> => {
       const clock = options.clock ?? systemClock;
       const logger = new Logger('RevocationFeed');
       const source =
@@ -87,7 +88,10 @@ const providers: Provider[] = [
           groupIdPrefix: options.kafka?.groupIdPrefix ?? 'revocation-guard',
           logger,
           kafka: options.kafka?.client,
+          traceHeaders: resolved.tracing,
         });
+      // Loaded only when asked for: @opentelemetry/api is an optional peer.
+      const tracing = resolved.tracing ? await loadOtelFeedTracing(resolved.topic) : undefined;
       const denylist = new Denylist(resolved.clockToleranceSeconds, clock);
       return new RevocationFeed(
         denylist,
@@ -104,6 +108,7 @@ const providers: Provider[] = [
           denylistPruneIntervalMs: resolved.denylistPruneIntervalMs,
           clockToleranceSeconds: resolved.clockToleranceSeconds,
           keySource: jwks,
+          ...(tracing ? { tracing } : {}),
         },
       );
     },
