@@ -76,9 +76,10 @@ async function topicHeaders(system: TestSystem): Promise<string[][]> {
   try {
     await consumer.subscribe({ topic: system.topic, fromBeginning: true });
     await consumer.run({
-      eachMessage: async ({ partition, message }) => {
+      eachMessage: ({ partition, message }) => {
         seen.push(Object.keys(message.headers ?? {}).sort());
         read.set(partition, BigInt(message.offset) + 1n);
+        return Promise.resolve();
       },
     });
     await waitFor(`every message on ${system.topic}`, () =>
