@@ -93,98 +93,101 @@ async function topicHeaders(system: TestSystem): Promise<string[][]> {
   }
 }
 
-describe('tracing on (TRACING=on in the auth service and a guard)', () => {
-  const system = useSystem({ database: 'postgres', authEnv: { TRACING: 'on' } });
-  let traced: RunningService;
-  beforeAll(async () => {
-    traced = await system.startDownstream('orders', { TRACING: 'on' });
-    await system.waitReady(traced);
-  }, 60_000);
+describe.each(['postgres', 'embedded'] as const)(
+  'tracing on (TRACING=on in the auth service and a guard, %s database)',
+  (database) => {
+    const system = useSystem({ database, authEnv: { TRACING: 'on' } });
+    let traced: RunningService;
+    beforeAll(async () => {
+      traced = await system.startDownstream('orders', { TRACING: 'on' });
+      await system.waitReady(traced);
+    }, 60_000);
 
-  it('follows a logout: request → create span → outbox row → linked send span → guard apply span', async () => {
-    const tokens = await loggedIn(system.auth.url, 'traced');
-    const { client, loggedOutAt } = await tracedLogout(system.auth.url, tokens);
+    it('follows a logout: request → create span → outbox row → linked send span → guard apply span', async () => {
+      const tokens = await loggedIn(system.auth.url, 'traced');
+      const { client, loggedOutAt } = await tracedLogout(system.auth.url, tokens);
 
-    // The auth service recorded the revocation in a span under the caller's request.
-    const create = await spanWhere('the create span of the logout', (s) =>
-      sameSpan(s.parentSpanContext, client),
-    );
-    expect(create.name).toBe(`create ${system.topic}`);
-    expect(create.kind).toBe(SpanKind.PRODUCER);
-    expect(create.spanContext().traceId).toBe(client.traceId);
-    expect(create.attributes).toMatchObject({
-      'messaging.system': 'kafka',
-      'messaging.operation.type': 'create',
-      'messaging.destination.name': system.topic,
-      'tokenfence.revocation.scope': 'session',
-      'tokenfence.revocation.reason': 'logout',
+      // The auth service recorded the revocation in a span under the caller's request.
+      const create = await spanWhere('the create span of the logout', (s) =>
+        sameSpan(s.parentSpanContext, client),
+      );
+      expect(create.name).toBe(`create ${system.topic}`);
+      expect(create.kind).toBe(SpanKind.PRODUCER);
+      expect(create.spanContext().traceId).toBe(client.traceId);
+      expect(create.attributes).toMatchObject({
+        'messaging.system': 'kafka',
+        'messaging.operation.type': 'create',
+        'messaging.destination.name': system.topic,
+        'tokenfence.revocation.scope': 'session',
+        'tokenfence.revocation.reason': 'logout',
+      });
+
+      // The relay (a background loop, outside any request) links to it: the only way it can know
+      // that span is the traceparent the outbox row kept.
+      const send = await spanWhere('a send span linked to the create span', (s) =>
+        s.links.some((l) => sameSpan(l.context, create.spanContext())),
+      );
+      expect(send.name).toBe(`send ${system.topic}`);
+      expect(send.kind).toBe(SpanKind.PRODUCER);
+      expect(send.parentSpanContext).toBeUndefined();
+      expect(send.attributes).toMatchObject({
+        'messaging.system': 'kafka',
+        'messaging.operation.type': 'send',
+        'messaging.destination.name': system.topic,
+        'messaging.batch.message_count': expect.any(Number),
+      });
+
+      // The guard applied the message in a span whose parent is the send span: the traceparent
+      // header went through Kafka.
+      const apply = await spanWhere('the guard apply span under the send span', (s) =>
+        sameSpan(s.parentSpanContext, send.spanContext()),
+      );
+      expect(apply.name).toBe(`process ${system.topic}`);
+      expect(apply.kind).toBe(SpanKind.CONSUMER);
+      expect(apply.instrumentationScope.name).toBe('@tokenfence/revocation-guard');
+      expect(apply.spanContext().traceId).toBe(send.spanContext().traceId);
+      expect(apply.attributes).toMatchObject({
+        'messaging.system': 'kafka',
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': system.topic,
+        'tokenfence.event.kind': 'revocations',
+        'tokenfence.revocations.applied': 1,
+      });
+      await waitRejected(traced, tokens.access_token, loggedOutAt);
+
+      // No span holds a token, or the user's, session's or token's id.
+      const claims = JSON.parse(
+        Buffer.from(tokens.access_token.split('.')[1] ?? '', 'base64url').toString(),
+      ) as { sub: string; sid: string; jti: string };
+      const everything = JSON.stringify(ours().map((s) => [s.name, s.attributes, s.events]));
+      for (const secret of [tokens.access_token, tokens.refresh_token, claims.sub, claims.sid]) {
+        expect(everything).not.toContain(secret);
+      }
+      expect(everything).not.toContain(claims.jti);
     });
 
-    // The relay (a background loop, outside any request) links to it: the only way it can know
-    // that span is the traceparent the outbox row kept.
-    const send = await spanWhere('a send span linked to the create span', (s) =>
-      s.links.some((l) => sameSpan(l.context, create.spanContext())),
-    );
-    expect(send.name).toBe(`send ${system.topic}`);
-    expect(send.kind).toBe(SpanKind.PRODUCER);
-    expect(send.parentSpanContext).toBeUndefined();
-    expect(send.attributes).toMatchObject({
-      'messaging.system': 'kafka',
-      'messaging.operation.type': 'send',
-      'messaging.destination.name': system.topic,
-      'messaging.batch.message_count': expect.any(Number),
+    it('ignores a garbage traceparent on the request: the logout works, its span starts a trace', async () => {
+      const tokens = await loggedIn(system.auth.url, 'garbage');
+      const before = new Set(ours().map((s) => s.spanContext().spanId));
+      const { loggedOutAt } = await tracedLogout(system.auth.url, tokens, `00-${'z'.repeat(300)}`);
+      await waitRejected(traced, tokens.access_token, loggedOutAt);
+      const create = await spanWhere(
+        'a new create span',
+        (s) => s.name.startsWith('create ') && !before.has(s.spanContext().spanId),
+      );
+      expect(create.parentSpanContext).toBeUndefined();
     });
 
-    // The guard applied the message in a span whose parent is the send span: the traceparent
-    // header went through Kafka.
-    const apply = await spanWhere('the guard apply span under the send span', (s) =>
-      sameSpan(s.parentSpanContext, send.spanContext()),
-    );
-    expect(apply.name).toBe(`process ${system.topic}`);
-    expect(apply.kind).toBe(SpanKind.CONSUMER);
-    expect(apply.instrumentationScope.name).toBe('@tokenfence/revocation-guard');
-    expect(apply.spanContext().traceId).toBe(send.spanContext().traceId);
-    expect(apply.attributes).toMatchObject({
-      'messaging.system': 'kafka',
-      'messaging.operation.type': 'process',
-      'messaging.destination.name': system.topic,
-      'tokenfence.event.kind': 'revocations',
-      'tokenfence.revocations.applied': 1,
+    it('puts traceparent on revocation batches only, never on heartbeats', async () => {
+      const headers = await topicHeaders(system);
+      expect(headers).toContainEqual([
+        REVOCATION_HEADERS.contentType,
+        REVOCATION_HEADERS.traceparent,
+      ]);
+      expect(headers).toContainEqual([REVOCATION_HEADERS.contentType]);
     });
-    await waitRejected(traced, tokens.access_token, loggedOutAt);
-
-    // No span holds a token, or the user's, session's or token's id.
-    const claims = JSON.parse(
-      Buffer.from(tokens.access_token.split('.')[1] ?? '', 'base64url').toString(),
-    ) as { sub: string; sid: string; jti: string };
-    const everything = JSON.stringify(ours().map((s) => [s.name, s.attributes, s.events]));
-    for (const secret of [tokens.access_token, tokens.refresh_token, claims.sub, claims.sid]) {
-      expect(everything).not.toContain(secret);
-    }
-    expect(everything).not.toContain(claims.jti);
-  });
-
-  it('ignores a garbage traceparent on the request: the logout works, its span starts a trace', async () => {
-    const tokens = await loggedIn(system.auth.url, 'garbage');
-    const before = new Set(ours().map((s) => s.spanContext().spanId));
-    const { loggedOutAt } = await tracedLogout(system.auth.url, tokens, `00-${'z'.repeat(300)}`);
-    await waitRejected(traced, tokens.access_token, loggedOutAt);
-    const create = await spanWhere(
-      'a new create span',
-      (s) => s.name.startsWith('create ') && !before.has(s.spanContext().spanId),
-    );
-    expect(create.parentSpanContext).toBeUndefined();
-  });
-
-  it('puts traceparent on revocation batches only, never on heartbeats', async () => {
-    const headers = await topicHeaders(system);
-    expect(headers).toContainEqual([
-      REVOCATION_HEADERS.contentType,
-      REVOCATION_HEADERS.traceparent,
-    ]);
-    expect(headers).toContainEqual([REVOCATION_HEADERS.contentType]);
-  });
-});
+  },
+);
 
 describe('tracing off (the default), with an SDK registered all the same', () => {
   const system = useSystem({ database: 'embedded' });
