@@ -92,5 +92,11 @@ export {
 export type { Principal, PrincipalKind } from './core/principal.js';
 export type { Clock } from './core/clock.js';
 export type { GuardLogger } from './core/logger.js';
-export type { EventPosition, EventSink, RevocationEventSource } from './core/event-source.js';
+export type {
+  EventPosition,
+  EventSink,
+  RevocationEventSource,
+  TraceHeaders,
+} from './core/event-source.js';
+export type { FeedTracing, MessageOutcome } from './core/feed-tracing.js';
 export { KafkaEventSource, type KafkaEventSourceOptions } from './kafka/kafka-event-source.js';

@@ -1,5 +1,6 @@
 import type { JSONWebKeySet } from 'jose';
 import { KafkaEventSource } from '../kafka/kafka-event-source.js';
+import { DeferredOtelFeedTracing } from '../tracing/otel-feed-tracing.js';
 import type {
   ResolvedGuardOptions,
   RevocationGuardModuleOptions,
@@ -73,7 +74,10 @@ export function createGuardComponents(
       groupIdPrefix: options.kafka?.groupIdPrefix ?? 'revocation-guard',
       logger: feedLogger,
       kafka: options.kafka?.client,
+      traceHeaders: resolved.tracing,
     });
+  // @opentelemetry/api is an optional peer: imported by start() only under `tracing: true`.
+  const tracing = resolved.tracing ? new DeferredOtelFeedTracing(resolved.topic) : undefined;
   const denylist = new Denylist(resolved.clockToleranceSeconds, clock);
   const feed = new RevocationFeed(
     denylist,
@@ -90,6 +94,7 @@ export function createGuardComponents(
       denylistPruneIntervalMs: resolved.denylistPruneIntervalMs,
       clockToleranceSeconds: resolved.clockToleranceSeconds,
       keySource: keys,
+      ...(tracing ? { tracing } : {}),
     },
   );
   const verifier = new TokenVerifier({
@@ -143,7 +148,10 @@ export function createGuardComponents(
     verifier,
     authenticator,
     metrics,
-    start: () => feed.start(),
+    start: async () => {
+      await tracing?.load();
+      await feed.start();
+    },
     close: async () => {
       for (const stop of unsubscribe) stop();
       metrics.unregister();

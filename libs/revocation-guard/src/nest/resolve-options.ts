@@ -174,6 +174,9 @@ export function resolveGuardOptions(
   ) {
     fail('"metrics.registry" must be a prom-client Registry');
   }
+  if (options.tracing !== undefined && typeof options.tracing !== 'boolean') {
+    fail('"tracing" must be true or false');
+  }
   if (options.eventSource === undefined) {
     const brokers = options.kafka?.brokers;
     if (!Array.isArray(brokers) || brokers.length === 0 || brokers.some((b) => !b)) {
@@ -195,6 +198,7 @@ export function resolveGuardOptions(
     maxStalenessMs,
     stalePolicy,
     problemDetails: options.problemDetails === true,
+    tracing: options.tracing === true,
     topic: options.kafka?.topic ?? DEFAULT_REVOCATION_TOPIC,
   };
 }

@@ -105,6 +105,13 @@ export interface RevocationGuardModuleOptions extends TokenIssuerOptions {
    * names as `RevocationMetrics.render()`. Without it, serve `render()` yourself.
    */
   metrics?: GuardMetricsOptions;
+  /**
+   * OpenTelemetry spans for applying revocation messages that carry a `traceparent` (one
+   * CONSUMER span `process <topic>` each, child of the auth service's `send` span). Needs the
+   * optional peer `@opentelemetry/api`, loaded only then, and an SDK registered by the app to
+   * record anything. Default false: no span, no trace header read, nothing loaded.
+   */
+  tracing?: boolean;
   /** The revocation topic; required unless `eventSource` is given. */
   kafka?: KafkaSourceOptions;
   /** Replaces the Kafka source (another broker, or a test double); `kafka` is then not needed. */
@@ -128,5 +135,6 @@ export interface ResolvedGuardOptions {
   readonly maxStalenessMs: number;
   readonly stalePolicy: StalePolicy;
   readonly problemDetails: boolean;
+  readonly tracing: boolean;
   readonly topic: string;
 }
