@@ -82,6 +82,13 @@ describe('events you can trust, and freshness', () => {
     for (const service of [system.orders, system.game]) {
       expect((await call(`${service.url}/health/ready`)).status).toBe(200);
     }
+    for (const service of [system.auth, system.orders, system.game]) {
+      const live = await call(`${service.url}/health/live`);
+      expect({ status: live.status, body: live.body }).toEqual({
+        status: 200,
+        body: { status: 'live' },
+      });
+    }
   });
 
   it('replayed and oversized messages are counted and change nothing; valid events after them apply', async () => {
@@ -204,6 +211,13 @@ describe('events you can trust, and freshness', () => {
       overall: 'error',
       state: 'unavailable',
       code: 'REVOCATION_STATE_STALE',
+    });
+    // Not ready is not dead: liveness stays 200, so an orchestrator does not restart the
+    // instance for an outage elsewhere.
+    const live = await call(`${strict.url}/health/live`);
+    expect({ status: live.status, body: live.body }).toEqual({
+      status: 200,
+      body: { status: 'live' },
     });
     await expectAccepted(lenient, tokens.access_token);
     const lenientHealth = await call(`${lenient.url}/health/ready`);
