@@ -6,6 +6,13 @@ import { Public, RevocationReadiness, type ReadinessReport } from '@tokenfence/r
 export class ReadinessController {
   constructor(private readonly readiness: RevocationReadiness) {}
 
+  /** Liveness: 200 while the process serves HTTP, ready or not. */
+  @Public()
+  @Get('live')
+  live(): { status: 'live' } {
+    return { status: 'live' };
+  }
+
   @Public()
   @Get('ready')
   ready(): ReadinessReport {

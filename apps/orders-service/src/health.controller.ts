@@ -3,7 +3,7 @@ import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs
 import { Public } from '@tokenfence/revocation-guard';
 import { RevocationHealthIndicator } from '@tokenfence/revocation-guard/terminus';
 
-/** Readiness; `/metrics` is service-kit's MetricsController. */
+/** Liveness and readiness; `/metrics` is service-kit's MetricsController. */
 @Public()
 @Controller()
 export class HealthController {
@@ -11,6 +11,12 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly revocations: RevocationHealthIndicator,
   ) {}
+
+  /** Liveness: 200 while the process serves HTTP, ready or not. */
+  @Get('health/live')
+  live(): { status: 'live' } {
+    return { status: 'live' };
+  }
 
   /** Terminus: 200 `ok` or `degraded` (stale, still serving), 503 until caught up or when stale under `reject`. */
   @Get('health/ready')

@@ -6,6 +6,12 @@ import { AuthError } from '../errors/auth-error.js';
 export class HealthController {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
+  /** Liveness: 200 while the process serves HTTP, whatever its dependencies say. */
+  @Get('live')
+  live(): { status: 'live' } {
+    return { status: 'live' };
+  }
+
   /** 200 once the database is migrated and answering; the app only listens after migration. */
   @Get('ready')
   async ready(): Promise<{ status: 'ready'; database: string }> {
