@@ -72,7 +72,8 @@ function rpcModule(options: RevocationGuardModuleOptions, seen: Seen) {
       return { n: data.n, sub: principal?.sub };
     }
 
-    @EventPattern(TOPICS.created)
+    // <string>: Nest 12 types extra parameters of a plain @EventPattern(pattern) as unknown.
+    @EventPattern<string>(TOPICS.created)
     created(@Payload() data: { n?: number }, @CurrentPrincipal() principal?: Principal): void {
       seen.events.push({ n: data.n ?? -1, sub: principal?.sub });
     }
@@ -233,7 +234,7 @@ describe('microservice handlers over Kafka and TCP', () => {
         },
       ],
     });
-    return sent!.baseOffset!;
+    return sent.baseOffset!;
   }
 
   async function committedOffset(): Promise<number> {
@@ -241,7 +242,7 @@ describe('microservice handlers over Kafka and TCP', () => {
       groupId: SERVER_GROUP_ID,
       topics: [TOPICS.created],
     });
-    return Number(topic!.partitions[0]!.offset);
+    return Number(topic.partitions[0].offset);
   }
 
   const refusalsOf = (app: INestMicroservice, kind: string, code: string): number => {
@@ -298,8 +299,8 @@ describe('microservice handlers over Kafka and TCP', () => {
     const sub = decodeJwt(tokens.access_token).sub;
     const bearer = `Bearer ${tokens.access_token}`;
     await produceEvent(100, bearer);
-    await waitFor('the live event', async () =>
-      kafkaSeen.events.some((e) => e.n === 100) ? true : undefined,
+    await waitFor('the live event', () =>
+      Promise.resolve(kafkaSeen.events.some((e) => e.n === 100) ? true : undefined),
     );
     expect(kafkaSeen.events.find((e) => e.n === 100)).toEqual({ n: 100, sub });
 
@@ -317,8 +318,8 @@ describe('microservice handlers over Kafka and TCP', () => {
     const live = await loggedIn(system.auth.url, 'rpc-events');
     const after = await produceEvent(103, `Bearer ${live.access_token}`);
     // A later valid event on the same partition is handled: the refused ones do not block it.
-    await waitFor('the valid event after the refused ones', async () =>
-      kafkaSeen.events.some((e) => e.n === 103) ? true : undefined,
+    await waitFor('the valid event after the refused ones', () =>
+      Promise.resolve(kafkaSeen.events.some((e) => e.n === 103) ? true : undefined),
     );
     expect(kafkaSeen.events.map((e) => e.n)).not.toContain(101);
     expect(kafkaSeen.events.map((e) => e.n)).not.toContain(102);
@@ -342,8 +343,8 @@ describe('microservice handlers over Kafka and TCP', () => {
     const tokens = await loggedIn(system.auth.url, 'rpc-tcp-events');
     const bearer = `Bearer ${tokens.access_token}`;
     await firstValueFrom(tcpClient.emit(TOPICS.created, { n: 200, authorization: bearer }));
-    await waitFor('the live TCP event', async () =>
-      tcpSeen.events.some((e) => e.n === 200) ? true : undefined,
+    await waitFor('the live TCP event', () =>
+      Promise.resolve(tcpSeen.events.some((e) => e.n === 200) ? true : undefined),
     );
     await logout(system.auth.url, tokens);
     await waitFor(
@@ -358,11 +359,13 @@ describe('microservice handlers over Kafka and TCP', () => {
     await firstValueFrom(tcpClient.emit(TOPICS.created, { n: 201, authorization: bearer }));
     await firstValueFrom(tcpClient.emit(TOPICS.created, { n: 202, authorization: bearer }));
     await firstValueFrom(tcpClient.emit(TOPICS.created, { n: 203 }));
-    await waitFor('both refusals counted', async () =>
-      refusalsOf(tcpApp, 'event', 'TOKEN_REVOKED') === before + 2 ? true : undefined,
+    await waitFor('both refusals counted', () =>
+      Promise.resolve(
+        refusalsOf(tcpApp, 'event', 'TOKEN_REVOKED') === before + 2 ? true : undefined,
+      ),
     );
-    await waitFor('the missing token counted', async () =>
-      refusalsOf(tcpApp, 'event', 'TOKEN_MISSING') === 1 ? true : undefined,
+    await waitFor('the missing token counted', () =>
+      Promise.resolve(refusalsOf(tcpApp, 'event', 'TOKEN_MISSING') === 1 ? true : undefined),
     );
     expect(tcpSeen.events.map((e) => e.n)).toEqual([200]);
     const tcpLines = logs.lines.filter((l) => l.includes('tcp event'));
@@ -404,27 +407,29 @@ describe('microservice handlers over Kafka and TCP', () => {
     await produceEvent(300, bearer, producedWhileValidMs); // produced while valid: accepted
     await produceEvent(301, bearer); // produced now, after exp: TOKEN_EXPIRED
     await produceEvent(302, `Bearer ${revokedTokens.access_token}`, producedWhileValidMs);
-    await waitFor('the event produced while the token was valid', async () =>
-      kafkaSeen.events.some((e) => e.n === 300) ? true : undefined,
+    await waitFor('the event produced while the token was valid', () =>
+      Promise.resolve(kafkaSeen.events.some((e) => e.n === 300) ? true : undefined),
     );
     expect(kafkaSeen.events.find((e) => e.n === 300)).toEqual({ n: 300, sub });
-    await waitFor('the refusals counted', async () =>
-      refusalsOf(kafkaApp, 'event', 'TOKEN_EXPIRED') === 1 &&
-      refusalsOf(kafkaApp, 'event', 'TOKEN_REVOKED') === revokedBefore + 1
-        ? true
-        : undefined,
+    await waitFor('the refusals counted', () =>
+      Promise.resolve(
+        refusalsOf(kafkaApp, 'event', 'TOKEN_EXPIRED') === 1 &&
+          refusalsOf(kafkaApp, 'event', 'TOKEN_REVOKED') === revokedBefore + 1
+          ? true
+          : undefined,
+      ),
     );
 
     // Once exp is further back than maxMessageAgeSeconds, the old timestamp no longer helps.
     const trustedUntilMs = (exp + MAX_MESSAGE_AGE_SECONDS + CLOCK_TOLERANCE_SECONDS + 1) * 1000;
     await waitFor(
       'exp to leave the trusted window',
-      async () => (Date.now() > trustedUntilMs ? true : undefined),
+      () => Promise.resolve(Date.now() > trustedUntilMs ? true : undefined),
       { timeoutMs: (MAX_MESSAGE_AGE_SECONDS + 5) * 1000, intervalMs: 100 },
     );
     await produceEvent(303, bearer, producedWhileValidMs);
-    await waitFor('the late event refused', async () =>
-      refusalsOf(kafkaApp, 'event', 'TOKEN_EXPIRED') === 2 ? true : undefined,
+    await waitFor('the late event refused', () =>
+      Promise.resolve(refusalsOf(kafkaApp, 'event', 'TOKEN_EXPIRED') === 2 ? true : undefined),
     );
     expect(kafkaSeen.events.map((e) => e.n)).not.toContain(301);
     expect(kafkaSeen.events.map((e) => e.n)).not.toContain(302);
