@@ -1,5 +1,5 @@
 import { Logger, Module, type Provider } from '@nestjs/common';
-import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import type { JSONWebKeySet } from 'jose';
 import { AccessTokenAuthenticator } from '../core/access-token-authenticator.js';
 import { systemClock } from '../core/clock.js';
@@ -17,10 +17,13 @@ import {
   REVOCATION_GUARD_OPTIONS,
   RevocationGuardConfigurableModule,
 } from './revocation-guard.module-definition.js';
-import type {
-  ResolvedGuardOptions,
-  RevocationGuardModuleOptions,
+import {
+  GUARD_MICROSERVICES_OPTIONS,
+  type ResolvedGuardOptions,
+  type RevocationGuardModuleOptions,
 } from './revocation-guard.options.js';
+import { RpcEventRefusalFilter } from './rpc-event-refusal.filter.js';
+import { RpcRefusals } from './rpc-transport.js';
 import { RevocationFeedLifecycle } from './revocation-feed.lifecycle.js';
 import { RevocationGuard } from './revocation.guard.js';
 import { RevocationMetrics } from './revocation-metrics.js';
@@ -88,7 +91,12 @@ const providers: Provider[] = [
           logger,
           kafka: options.kafka?.client,
         });
-      const denylist = new Denylist(resolved.clockToleranceSeconds, clock);
+      // Expiry checked at a message timestamp accepts tokens up to maxMessageAgeSeconds past
+      // their exp: their revocations are kept that much longer, so they still apply.
+      const denylist = new Denylist(
+        resolved.clockToleranceSeconds + resolved.microservices.maxMessageAgeSeconds,
+        clock,
+      );
       return new RevocationFeed(
         denylist,
         source,
@@ -170,8 +178,16 @@ const providers: Provider[] = [
       problemDetails: resolved.problemDetails,
     }),
   },
+  {
+    provide: GUARD_MICROSERVICES_OPTIONS,
+    inject: [RESOLVED_OPTIONS],
+    useFactory: (resolved: ResolvedGuardOptions) => resolved.microservices,
+  },
   // Retry-After on a 503 thrown by a handler (RevocationReadiness.check()).
   { provide: APP_INTERCEPTOR, useClass: RetryAfterInterceptor },
+  // A refused microservice event ends handled (dropped, its Kafka offset committed).
+  { provide: APP_FILTER, useClass: RpcEventRefusalFilter },
+  RpcRefusals,
   RevocationFeedLifecycle,
   SocketCredentials,
   RevocationGuard,

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { AccessTokenAuthenticator } from '../core/access-token-authenticator.js';
 import { RevocationFeed } from '../core/revocation-feed.js';
+import { RpcRefusals } from './rpc-transport.js';
 
 /**
  * Prometheus text exposition (format 0.0.4) of the guard's state, without a client library:
@@ -13,6 +14,7 @@ export class RevocationMetrics {
   constructor(
     private readonly feed: RevocationFeed,
     private readonly authenticator: AccessTokenAuthenticator,
+    @Optional() private readonly rpcRefusals?: RpcRefusals,
   ) {}
 
   render(): string {
@@ -79,6 +81,15 @@ export class RevocationMetrics {
         n,
       ]),
     ]);
+    metric(
+      'tokenfence_rpc_refusals_total',
+      'counter',
+      'Microservice messages refused, by kind (message, event) and code.',
+      (this.rpcRefusals?.snapshot() ?? []).map(([kind, code, n]): [string, number] => [
+        `{kind="${kind}",code="${code}"}`,
+        n,
+      ]),
+    );
     return `${lines.join('\n')}\n`;
   }
 }

@@ -1,22 +1,42 @@
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { Injectable, Logger, Optional, type OnApplicationBootstrap } from '@nestjs/common';
+import { DiscoveryService, HttpAdapterHost, MetadataScanner, Reflector } from '@nestjs/core';
 import { IS_PUBLIC_KEY } from './public.decorator.js';
 
-/**
- * Method metadata that marks a handler of a context the guard does not support yet, and that
- * context's type: `@MessagePattern`/`@EventPattern` (`@nestjs/microservices`) and GraphQL's
- * `@Query`/`@Mutation`/`@Subscription` (`@nestjs/graphql`). Read by key, so neither package is
- * needed here.
- */
-const UNSUPPORTED_CONTEXTS: readonly (readonly [metadataKey: string, type: string])[] = [
-  ['microservices:pattern', 'rpc'],
-  ['graphql:resolver_type', 'graphql'],
-];
+/** `@MessagePattern`/`@EventPattern` (`@nestjs/microservices`), read by key. */
+const PATTERN_METADATA = 'microservices:pattern';
+/** The transport a pattern handler is bound to (`@MessagePattern(pattern, Transport.NATS)`). */
+const TRANSPORT_METADATA = 'microservices:transport';
+/** `Transport.TCP` and `Transport.KAFKA` of `@nestjs/microservices`: the ones the guard checks. */
+const SUPPORTED_TRANSPORTS: readonly unknown[] = [0, 6];
+const TRANSPORT_NAMES: Readonly<Record<number, string>> = {
+  1: 'REDIS',
+  2: 'NATS',
+  3: 'MQTT',
+  4: 'GRPC',
+  5: 'RMQ',
+};
+/** A custom transport's id (a symbol), for the warning. */
+const describeTransport = (transport: unknown): string =>
+  typeof transport === 'symbol' ? transport.toString() : JSON.stringify(transport);
+/** GraphQL's `@Query`/`@Mutation`/`@Subscription` (`@nestjs/graphql`), read by key. */
+const GRAPHQL_METADATA = 'graphql:resolver_type';
+
+/** A guarded handler the start-up report names. */
+interface GuardedHandler {
+  /** `Class.handler`. */
+  readonly name: string;
+  readonly type: 'rpc' | 'graphql';
+  /** For rpc: the transport it is bound to, when it names one the guard does not check. */
+  readonly unsupportedTransport?: string;
+}
 
 /**
- * Installed with the global guard: at application bootstrap, warns once per handler the guard
- * will refuse with `GUARD_CONTEXT_UNSUPPORTED` (a microservice or GraphQL handler not marked
- * `@Public()`), naming it `Class.handler` and its context type.
+ * Installed with the global guard. At application bootstrap it warns once per handler the guard
+ * will refuse with `GUARD_CONTEXT_UNSUPPORTED` (a GraphQL handler, or a microservice handler
+ * bound to a transport other than Kafka and TCP, not marked `@Public()`), naming it
+ * `Class.handler` and its context type; and, in a hybrid app (HTTP plus `connectMicroservice`)
+ * with guarded microservice handlers, that the global guard reaches them only when the
+ * microservice inherits the app's configuration.
  */
 @Injectable()
 export class UnsupportedContextWarnings implements OnApplicationBootstrap {
@@ -26,20 +46,43 @@ export class UnsupportedContextWarnings implements OnApplicationBootstrap {
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
+    @Optional() private readonly httpAdapterHost?: HttpAdapterHost,
   ) {}
 
   onApplicationBootstrap(): void {
     for (const line of this.unsupportedHandlers()) {
       this.logger.warn(
-        `${line} is refused with GUARD_CONTEXT_UNSUPPORTED: the guard supports HTTP and ` +
-          'socket.io only; mark it @Public() or set globalGuard: false.',
+        `${line} is refused with GUARD_CONTEXT_UNSUPPORTED: the guard supports HTTP, socket.io ` +
+          'and microservices over Kafka and TCP only; mark it @Public() or set globalGuard: false.',
+      );
+    }
+    const rpc = this.guardedHandlers().filter(
+      (h) => h.type === 'rpc' && h.unsupportedTransport === undefined,
+    );
+    if (rpc.length > 0 && this.httpAdapterHost?.httpAdapter !== undefined) {
+      this.logger.warn(
+        `hybrid app: the global guard checks the microservice handlers ` +
+          `${rpc.map((h) => h.name).join(', ')} only when the microservice is connected with ` +
+          'app.connectMicroservice(options, { inheritAppConfig: true }); without it Nest runs ' +
+          'them unguarded. Add it, or @UseGuards(RevocationGuard) on their controllers.',
       );
     }
   }
 
-  /** `Class.handler (type)` of every guarded handler of an unsupported context, once each. */
+  /** `Class.handler (type)` of every guarded handler the guard refuses for its context, once each. */
   unsupportedHandlers(): string[] {
-    const found = new Set<string>();
+    return this.guardedHandlers()
+      .filter((h) => h.type === 'graphql' || h.unsupportedTransport !== undefined)
+      .map((h) =>
+        h.unsupportedTransport === undefined
+          ? `${h.name} (${h.type})`
+          : `${h.name} (${h.type}, ${h.unsupportedTransport})`,
+      );
+  }
+
+  /** Every microservice or GraphQL handler not marked `@Public()`, once each. */
+  private guardedHandlers(): GuardedHandler[] {
+    const found = new Map<string, GuardedHandler>();
     const seen = new Set<unknown>();
     for (const wrapper of [...this.discovery.getControllers(), ...this.discovery.getProviders()]) {
       const metatype = wrapper.metatype;
@@ -50,15 +93,30 @@ export class UnsupportedContextWarnings implements OnApplicationBootstrap {
       for (const name of this.scanner.getAllMethodNames(prototype)) {
         const method = prototype[name];
         if (typeof method !== 'function') continue;
-        const context = UNSUPPORTED_CONTEXTS.find(([key]) => Reflect.hasMetadata(key, method));
-        if (context === undefined) continue;
+        const type = Reflect.hasMetadata(PATTERN_METADATA, method)
+          ? 'rpc'
+          : Reflect.hasMetadata(GRAPHQL_METADATA, method)
+            ? 'graphql'
+            : undefined;
+        if (type === undefined) continue;
         const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [
           method,
           metatype,
         ]);
-        if (isPublic !== true) found.add(`${metatype.name}.${name} (${context[1]})`);
+        if (isPublic === true) continue;
+        const transport: unknown = Reflect.getMetadata(TRANSPORT_METADATA, method);
+        const unsupportedTransport =
+          type === 'rpc' && transport !== undefined && !SUPPORTED_TRANSPORTS.includes(transport)
+            ? (TRANSPORT_NAMES[transport as number] ?? describeTransport(transport))
+            : undefined;
+        const handlerName = `${metatype.name}.${name}`;
+        found.set(handlerName, {
+          name: handlerName,
+          type,
+          ...(unsupportedTransport === undefined ? {} : { unsupportedTransport }),
+        });
       }
     }
-    return [...found];
+    return [...found.values()];
   }
 }
