@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Controller, Module, type INestMicroservice } from '@nestjs/common';
+import { Controller, Module, type INestMicroservice, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
   ClientProxyFactory,
@@ -36,6 +36,15 @@ class EnvelopeRpc {
   }
 }
 
+class WarningLog implements LoggerService {
+  readonly warnings: string[] = [];
+  log(): void {}
+  error(): void {}
+  warn(message: unknown): void {
+    this.warnings.push(String(message));
+  }
+}
+
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -56,6 +65,7 @@ describe('RevocationGuard on a TCP microservice with a custom token extractor', 
   let events: InMemoryEventSource;
   let app: INestMicroservice;
   let client: ClientProxy;
+  const log = new WarningLog();
 
   beforeAll(async () => {
     issuer = await createTestIssuer();
@@ -75,7 +85,7 @@ describe('RevocationGuard on a TCP microservice with a custom token extractor', 
     app = await NestFactory.createMicroservice(EnvelopeModule, {
       transport: Transport.TCP,
       options: { host: '127.0.0.1', port },
-      logger: false,
+      logger: log,
     });
     await app.listen();
     client = ClientProxyFactory.create({
@@ -91,6 +101,10 @@ describe('RevocationGuard on a TCP microservice with a custom token extractor', 
 
   const ask = (pattern: string, data: unknown) =>
     firstValueFrom(client.send(pattern, data)).catch((err: unknown) => err);
+
+  it('gives a standalone microservice no hybrid-app warning at start-up', () => {
+    expect(log.warnings.filter((w) => w.includes('hybrid app'))).toEqual([]);
+  });
 
   it('takes the token from the envelope; the principal reaches the handler', async () => {
     const token = await issuer.token({ sub: 'alice', scope: 'orders:read' });
