@@ -59,7 +59,9 @@ export class UnsupportedContextWarnings implements OnApplicationBootstrap {
     const rpc = this.guardedHandlers().filter(
       (h) => h.type === 'rpc' && h.unsupportedTransport === undefined,
     );
-    if (rpc.length > 0 && this.httpAdapterHost?.httpAdapter !== undefined) {
+    // A standalone microservice has an HttpAdapterHost too, with a null adapter.
+    const isHybrid = (this.httpAdapterHost?.httpAdapter ?? undefined) !== undefined;
+    if (rpc.length > 0 && isHybrid) {
       this.logger.warn(
         `hybrid app: the global guard checks the microservice handlers ` +
           `${rpc.map((h) => h.name).join(', ')} only when the microservice is connected with ` +
