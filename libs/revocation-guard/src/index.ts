@@ -45,10 +45,12 @@ export { RevocationMetrics } from './nest/revocation-metrics.js';
 export { CurrentPrincipal } from './nest/current-principal.decorator.js';
 export {
   GuardForbiddenException,
+  GuardGraphQLException,
   GuardUnauthorizedException,
   GuardUnavailableException,
   PROBLEM_JSON,
   type GuardErrorBody,
+  type GuardGraphQLExtensions,
   type GuardHttpException,
   type GuardProblemDetails,
 } from './nest/guard-http-exception.js';

@@ -11,7 +11,7 @@ export const GUARD_ERROR_STATUS = {
   TOKEN_REVOKED: 401,
   INSUFFICIENT_SCOPE: 403,
   LOGIN_TOO_OLD: 403,
-  /** A GraphQL, other microservice transport or other context the guard cannot check yet. */
+  /** A microservice transport other than Kafka and TCP, or another context not checked yet. */
   GUARD_CONTEXT_UNSUPPORTED: 403,
   REVOCATION_STATE_NOT_READY: 503,
   REVOCATION_STATE_STALE: 503,
@@ -56,7 +56,7 @@ export function tokenRevoked(scope: string): GuardError {
   return new GuardError('TOKEN_REVOKED', `The access token has been revoked (${scope}).`);
 }
 
-/** The refusal of a handler in a context the guard does not support yet (`rpc`, `graphql`, ...). */
+/** The refusal of a handler in a context the guard does not support yet (`rpc`, ...). */
 export function contextUnsupported(type: string): GuardError {
   return new GuardError(
     'GUARD_CONTEXT_UNSUPPORTED',

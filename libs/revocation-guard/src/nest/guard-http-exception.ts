@@ -1,5 +1,6 @@
 import {
   ForbiddenException,
+  IntrinsicException,
   ServiceUnavailableException,
   UnauthorizedException,
   type HttpException,
@@ -128,4 +129,44 @@ export function bearerChallenge(error: GuardError): string {
       ? `, scope="${error.requiredScopes.join(' ')}"`
       : '';
   return `Bearer error="${kind}", error_description="${error.code}"${scope}`;
+}
+
+/**
+ * `extensions` of a GraphQL refusal: the guard's stable `code` (where Apollo's own errors keep
+ * theirs, e.g. `UNAUTHENTICATED`), the HTTP status the same refusal has over HTTP and its reason
+ * phrase; `retryAfterSeconds` on a 503.
+ */
+export interface GuardGraphQLExtensions {
+  readonly code: GuardErrorCode;
+  readonly statusCode: 401 | 403 | 503;
+  readonly error: string;
+  readonly retryAfterSeconds?: number;
+}
+
+/**
+ * A refusal in a GraphQL resolver. graphql-js turns an error thrown by a resolver into a
+ * `GraphQLError` whose `extensions` are this error's, so the client sees
+ * `errors[].extensions.code`, e.g. `TOKEN_REVOKED`; the operation's HTTP status stays 200, as
+ * for any resolver error. It is neither an `HttpException` (which `@nestjs/apollo` rewrites to
+ * `UNAUTHENTICATED`/`FORBIDDEN`, losing the code) nor a plain `GraphQLError` (which Nest logs as
+ * an unexpected error on every refusal): an {@link IntrinsicException}, never logged.
+ */
+export class GuardGraphQLException extends IntrinsicException {
+  override readonly name = 'GuardGraphQLException';
+  readonly code: GuardErrorCode;
+  readonly status: 401 | 403 | 503;
+  readonly extensions: GuardGraphQLExtensions;
+  constructor(error: GuardError) {
+    super(error.message, { cause: error });
+    this.code = error.code;
+    this.status = error.status;
+    const retryAfterSeconds =
+      error.status === 503 ? (RETRY_AFTER_SECONDS[error.code] ?? 1) : undefined;
+    this.extensions = {
+      code: error.code,
+      statusCode: error.status,
+      error: REASON[error.status],
+      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+    };
+  }
 }

@@ -3,11 +3,12 @@ import type { GuardError } from '../core/guard-error.js';
 import type { Principal } from '../core/principal.js';
 import {
   bearerChallenge,
+  GuardGraphQLException,
   PROBLEM_JSON,
   toHttpException,
   type GuardBodyOptions,
 } from './guard-http-exception.js';
-import type { ErrorBodyException } from './optional-peers.js';
+import type { ErrorBodyException, GraphQLContextOf } from './optional-peers.js';
 import type { SocketCredentials } from './socket-credentials.js';
 
 /**
@@ -87,9 +88,31 @@ export function socketTransport(
 }
 
 /**
+ * A GraphQL resolver (Apollo driver): the `Authorization` header of the HTTP request in the
+ * GraphQL context (`{ req }`, Nest's default context); `req.user`; a
+ * {@link GuardGraphQLException}, whose `extensions` carry the code. A context with no `req`
+ * (e.g. a subscription over graphql-ws without one) has no credential: `TOKEN_MISSING`.
+ */
+export function graphqlTransport(
+  context: ExecutionContext,
+  contextOf: GraphQLContextOf,
+): GuardTransport {
+  const gqlContext = contextOf(context) as { req?: Partial<HttpRequest> } | undefined;
+  const request = gqlContext?.req;
+  const header = request?.headers?.authorization;
+  return {
+    authorization: Array.isArray(header) ? header[0] : header,
+    accept: (principal) => {
+      if (request) request.user = principal;
+    },
+    refuse: (error) => new GuardGraphQLException(error),
+  };
+}
+
+/**
  * The refusal of a handler in a context the guard does not support yet: for rpc an
- * `RpcException({code, message})` (what Nest's rpc filter sends back), for GraphQL and any other
- * context a 403 HTTP exception carrying the code.
+ * `RpcException({code, message})` (what Nest's rpc filter sends back), for any other context a
+ * 403 HTTP exception carrying the code.
  */
 export function unsupportedContextRefusal(
   error: GuardError,

@@ -1,8 +1,10 @@
 /**
  * Nest packages the guard needs only in some contexts, loaded the first time such a context is
- * met: an HTTP-only app installs neither. `@nestjs/websockets` is an optional peer; an rpc
- * context exists only where `@nestjs/microservices` is installed.
+ * met: an HTTP-only app installs none. `@nestjs/websockets` and `@nestjs/graphql` are optional
+ * peers; an rpc context exists only where `@nestjs/microservices` is installed, a graphql one only
+ * where `@nestjs/graphql` is.
  */
+import type { ExecutionContext } from '@nestjs/common';
 
 /** Builds the exception a context's own exception filter answers with `{code, message}`. */
 export type ErrorBodyException = new (body: { code: string; message: string }) => Error;
@@ -29,6 +31,11 @@ export interface MicroservicesPeer {
 
 let wsException: Promise<ErrorBodyException> | undefined;
 let microservices: Promise<MicroservicesPeer> | undefined;
+let gqlContext: Promise<GraphQLContextOf> | undefined;
+let gqlContextLoaded: GraphQLContextOf | undefined;
+
+/** The GraphQL context object of a resolver's execution context (`{ req }` by default). */
+export type GraphQLContextOf = (context: ExecutionContext) => unknown;
 
 /** `WsException` of `@nestjs/websockets`: Nest's ws filter answers only its instances. */
 export function loadWsException(): Promise<ErrorBodyException> {
@@ -47,4 +54,26 @@ export function loadMicroservices(): Promise<MicroservicesPeer> {
     ({ RpcException, KafkaContext, TcpContext }) => ({ RpcException, KafkaContext, TcpContext }),
   );
   return microservices;
+}
+
+/**
+ * `GqlExecutionContext.create(context).getContext()` of `@nestjs/graphql`: the context object
+ * of a resolver, whichever kind of resolver (query, field, reference) it is.
+ */
+export function loadGraphQLContextOf(): Promise<GraphQLContextOf> {
+  gqlContext ??= import('@nestjs/graphql').then((m) => {
+    const of: GraphQLContextOf = (context) =>
+      m.GqlExecutionContext.create(context).getContext<unknown>();
+    gqlContextLoaded = of;
+    return of;
+  });
+  return gqlContext;
+}
+
+/**
+ * {@link loadGraphQLContextOf}'s function once loaded, for synchronous callers (parameter
+ * decorators): the guard loads it before any guarded resolver runs; undefined before.
+ */
+export function loadedGraphQLContextOf(): GraphQLContextOf | undefined {
+  return gqlContextLoaded;
 }

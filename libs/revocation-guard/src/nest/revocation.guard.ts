@@ -12,12 +12,18 @@ import type { RouteRules } from '../core/route-requirements.js';
 import type { FreshnessRequirement } from '../core/stale-policy.js';
 import { GUARD_BODY_OPTIONS, type GuardBodyOptions } from './guard-http-exception.js';
 import {
+  graphqlTransport,
   httpTransport,
   socketTransport,
   unsupportedContextRefusal,
   type GuardTransport,
 } from './guard-transport.js';
-import { loadMicroservices, loadRpcException, loadWsException } from './optional-peers.js';
+import {
+  loadGraphQLContextOf,
+  loadMicroservices,
+  loadRpcException,
+  loadWsException,
+} from './optional-peers.js';
 import { IS_PUBLIC_KEY } from './public.decorator.js';
 import {
   MAX_LOGIN_AGE_KEY,
@@ -39,12 +45,13 @@ const NOW_MICROSERVICES: ResolvedMicroservicesOptions = {
 };
 
 /**
- * Global guard: every route, every message of a socket.io gateway, and every microservice message
- * over Kafka or TCP needs a valid, unrevoked access token unless marked `@Public()`. It reads the
- * handler's and class's metadata, takes the credential from the context (its transport) and
- * delegates the rules, the same for every transport, to {@link AccessTokenAuthenticator.authorize}.
- * Other contexts (GraphQL, other microservice transports, ...) are refused with
- * `GUARD_CONTEXT_UNSUPPORTED`, and named in a start-up warning ({@link UnsupportedContextWarnings}).
+ * Global guard: every route, every GraphQL resolver, every message of a socket.io gateway, and
+ * every microservice message over Kafka or TCP needs a valid, unrevoked access token unless
+ * marked `@Public()`. It reads the handler's and class's metadata, takes the credential from the
+ * context (its transport) and delegates the rules, the same for every transport, to
+ * {@link AccessTokenAuthenticator.authorize}. Other contexts (other microservice transports, ...)
+ * are refused with `GUARD_CONTEXT_UNSUPPORTED`, and named in a start-up warning
+ * ({@link UnsupportedContextWarnings}).
  */
 @Injectable()
 export class RevocationGuard implements CanActivate {
@@ -118,7 +125,9 @@ export class RevocationGuard implements CanActivate {
           ...(expiryAtMs === undefined ? {} : { verify: { expiryAtMs } }),
         };
       }
-      default: // graphql, ...: not supported yet
+      case 'graphql':
+        return { transport: graphqlTransport(context, await loadGraphQLContextOf()) };
+      default: // other contexts: not supported yet
         return undefined;
     }
   }

@@ -18,25 +18,22 @@ const TRANSPORT_NAMES: Readonly<Record<number, string>> = {
 /** A custom transport's id (a symbol), for the warning. */
 const describeTransport = (transport: unknown): string =>
   typeof transport === 'symbol' ? transport.toString() : JSON.stringify(transport);
-/** GraphQL's `@Query`/`@Mutation`/`@Subscription` (`@nestjs/graphql`), read by key. */
-const GRAPHQL_METADATA = 'graphql:resolver_type';
 
-/** A guarded handler the start-up report names. */
+/** A guarded microservice handler the start-up report names. */
 interface GuardedHandler {
   /** `Class.handler`. */
   readonly name: string;
-  readonly type: 'rpc' | 'graphql';
-  /** For rpc: the transport it is bound to, when it names one the guard does not check. */
+  /** The transport it is bound to, when it names one the guard does not check. */
   readonly unsupportedTransport?: string;
 }
 
 /**
  * Installed with the global guard. At application bootstrap it warns once per handler the guard
- * will refuse with `GUARD_CONTEXT_UNSUPPORTED` (a GraphQL handler, or a microservice handler
- * bound to a transport other than Kafka and TCP, not marked `@Public()`), naming it
- * `Class.handler` and its context type; and, in a hybrid app (HTTP plus `connectMicroservice`)
- * with guarded microservice handlers, that the global guard reaches them only when the
- * microservice inherits the app's configuration.
+ * will refuse with `GUARD_CONTEXT_UNSUPPORTED` (a microservice handler bound to a transport other
+ * than Kafka and TCP, not marked `@Public()`), naming it `Class.handler`, its context type and
+ * transport; and, in a hybrid app (HTTP plus `connectMicroservice`) with guarded microservice
+ * handlers, that the global guard reaches them only when the microservice inherits the app's
+ * configuration. GraphQL resolvers are supported (not listed).
  */
 @Injectable()
 export class UnsupportedContextWarnings implements OnApplicationBootstrap {
@@ -52,13 +49,12 @@ export class UnsupportedContextWarnings implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     for (const line of this.unsupportedHandlers()) {
       this.logger.warn(
-        `${line} is refused with GUARD_CONTEXT_UNSUPPORTED: the guard supports HTTP, socket.io ` +
-          'and microservices over Kafka and TCP only; mark it @Public() or set globalGuard: false.',
+        `${line} is refused with GUARD_CONTEXT_UNSUPPORTED: the guard supports HTTP (Express, ` +
+          'Fastify), socket.io, GraphQL (Apollo) and microservices over Kafka and TCP only; ' +
+          'mark it @Public() or set globalGuard: false.',
       );
     }
-    const rpc = this.guardedHandlers().filter(
-      (h) => h.type === 'rpc' && h.unsupportedTransport === undefined,
-    );
+    const rpc = this.guardedHandlers().filter((h) => h.unsupportedTransport === undefined);
     // A standalone microservice has an HttpAdapterHost too, with a null adapter.
     const isHybrid = (this.httpAdapterHost?.httpAdapter ?? undefined) !== undefined;
     if (rpc.length > 0 && isHybrid) {
@@ -74,15 +70,11 @@ export class UnsupportedContextWarnings implements OnApplicationBootstrap {
   /** `Class.handler (type)` of every guarded handler the guard refuses for its context, once each. */
   unsupportedHandlers(): string[] {
     return this.guardedHandlers()
-      .filter((h) => h.type === 'graphql' || h.unsupportedTransport !== undefined)
-      .map((h) =>
-        h.unsupportedTransport === undefined
-          ? `${h.name} (${h.type})`
-          : `${h.name} (${h.type}, ${h.unsupportedTransport})`,
-      );
+      .filter((h) => h.unsupportedTransport !== undefined)
+      .map((h) => `${h.name} (rpc, ${h.unsupportedTransport})`);
   }
 
-  /** Every microservice or GraphQL handler not marked `@Public()`, once each. */
+  /** Every microservice handler not marked `@Public()`, once each. */
   private guardedHandlers(): GuardedHandler[] {
     const found = new Map<string, GuardedHandler>();
     const seen = new Set<unknown>();
@@ -95,12 +87,7 @@ export class UnsupportedContextWarnings implements OnApplicationBootstrap {
       for (const name of this.scanner.getAllMethodNames(prototype)) {
         const method = prototype[name];
         if (typeof method !== 'function') continue;
-        const type = Reflect.hasMetadata(PATTERN_METADATA, method)
-          ? 'rpc'
-          : Reflect.hasMetadata(GRAPHQL_METADATA, method)
-            ? 'graphql'
-            : undefined;
-        if (type === undefined) continue;
+        if (!Reflect.hasMetadata(PATTERN_METADATA, method)) continue;
         const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [
           method,
           metatype,
@@ -108,13 +95,12 @@ export class UnsupportedContextWarnings implements OnApplicationBootstrap {
         if (isPublic === true) continue;
         const transport: unknown = Reflect.getMetadata(TRANSPORT_METADATA, method);
         const unsupportedTransport =
-          type === 'rpc' && transport !== undefined && !SUPPORTED_TRANSPORTS.includes(transport)
+          transport !== undefined && !SUPPORTED_TRANSPORTS.includes(transport)
             ? (TRANSPORT_NAMES[transport as number] ?? describeTransport(transport))
             : undefined;
         const handlerName = `${metatype.name}.${name}`;
         found.set(handlerName, {
           name: handlerName,
-          type,
           ...(unsupportedTransport === undefined ? {} : { unsupportedTransport }),
         });
       }

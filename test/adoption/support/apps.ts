@@ -1,0 +1,79 @@
+/**
+ * The apps of the adoption suite, each a small TypeScript project under `test/adoption/apps/<dir>`
+ * written the way a user writes it (its own package.json and tsconfig), built with the installed
+ * `tsc` and run as a real process. To add one for another context (GraphQL, Fastify,
+ * microservices, Express middleware, ...): add its folder, list it here with the checks that prove
+ * it, and, when none of the checks in ./checks.ts fits, add one there. Its package.json
+ * dependencies join the suite's one shared install.
+ */
+export type ServerCheck = 'http' | 'socket.io';
+
+/** An app that serves: started with `node dist/main.js`, ready once `/health/ready` answers 200. */
+export interface ServerApp {
+  readonly kind: 'server';
+  readonly dir: string;
+  readonly what: string;
+  readonly checks: readonly ServerCheck[];
+  /** The module format its build emits: a CommonJS app must really `require()` the guard. */
+  readonly format: 'esm' | 'cjs';
+  /** Also run on the other Node versions (./node-binaries.ts). */
+  readonly otherNodes: boolean;
+  /** The entry point, relative to the app's folder. */
+  readonly main?: string;
+}
+
+/** An app whose own test suite is the check: run with `node <args>`, every test must pass. */
+export interface TestSuiteApp {
+  readonly kind: 'tests';
+  readonly dir: string;
+  readonly what: string;
+  readonly args: readonly string[];
+  /** How many tests pass: fewer means a test was lost. */
+  readonly tests: number;
+  readonly otherNodes: boolean;
+}
+
+export type AdoptionApp = ServerApp | TestSuiteApp;
+
+export const APPS: readonly AdoptionApp[] = [
+  {
+    kind: 'server',
+    dir: 'esm-express',
+    what: 'ESM (nest new 12), Express, Terminus health, @RequireScopes',
+    checks: ['http'],
+    format: 'esm',
+    otherNodes: true,
+  },
+  {
+    kind: 'server',
+    dir: 'cjs-nodenext',
+    what: 'CommonJS, Nest 11 tsconfig (module nodenext), RevocationReadiness health',
+    checks: ['http'],
+    format: 'cjs',
+    otherNodes: true,
+  },
+  {
+    kind: 'server',
+    dir: 'cjs-commonjs',
+    what: 'CommonJS, Nest 10 tsconfig (module commonjs), Terminus from /terminus',
+    checks: ['http'],
+    format: 'cjs',
+    otherNodes: false,
+  },
+  {
+    kind: 'server',
+    dir: 'socketio-gateway',
+    what: 'ESM, socket.io gateway with RevocationSocketAuth, beside HTTP routes',
+    checks: ['http', 'socket.io'],
+    format: 'esm',
+    otherNodes: false,
+  },
+  {
+    kind: 'tests',
+    dir: 'testing-module',
+    what: 'its own node:test suite with @nestjs/testing and /testing (no broker)',
+    args: ['--test', '--test-reporter=tap', 'dist/me.controller.spec.js'],
+    tests: 3,
+    otherNodes: true,
+  },
+];
