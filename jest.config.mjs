@@ -23,6 +23,8 @@ const common = {
     '^@tokenfence/service-kit$': '<rootDir>/libs/service-kit/src/index.ts',
     '^@tokenfence/revocation-guard/terminus$': '<rootDir>/libs/revocation-guard/src/terminus.ts',
     '^@tokenfence/revocation-guard/testing$': '<rootDir>/libs/revocation-guard/src/testing.ts',
+    '^@tokenfence/revocation-guard/(node|express|fastify)$':
+      '<rootDir>/libs/revocation-guard/src/$1.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',

@@ -2,10 +2,12 @@
 // publish them, installs the guard's tarball alone (it bundles the contract) into an empty project
 // next to NestJS from the registry (or npm's cache), type-checks test/package-consumer/main.ts
 // against the installed types with skipLibCheck off, runs it, and checks what it answers; checks
-// that both packages carry their LICENSE, that the optional peer @nestjs/websockets stays out of
-// an HTTP-only app (npm installs a required peer silently; an optional one only when asked), and
+// that both packages carry their LICENSE, that the optional peers @nestjs/websockets and
+// @opentelemetry/api stay out of an HTTP-only app without tracing (npm installs a required peer
+// silently; an optional one only when asked), and
 // that no install telemetry (@scarf/scarf) is installed or, where the repository's own tree has
-// it, that it is turned off. Fails on any step.
+// it, that it is turned off; and that the /node, /express and /fastify entries load with every
+// @nestjs import made to fail. Fails on any step.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -97,15 +99,18 @@ try {
     ],
     app,
   );
-  // The consumer below runs without @nestjs/websockets: the guard loads it only for a ws context.
-  let websockets;
-  try {
-    websockets = createRequire(join(app, 'package.json')).resolve('@nestjs/websockets');
-  } catch {
-    websockets = undefined;
-  }
-  if (websockets !== undefined) {
-    throw new Error(`@nestjs/websockets was installed with the guard (${websockets})`);
+  // The consumer below runs without @nestjs/websockets (the guard loads it only for a ws context)
+  // and without @opentelemetry/api (loaded only with `tracing: true`).
+  for (const optionalPeer of ['@nestjs/websockets', '@opentelemetry/api']) {
+    let found;
+    try {
+      found = createRequire(join(app, 'package.json')).resolve(optionalPeer);
+    } catch {
+      found = undefined;
+    }
+    if (found !== undefined) {
+      throw new Error(`${optionalPeer} was installed with the guard (${found})`);
+    }
   }
   run(process.execPath, [join(app, 'node_modules/typescript/bin/tsc'), '-p', '.'], app);
   // Older CommonJS setups resolve with node10, which ignores `exports`: the subpath entries
@@ -117,7 +122,11 @@ try {
       "import type { RevocationGuardModule } from '@tokenfence/revocation-guard';",
       "import type { RevocationHealthIndicator } from '@tokenfence/revocation-guard/terminus';",
       "import type { createTestIssuer } from '@tokenfence/revocation-guard/testing';",
+      "import type { createRevocationGuard } from '@tokenfence/revocation-guard/node';",
+      "import type { expressGuard } from '@tokenfence/revocation-guard/express';",
+      "import type { fastifyGuard } from '@tokenfence/revocation-guard/fastify';",
       'export type Entries = [RevocationGuardModule, RevocationHealthIndicator, typeof createTestIssuer];',
+      'export type PlainEntries = [typeof createRevocationGuard, typeof expressGuard, typeof fastifyGuard];',
       '',
     ].join('\n'),
   );
@@ -152,8 +161,32 @@ try {
     );
   }
   console.log(
-    '[package] the guard installed from its tarball alone (no @nestjs/websockets), type-checked with skipLibCheck off, and served: ok',
+    '[package] the guard installed from its tarball alone (no @nestjs/websockets, no @opentelemetry/api), type-checked with skipLibCheck off, and served: ok',
   );
+  // The plain Node entries load without NestJS: a resolve hook makes any @nestjs import fail.
+  writeFileSync(
+    join(app, 'no-nest.mjs'),
+    `export async function resolve(specifier, context, next) {
+  if (specifier.startsWith('@nestjs/')) throw new Error('imported ' + specifier);
+  return next(specifier, context);
+}
+`,
+  );
+  writeFileSync(
+    join(app, 'plain-entries.mjs'),
+    `import { register } from 'node:module';
+register('./no-nest.mjs', import.meta.url);
+const node = await import('@tokenfence/revocation-guard/node');
+const { expressGuard } = await import('@tokenfence/revocation-guard/express');
+const { fastifyGuard } = await import('@tokenfence/revocation-guard/fastify');
+console.log([node.createRevocationGuard, expressGuard, fastifyGuard].map((f) => typeof f).join());
+`,
+  );
+  const plain = run(process.execPath, ['plain-entries.mjs'], app).trim();
+  if (plain !== 'function,function,function') {
+    throw new Error(`the plain Node entries answered ${plain}`);
+  }
+  console.log('[package] /node, /express and /fastify load with every @nestjs import failing: ok');
   // Install telemetry: none in an app that uses the guard; off by the package's own setting
   // (`scarfSettings`) in this repository, whose services pull it in through @nestjs/swagger.
   let listed;

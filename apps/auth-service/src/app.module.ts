@@ -37,6 +37,7 @@ import { SessionsService } from './sessions/sessions.service.js';
 import { PasswordHasher } from './users/password-hasher.js';
 import { UsersRepository } from './users/users.repository.js';
 import { CLOCK, systemClock, type Clock } from './time/clock.js';
+import { AuthTracing } from './tracing/auth-tracing.js';
 
 @Module({})
 export class AuthAppModule implements OnApplicationShutdown {
@@ -89,6 +90,12 @@ export class AuthAppModule implements OnApplicationShutdown {
               () => metrics.lockouts.inc(),
             ),
           inject: [DATABASE, AUTH_CONFIG, CLOCK, AuthMetrics],
+        },
+        {
+          provide: AuthTracing,
+          useFactory: (config: AuthConfig) =>
+            new AuthTracing(config.tracing, config.revocationTopic),
+          inject: [AUTH_CONFIG],
         },
         AuthMetrics,
         PasswordHasher,

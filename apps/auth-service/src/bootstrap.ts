@@ -11,6 +11,8 @@ import { bodyErrorHandler } from './http/body-errors.js';
 import { answerClientErrorsWithJson } from './http/client-errors.js';
 import { serveOpenApi } from './http/openapi.js';
 import { StrictValidationPipe } from './http/validation.pipe.js';
+import { AuthTracing } from './tracing/auth-tracing.js';
+import { TraceContextInterceptor } from './tracing/trace-context.interceptor.js';
 
 /** Builds the auth service (database opened and migrated) without listening yet. */
 export async function createAuthApp(
@@ -38,6 +40,7 @@ export function configureAuthApp(app: NestExpressApplication, config: AuthConfig
     bodyErrorHandler,
   );
   app.useGlobalPipes(new StrictValidationPipe());
+  if (config.tracing) app.useGlobalInterceptors(new TraceContextInterceptor(app.get(AuthTracing)));
   answerClientErrorsWithJson(app.getHttpServer());
   if (config.openApiDocs) serveOpenApi(app, config);
 }

@@ -4,7 +4,7 @@ export type GameConfig = SampleConfig;
 
 /** Reads the environment once at start-up (the samples' shared loader); the library never does. */
 export function loadGameConfig(env: Record<string, string | undefined> = process.env): GameConfig {
-  return loadSampleConfig(env, { name: 'game-service', defaultPort: 3002, metrics: false });
+  return loadSampleConfig(env, { name: 'game-service', defaultPort: 3002, metrics: true });
 }
 
 /** Injection token of {@link GameConfig}. */

@@ -11,7 +11,7 @@ import {
   parseSecurityEvent,
   SET_TYP,
 } from './security-event.js';
-import { DEFAULT_REVOCATION_TOPIC, REVOCATION_CONTENT_TYPE } from './topic.js';
+import { DEFAULT_REVOCATION_TOPIC, REVOCATION_CONTENT_TYPE, REVOCATION_HEADERS } from './topic.js';
 
 const DOCUMENT = fileURLToPath(new URL('../asyncapi.yaml', import.meta.url));
 const SCHEMAS = new URL('../schemas/', import.meta.url);
@@ -48,8 +48,17 @@ describe('the AsyncAPI document of the topic (libs/contract/asyncapi.yaml)', () 
     for (const message of messages) {
       expect(message.contentType()).toBe(REVOCATION_CONTENT_TYPE);
       expect(message.headers()?.json()).toMatchObject({
-        properties: { 'content-type': { const: REVOCATION_CONTENT_TYPE } },
+        properties: { [REVOCATION_HEADERS.contentType]: { const: REVOCATION_CONTENT_TYPE } },
       });
+      // Trace context is documented and optional: no consumer may require it.
+      const headers = message.headers()?.json() as {
+        required?: string[];
+        properties?: Record<string, unknown>;
+      };
+      expect(Object.keys(headers.properties ?? {}).sort()).toEqual(
+        Object.values(REVOCATION_HEADERS).sort(),
+      );
+      expect(headers.required).toEqual([REVOCATION_HEADERS.contentType]);
     }
     const actions = document
       .operations()

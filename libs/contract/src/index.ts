@@ -45,3 +45,11 @@ export {
   type SnapshotMarker,
   type SnapshotReason,
 } from './security-event.js';
+export {
+  formatTraceparent,
+  MAX_TRACEPARENT_LENGTH,
+  MAX_TRACESTATE_LENGTH,
+  parseTraceparent,
+  parseTracestate,
+  type TraceParent,
+} from './trace-context.js';

@@ -14,7 +14,7 @@ import type { RevocationEventType } from './revocation-event-types.js';
 export const REVOCATION_EVENT_VERSION = 1;
 
 /** Contract revisions within event version 1, for the CHANGELOG and for diagnostics. */
-export const CONTRACT_REVISION = 3;
+export const CONTRACT_REVISION = 4;
 
 /** What a revocation applies to. */
 export type RevocationScope = 'token' | 'session' | 'user' | 'all' | 'key';

@@ -1,9 +1,15 @@
 /** Default Kafka topic for revocation events. */
 export const DEFAULT_REVOCATION_TOPIC = 'auth.revocations';
 
-/** Kafka header names used on revocation messages. */
+/**
+ * Kafka header names used on revocation messages. `traceparent` and `tracestate` (W3C Trace
+ * Context, see trace-context.ts) are optional: the auth service adds them when its tracing is on;
+ * a reader never requires them.
+ */
 export const REVOCATION_HEADERS = {
   contentType: 'content-type',
+  traceparent: 'traceparent',
+  tracestate: 'tracestate',
 } as const;
 
 /** Content type of a message: one signed Security Event Token (RFC 8417), compact JWS. */

@@ -42,6 +42,7 @@ export {
   type RouteRules,
 } from './core/route-requirements.js';
 export { RevocationMetrics } from './nest/revocation-metrics.js';
+export type { GuardMetricsOptions, MetricsRegistry } from './core/guard-metrics.js';
 export { CurrentPrincipal } from './nest/current-principal.decorator.js';
 export {
   GuardForbiddenException,
@@ -100,5 +101,11 @@ export {
 export type { Principal, PrincipalKind } from './core/principal.js';
 export type { Clock } from './core/clock.js';
 export type { GuardLogger } from './core/logger.js';
-export type { EventPosition, EventSink, RevocationEventSource } from './core/event-source.js';
+export type {
+  EventPosition,
+  EventSink,
+  RevocationEventSource,
+  TraceHeaders,
+} from './core/event-source.js';
+export type { FeedTracing, MessageOutcome } from './core/feed-tracing.js';
 export { KafkaEventSource, type KafkaEventSourceOptions } from './kafka/kafka-event-source.js';

@@ -5,3 +5,9 @@ export { requestContext, type RequestContext } from './request-context.js';
 export { REQUEST_ID_HEADER, requestIdFor, requestLogging } from './request-logging.js';
 export { ServiceLogger } from './service-logger.js';
 export { loadSampleConfig, type SampleConfig, type SampleService } from './sample-config.js';
+export {
+  createServiceRegistry,
+  METRICS_REGISTRY,
+  MetricsController,
+  serviceMetricsModule,
+} from './service-metrics.js';

@@ -75,10 +75,10 @@ describe('loadSampleConfig', () => {
   });
 
   it('ignores METRICS_BEARER_TOKEN for a service without /metrics', () => {
-    const game = { name: 'game-service', defaultPort: 3002, metrics: false };
-    const config = loadSampleConfig({ ...base, METRICS_BEARER_TOKEN: 'short' }, game);
+    const worker = { name: 'worker-service', defaultPort: 3003, metrics: false };
+    const config = loadSampleConfig({ ...base, METRICS_BEARER_TOKEN: 'short' }, worker);
     expect(config.metricsBearerToken).toBeUndefined();
-    expect(config.port).toBe(3002);
+    expect(config.port).toBe(3003);
   });
 
   it.each([
@@ -96,9 +96,18 @@ describe('loadSampleConfig', () => {
     ['INTROSPECTION_CLIENT_ID', { INTROSPECTION_CLIENT_SECRET: 's3cret' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
     ['METRICS_BEARER_TOKEN', { METRICS_BEARER_TOKEN: 'short' }],
+    ['TRACING', { TRACING: 'sometimes' }],
   ])('names %s when it is wrong', (name, env) => {
     const load = () => loadSampleConfig({ ...base, ...env }, orders);
     expect(load).toThrow(TypeError);
     expect(load).toThrow(new RegExp(`^orders-service: environment variable ${name} must be`));
+  });
+
+  it("turns the guard's tracing on only with TRACING=on, never with OTEL_SDK_DISABLED=true", () => {
+    expect(loadSampleConfig(base, orders).guard.tracing).toBeUndefined();
+    expect(loadSampleConfig({ ...base, TRACING: 'off' }, orders).guard.tracing).toBeUndefined();
+    expect(loadSampleConfig({ ...base, TRACING: 'ON' }, orders).guard.tracing).toBe(true);
+    const disabled = { ...base, TRACING: 'on', OTEL_SDK_DISABLED: 'true' };
+    expect(loadSampleConfig(disabled, orders).guard.tracing).toBeUndefined();
   });
 });

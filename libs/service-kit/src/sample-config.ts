@@ -83,6 +83,15 @@ export function loadSampleConfig(env: Env, service: SampleService): SampleConfig
     );
   }
 
+  // Off by default, like the auth service's; OTEL_SDK_DISABLED=true turns it off too.
+  const tracing = text('TRACING')?.toLowerCase();
+  if (tracing !== undefined && !['on', 'off', 'true', 'false', '1', '0'].includes(tracing)) {
+    fail('TRACING', `on or off (got "${env.TRACING}")`);
+  }
+  const tracingOn =
+    (tracing === 'on' || tracing === 'true' || tracing === '1') &&
+    text('OTEL_SDK_DISABLED')?.toLowerCase() !== 'true';
+
   const issuer = url('AUTH_ISSUER', 'http://127.0.0.1:3000');
   const maxStalenessMs = int('REVOCATION_MAX_STALENESS_MS', 1, 86_400_000);
   const denylistPruneIntervalMs = int('REVOCATION_PRUNE_INTERVAL_MS', 1, 86_400_000);
@@ -113,6 +122,7 @@ export function loadSampleConfig(env: Env, service: SampleService): SampleConfig
             },
           }
         : {}),
+      ...(tracingOn ? { tracing: true } : {}),
       kafka: {
         brokers,
         topic: text('REVOCATION_TOPIC') ?? DEFAULT_REVOCATION_TOPIC,

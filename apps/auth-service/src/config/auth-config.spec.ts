@@ -200,9 +200,22 @@ describe('operations settings', () => {
     ['METRICS_BEARER_TOKEN', 'short'],
     ['LOG_LEVEL', 'chatty'],
     ['LOG_FORMAT', 'yaml'],
+    ['TRACING', 'sometimes'],
   ])('names %s when it is invalid', (name, value) => {
     expect(() => loadAuthConfig({ ...base, [name]: value })).toThrow(
       new RegExp(`^auth-service: environment variable ${name} must be`),
+    );
+  });
+
+  it('traces only when TRACING is on, and never with OTEL_SDK_DISABLED=true', () => {
+    expect(loadAuthConfig(base).tracing).toBe(false);
+    expect(loadAuthConfig({ ...base, TRACING: 'off' }).tracing).toBe(false);
+    expect(loadAuthConfig({ ...base, TRACING: 'on' }).tracing).toBe(true);
+    expect(loadAuthConfig({ ...base, TRACING: 'on', OTEL_SDK_DISABLED: 'TRUE' }).tracing).toBe(
+      false,
+    );
+    expect(loadAuthConfig({ ...base, TRACING: 'on', OTEL_SDK_DISABLED: 'false' }).tracing).toBe(
+      true,
     );
   });
 });

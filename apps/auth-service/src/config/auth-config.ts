@@ -98,6 +98,12 @@ export interface AuthConfig {
   readonly metricsBearerToken: string | undefined;
   /** `OPENAPI_DOCS`: `/docs` and `/docs-json` are served (`on`, the default) or not (`off`). */
   readonly openApiDocs: boolean;
+  /**
+   * `TRACING`: OpenTelemetry spans for revocations (record, outbox, publish) and the
+   * `traceparent` header on the topic, through `@opentelemetry/api` and whatever SDK the process
+   * registered. `off` by default; `OTEL_SDK_DISABLED=true` turns it off too.
+   */
+  readonly tracing: boolean;
 }
 
 /** `RATE_LIMIT_<ACTION>_PER_IP` and `..._PER_USERNAME`, attempts per minute. */
@@ -251,6 +257,11 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   return value;
 }
 
+/** `OTEL_SDK_DISABLED`, the OpenTelemetry convention: `true` (any case) disables; else ignored. */
+function sdkDisabled(env: Env): boolean {
+  return (env.OTEL_SDK_DISABLED ?? '').trim().toLowerCase() === 'true';
+}
+
 /** `on` or `off` (also `true`/`false`, `1`/`0`); `fallback` when unset. */
 function onOff(env: Env, name: string, fallback: boolean): boolean {
   const raw = (env[name] ?? '').trim().toLowerCase();
@@ -354,6 +365,7 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
     log: loadLogSettings(env, 'auth-service'),
     metricsBearerToken: loadMetricsToken(env, 'auth-service'),
     openApiDocs: onOff(env, 'OPENAPI_DOCS', true),
+    tracing: onOff(env, 'TRACING', false) && !sdkDisabled(env),
   };
 }
 

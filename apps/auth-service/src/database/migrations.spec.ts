@@ -116,3 +116,36 @@ describe('the printed rename command', () => {
     expect(await start(config)).toBe('started');
   });
 });
+
+describe('the migration that keeps a trace context per outbox row (12)', () => {
+  it('adds nullable traceparent and tracestate, keeping rows written before as NULL', async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'tokenfence-migrations-'));
+    const db = await EmbeddedDatabase.open(dataDir);
+    try {
+      await migrate(db, { upTo: 11 });
+      await db.query(
+        `INSERT INTO outbox (event_id, message_key, payload) VALUES ($1, 'user-1', '{}')`,
+        [ALICE],
+      );
+      await expect(db.query('SELECT traceparent FROM outbox')).rejects.toThrow(/traceparent/);
+
+      expect(await migrate(db)).toBe(1);
+      const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      await db.query(
+        `INSERT INTO outbox (event_id, message_key, payload, traceparent, tracestate)
+         VALUES ($1, 'user-2', '{}', $2, 'vendor=1')`,
+        [BOB, traceparent],
+      );
+      const rows = await db.query<{ event_id: string; traceparent: string | null }>(
+        'SELECT event_id, traceparent, tracestate FROM outbox ORDER BY seq',
+      );
+      expect(rows).toEqual([
+        { event_id: ALICE, traceparent: null, tracestate: null },
+        { event_id: BOB, traceparent, tracestate: 'vendor=1' },
+      ]);
+      expect(await migrate(db)).toBe(0);
+    } finally {
+      await db.close();
+    }
+  });
+});

@@ -203,6 +203,15 @@ const MIGRATIONS: readonly Migration[] = [
       `CREATE UNIQUE INDEX users_by_username_key ON users (username_key)`,
     ],
   },
+  {
+    version: 12,
+    statements: [
+      // The W3C trace context of the span that recorded the event (tracing on), for the relay's
+      // publish span to link to. NULL for rows written before or with tracing off.
+      `ALTER TABLE outbox ADD COLUMN traceparent text`,
+      `ALTER TABLE outbox ADD COLUMN tracestate text`,
+    ],
+  },
 ];
 
 /**

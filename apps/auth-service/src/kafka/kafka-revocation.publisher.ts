@@ -111,7 +111,7 @@ export class KafkaRevocationPublisher implements RevocationPublisher {
           messages: messages.map((m) => ({
             partition: m.partition,
             value: m.value,
-            headers: { [REVOCATION_HEADERS.contentType]: REVOCATION_CONTENT_TYPE },
+            headers: { ...m.headers, [REVOCATION_HEADERS.contentType]: REVOCATION_CONTENT_TYPE },
           })),
         }),
       );

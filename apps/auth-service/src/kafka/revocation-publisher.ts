@@ -7,6 +7,8 @@ export interface OutgoingMessage {
    * offsets of such messages while they matter, to notice when the topic has lost them.
    */
   readonly expiresAt?: number;
+  /** Headers besides `content-type`: the trace context, when tracing is on. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Where the broker put a publish's messages in one partition. */

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { EVENT_ERROR_CODES } from '@tokenfence/contract';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { RevocationGuardModule, RevocationMetrics } from '@tokenfence/revocation-guard';
+import { createTestIssuer, InMemoryEventSource } from '@tokenfence/revocation-guard/testing';
 import { parse } from 'yaml';
 import type { Database } from '../database/database.js';
 import { AuthMetrics } from './auth-metrics.js';
@@ -25,10 +29,25 @@ async function authExports(): Promise<Set<string>> {
   );
 }
 
-/** Every series name the guard writes, from the source of its exposition (not changed here). */
-function guardExports(): Set<string> {
-  const source = read('libs/revocation-guard/src/nest/revocation-metrics.ts');
-  return new Set(source.match(/\btokenfence_[a-z0-9_]+\b/g) ?? []);
+/** Every series name the guard writes, read from what a guard renders. */
+async function guardExports(): Promise<Set<string>> {
+  const issuer = await createTestIssuer();
+  @Module({
+    imports: [
+      RevocationGuardModule.forRoot({
+        ...issuer.moduleOptions(),
+        eventSource: new InMemoryEventSource(issuer),
+      }),
+    ],
+  })
+  class GuardModule {}
+  const app = await NestFactory.createApplicationContext(GuardModule, { logger: false });
+  try {
+    const text = app.get(RevocationMetrics).render();
+    return new Set(text.match(/\btokenfence_[a-z0-9_]+\b/g) ?? []);
+  } finally {
+    await app.close();
+  }
 }
 
 interface AlertRule {
@@ -52,15 +71,15 @@ const panels = (): Panel[] =>
   (JSON.parse(read('docs/observability/grafana-dashboard.json')) as { panels: Panel[] }).panels;
 
 describe('docs/observability', () => {
-  it('reads what the guard exports from its source', () => {
-    // The source parse itself is checked, so an empty set cannot pass everything below.
-    expect([...guardExports()]).toEqual(
+  it('reads what the guard exports from its rendering', async () => {
+    // The rendering itself is checked, so an empty set cannot pass everything below.
+    expect([...(await guardExports())]).toEqual(
       expect.arrayContaining(['tokenfence_staleness_seconds', 'tokenfence_events_rejected_total']),
     );
   });
 
   it('names only metrics the auth service or the guard exports, in every alert and panel', async () => {
-    const exported = new Set([...(await authExports()), ...guardExports()]);
+    const exported = new Set([...(await authExports()), ...(await guardExports())]);
     const used = [
       ...rules().map((r) => ({ where: `alert ${r.alert}`, expr: r.expr })),
       ...panels().flatMap((p) =>
@@ -77,13 +96,14 @@ describe('docs/observability', () => {
     expect(used.every(({ expr }) => metricsIn(expr).length > 0)).toBe(true);
   });
 
-  it('alerts on staleness, backlog, signature rejects and relay leadership', () => {
+  it('alerts on staleness, backlog, signature rejects, relay leadership and JWKS age', () => {
     const all = rules();
     const named = (metric: string) => all.filter((r) => metricsIn(r.expr).includes(metric));
     expect(named('tokenfence_staleness_seconds')).not.toEqual([]);
     expect(named('tokenfence_auth_outbox_pending_rows')).not.toEqual([]);
     expect(named('tokenfence_auth_outbox_oldest_pending_age_seconds')).not.toEqual([]);
     expect(named('tokenfence_auth_relay_leader')).not.toEqual([]);
+    expect(named('tokenfence_jwks_age_seconds')).not.toEqual([]);
     expect(
       named('tokenfence_events_rejected_total')
         .map((r) => r.expr)

@@ -19,6 +19,7 @@ import {
 } from '../kafka/revocation-publisher.js';
 import type { ActiveSigningKey } from '../keys/signing-keys.js';
 import { CLOCK, epochSeconds, type Clock } from '../time/clock.js';
+import { AuthTracing } from '../tracing/auth-tracing.js';
 import { EventSigner } from './event-signer.js';
 import { RevocationSnapshot } from './revocation-snapshot.js';
 import { TopicHistory } from './topic-history.js';
@@ -37,6 +38,9 @@ interface OutboxRow {
   seq: string;
   message_key: string;
   payload: string;
+  /** W3C trace context of the span that recorded it; NULL with tracing off or before it. */
+  traceparent: string | null;
+  tracestate: string | null;
 }
 
 /**
@@ -69,6 +73,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly history: TopicHistory,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly metrics: AuthMetrics,
+    private readonly tracing: AuthTracing,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -196,12 +201,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     // Everything committed before this instant is visible to the query below.
     const snapshotMs = this.clock.nowMs();
     const rows = await this.db.query<OutboxRow>(
-      'SELECT seq, message_key, payload FROM outbox ORDER BY seq LIMIT $1',
+      'SELECT seq, message_key, payload, traceparent, tracestate FROM outbox ORDER BY seq LIMIT $1',
       [ROWS_PER_ROUND],
     );
     if (rows.length > 0) {
       const [messages, scopes] = await this.sign(rows, key);
-      await this.publish(messages);
+      // With tracing on: one `send` span linked to the rows' contexts; its traceparent on each message.
+      await this.tracing.send(rows, messages.length, (headers) =>
+        this.publish(headers ? messages.map((m) => ({ ...m, headers })) : messages),
+      );
       for (const [scope, n] of scopes) this.metrics.eventsPublished.inc({ type: scope }, n);
       // Delete exactly what was sent: a row committed meanwhile with a lower seq stays queued.
       await this.db.query('DELETE FROM outbox WHERE seq = ANY($1::bigint[])', [

@@ -10,6 +10,7 @@ import {
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
 import { DATABASE, type Database, type Queryable } from '../database/database.js';
 import { CLOCK, type Clock } from '../time/clock.js';
+import { AuthTracing } from '../tracing/auth-tracing.js';
 import { OutboxRelay } from './outbox.relay.js';
 
 export type EventTarget =
@@ -48,6 +49,7 @@ export class RevocationRecorder {
     @Inject(DATABASE) private readonly db: Database,
     private readonly relay: OutboxRelay,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly tracing: AuthTracing = AuthTracing.off,
   ) {}
 
   /** Runs `work` in one transaction; `revoke` records into it. Rolled back if `work` throws. */
@@ -130,11 +132,22 @@ export class RevocationRecorder {
         event.scope === 'key' ? event.kid : null,
       ],
     );
-    await tx.query('INSERT INTO outbox (event_id, message_key, payload) VALUES ($1, $2, $3)', [
-      event.id,
-      userId,
-      encodeRevocationEvent(event).toString('utf8'),
-    ]);
+    await this.tracing.create(
+      { eventId: event.id, scope: event.scope, reason },
+      async ({ traceparent, tracestate }) => {
+        await tx.query(
+          `INSERT INTO outbox (event_id, message_key, payload, traceparent, tracestate)
+           VALUES ($1, $2, $3, $4, $5)`,
+          [
+            event.id,
+            userId,
+            encodeRevocationEvent(event).toString('utf8'),
+            traceparent,
+            tracestate,
+          ],
+        );
+      },
+    );
     return event;
   }
 }

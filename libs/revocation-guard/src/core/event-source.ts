@@ -4,6 +4,17 @@ export interface EventPosition {
   readonly offset: string;
   /** When the producer wrote the message (ms since the epoch, the producer's clock), if known. */
   readonly timestampMs?: number;
+  /**
+   * The message's W3C trace headers as received (unparsed, possibly garbage), when the source
+   * reads them: only with `tracing` on. Never required; see FeedTracing.
+   */
+  readonly traceHeaders?: TraceHeaders;
+}
+
+/** Raw `traceparent` / `tracestate` header values of a message. */
+export interface TraceHeaders {
+  readonly traceparent?: Buffer | string;
+  readonly tracestate?: Buffer | string;
 }
 
 /** What an event source delivers to. */

@@ -10,6 +10,7 @@ import { LatencyHistogram } from './latency-histogram.js';
 import type { Denylist } from './denylist.js';
 import type { EventPosition, EventSink, RevocationEventSource } from './event-source.js';
 import type { EventVerifier } from './event-verifier.js';
+import type { FeedTracing, MessageOutcome } from './feed-tracing.js';
 import type { KeySetListener } from './jwks-key-source.js';
 import type { GuardLogger } from './logger.js';
 
@@ -34,6 +35,8 @@ export interface RevocationFeedOptions {
   readonly clockToleranceSeconds?: number;
   /** The event keys' source: freshness vouched for by a key that leaves it is dropped at once. */
   readonly keySource?: { onChange(listener: KeySetListener): () => void };
+  /** Spans for messages that carry a trace context (`tracing: true`); none by default. */
+  readonly tracing?: FeedTracing;
 }
 
 type Heartbeat = Extract<SecurityEvent, { kind: 'heartbeat' }>;
@@ -136,6 +139,27 @@ export class RevocationFeed implements EventSink {
 
   async onMessage(value: Buffer | null, position: EventPosition): Promise<void> {
     if (value === null) return; // a tombstone carries nothing
+    const { tracing } = this.options;
+    if (tracing === undefined || position.traceHeaders?.traceparent === undefined) {
+      await this.handle(value, position);
+      return;
+    }
+    await tracing.process(position, async () => {
+      const before = { applied: this.applied, dup: this.duplicates, exp: this.ignoredExpired };
+      const rejected = { ...this.rejected };
+      const kind = await this.handle(value, position);
+      return {
+        kind,
+        applied: this.applied - before.applied,
+        duplicates: this.duplicates - before.dup,
+        ignoredExpired: this.ignoredExpired - before.exp,
+        rejected: EVENT_ERROR_CODES.find((code) => this.rejected[code] !== rejected[code]),
+      } satisfies MessageOutcome;
+    });
+  }
+
+  /** Verifies and applies one message; its kind, or undefined when it was refused whole. */
+  private async handle(value: Buffer, position: EventPosition): Promise<MessageOutcome['kind']> {
     try {
       const { event, kid } = await this.verifier.verify(value, position);
       switch (event.kind) {
@@ -146,10 +170,12 @@ export class RevocationFeed implements EventSink {
           this.onRevocations(event, position);
           break;
       }
+      return event.kind;
     } catch (err) {
       if (!(err instanceof EventError)) throw err; // retriable: the source delivers it again
       this.reject(err.code, position, 1);
       if (err.code === 'EVENT_VERSION_UNSUPPORTED') this.stopVouching(position.partition);
+      return undefined;
     }
   }
 

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import kafkajs, { type Consumer, type EachBatchPayload, type KafkaConfig } from 'kafkajs';
+import kafkajs, {
+  type Consumer,
+  type EachBatchPayload,
+  type KafkaConfig,
+  type KafkaMessage,
+} from 'kafkajs';
+import { REVOCATION_HEADERS } from '@tokenfence/contract';
 import { backoffDelayMs } from '../core/backoff.js';
-import type { EventSink, RevocationEventSource } from '../core/event-source.js';
+import type { EventSink, RevocationEventSource, TraceHeaders } from '../core/event-source.js';
 import type { GuardLogger } from '../core/logger.js';
 import { kafkaLogCreator } from './kafka-log.js';
 
@@ -18,6 +24,8 @@ export interface KafkaEventSourceOptions {
   readonly kafka?: Omit<KafkaConfig, 'brokers' | 'clientId' | 'logCreator'>;
   /** A number in [0, 1) for the reconnect jitter. Default `Math.random`. */
   readonly random?: () => number;
+  /** Passes each message's `traceparent`/`tracestate` on (tracing on). Default false. */
+  readonly traceHeaders?: boolean;
 }
 
 const RETRY_MIN_MS = 250;
@@ -165,10 +173,12 @@ export class KafkaEventSource implements RevocationEventSource {
         for (const message of batch.messages) {
           // A rejection (keys unreachable) makes kafkajs retry from the last resolved offset.
           const timestampMs = Number(message.timestamp); // CreateTime or LogAppendTime, in ms
+          const traceHeaders = this.options.traceHeaders ? traceHeadersOf(message) : undefined;
           await sink.onMessage(message.value, {
             partition: batch.partition,
             offset: message.offset,
             ...(Number.isFinite(timestampMs) && timestampMs > 0 ? { timestampMs } : {}),
+            ...(traceHeaders ? { traceHeaders } : {}),
           });
           payload.resolveOffset(message.offset);
           const next = BigInt(message.offset) + 1n;
@@ -192,4 +202,16 @@ export class KafkaEventSource implements RevocationEventSource {
       await admin.disconnect();
     }
   }
+}
+
+/** The message's trace headers as received (the first value of each), or undefined. */
+function traceHeadersOf(message: KafkaMessage): TraceHeaders | undefined {
+  const first = (value: unknown): Buffer | string | undefined => {
+    const one: unknown = Array.isArray(value) ? value[0] : value;
+    return typeof one === 'string' || Buffer.isBuffer(one) ? one : undefined;
+  };
+  const traceparent = first(message.headers?.[REVOCATION_HEADERS.traceparent]);
+  if (traceparent === undefined) return undefined;
+  const tracestate = first(message.headers?.[REVOCATION_HEADERS.tracestate]);
+  return { traceparent, ...(tracestate !== undefined ? { tracestate } : {}) };
 }

@@ -23,8 +23,11 @@ export const MAX_MESSAGE_AGE_LIMIT_SECONDS = 3_600;
 
 const DEFAULT_ALGORITHMS: SupportedAlgorithm[] = ['ES256', 'EdDSA', 'RS256'];
 
+/** Who is named in the errors: `RevocationGuardModule`, or `createRevocationGuard` in plain Node. */
+let where = 'RevocationGuardModule';
+
 function fail(message: string): never {
-  throw new TypeError(`RevocationGuardModule: ${message}`);
+  throw new TypeError(`${where}: ${message}`);
 }
 
 /** An integer option of at least `min`, or its default when unset. */
@@ -73,9 +76,16 @@ function isKeySet(value: unknown): value is JSONWebKeySet {
   );
 }
 
-/** Validates the module options once, at start-up, and fails fast with what to set. */
-export function resolveGuardOptions(options: RevocationGuardModuleOptions): ResolvedGuardOptions {
-  rejectRenamedOptions('RevocationGuardModule', options, RENAMED_OPTIONS);
+/**
+ * Validates the module options once, at start-up, and fails fast with what to set; `caller` is
+ * named in the errors.
+ */
+export function resolveGuardOptions(
+  options: RevocationGuardModuleOptions,
+  caller = 'RevocationGuardModule',
+): ResolvedGuardOptions {
+  where = caller;
+  rejectRenamedOptions(caller, options, RENAMED_OPTIONS);
   if (typeof options?.issuer !== 'string' || options.issuer === '') fail('set "issuer"');
   const audience = typeof options.audience === 'string' ? [options.audience] : options.audience;
   if (!Array.isArray(audience) || audience.length === 0 || audience.some((a) => !a)) {
@@ -160,6 +170,18 @@ export function resolveGuardOptions(options: RevocationGuardModuleOptions): Reso
   } else if (stalePolicy === 'introspect') {
     fail('the "introspect" stale policy needs "introspection" (url, clientId, clientSecret)');
   }
+  const registry = options.metrics?.registry as Record<string, unknown> | undefined;
+  if (
+    registry !== undefined &&
+    ['registerMetric', 'getSingleMetric', 'removeSingleMetric'].some(
+      (method) => typeof registry?.[method] !== 'function',
+    )
+  ) {
+    fail('"metrics.registry" must be a prom-client Registry');
+  }
+  if (options.tracing !== undefined && typeof options.tracing !== 'boolean') {
+    fail('"tracing" must be true or false');
+  }
   if (options.eventSource === undefined) {
     const brokers = options.kafka?.brokers;
     if (!Array.isArray(brokers) || brokers.length === 0 || brokers.some((b) => !b)) {
@@ -182,6 +204,7 @@ export function resolveGuardOptions(options: RevocationGuardModuleOptions): Reso
     maxStalenessMs,
     stalePolicy,
     problemDetails: options.problemDetails === true,
+    tracing: options.tracing === true,
     topic: options.kafka?.topic ?? DEFAULT_REVOCATION_TOPIC,
   };
 }

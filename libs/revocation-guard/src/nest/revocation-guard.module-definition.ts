@@ -4,6 +4,9 @@ import type { RevocationGuardModuleOptions } from './revocation-guard.options.js
 import { RevocationGuard } from './revocation.guard.js';
 import { UnsupportedContextWarnings } from './unsupported-context-warnings.js';
 
+/** The guard's working parts (`GuardComponents`), built once from the options. */
+export const GUARD_COMPONENTS = Symbol('GUARD_COMPONENTS');
+
 /** The module's one JWKS cache (a `JwksKeySource`), for token keys and event keys. */
 export const GUARD_JWKS = Symbol('GUARD_JWKS');
 

@@ -2,6 +2,7 @@ import type { JSONWebKeySet } from 'jose';
 import type { KafkaConfig } from 'kafkajs';
 import type { Clock } from '../core/clock.js';
 import type { RevocationEventSource } from '../core/event-source.js';
+import type { GuardMetricsOptions } from '../core/guard-metrics.js';
 import type { IntrospectionOptions } from '../core/introspection-client.js';
 import type { StalePolicy } from '../core/stale-policy.js';
 import type { SupportedAlgorithm } from '../core/token-verifier.js';
@@ -157,6 +158,18 @@ export interface RevocationGuardModuleOptions extends TokenIssuerOptions {
   problemDetails?: boolean;
   /** Microservice handlers (Kafka and TCP transports): token source and expiry rule. */
   microservices?: MicroservicesOptions;
+  /**
+   * `{ registry }`: the app's prom-client `Registry`; the guard's metrics join it, under the same
+   * names as `RevocationMetrics.render()`. Without it, serve `render()` yourself.
+   */
+  metrics?: GuardMetricsOptions;
+  /**
+   * OpenTelemetry spans for applying revocation messages that carry a `traceparent` (one
+   * CONSUMER span `process <topic>` each, child of the auth service's `send` span). Needs the
+   * optional peer `@opentelemetry/api`, loaded only then, and an SDK registered by the app to
+   * record anything. Default false: no span, no trace header read, nothing loaded.
+   */
+  tracing?: boolean;
   /** The revocation topic; required unless `eventSource` is given. */
   kafka?: KafkaSourceOptions;
   /** Replaces the Kafka source (another broker, or a test double); `kafka` is then not needed. */
@@ -180,6 +193,7 @@ export interface ResolvedGuardOptions {
   readonly maxStalenessMs: number;
   readonly stalePolicy: StalePolicy;
   readonly problemDetails: boolean;
+  readonly tracing: boolean;
   readonly topic: string;
   readonly microservices: ResolvedMicroservicesOptions;
 }

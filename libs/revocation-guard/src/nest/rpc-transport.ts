@@ -1,6 +1,7 @@
-import { Injectable, IntrinsicException, Logger, type ExecutionContext } from '@nestjs/common';
+import { IntrinsicException, Logger, type ExecutionContext } from '@nestjs/common';
 import type { GuardError, GuardErrorCode } from '../core/guard-error.js';
 import type { Principal } from '../core/principal.js';
+import { RpcRefusalCounts } from '../core/rpc-refusal-counts.js';
 import type { GuardTransport } from './guard-transport.js';
 import type { ErrorBodyException, MicroservicesPeer } from './optional-peers.js';
 import type {
@@ -129,19 +130,19 @@ export class RpcEventRefusedException extends IntrinsicException {
 }
 
 /**
- * Refusals of microservice messages: counted by kind and code, and for events, logged once per
- * code (never the token, never per message: a flood of replayed events must not flood the log).
+ * Refusals of microservice messages: counted by kind and code in the guard's
+ * {@link RpcRefusalCounts} (which `GuardMetrics` reports), and for events, logged once per code
+ * (never the token, never per message: a flood of replayed events must not flood the log). The
+ * module provides it on the counts of its `GuardComponents`.
  */
-@Injectable()
 export class RpcRefusals {
   private readonly logger = new Logger('RevocationGuard');
-  /** `kind code` → count. */
-  private readonly counts = new Map<string, number>();
   private readonly loggedCodes = new Set<GuardErrorCode>();
 
+  constructor(private readonly counts: RpcRefusalCounts = new RpcRefusalCounts()) {}
+
   record(message: RpcContextInfo, error: GuardError, handler: string): void {
-    const key = `${message.kind} ${error.code}`;
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    this.counts.record(message.kind, error.code);
     if (message.kind !== 'event' || this.loggedCodes.has(error.code)) return;
     this.loggedCodes.add(error.code);
     this.logger.warn(
@@ -155,10 +156,7 @@ export class RpcRefusals {
 
   /** `[kind, code, count]` of every refusal so far. */
   snapshot(): [kind: string, code: string, count: number][] {
-    return [...this.counts].map(([key, count]) => {
-      const [kind = '', code = ''] = key.split(' ');
-      return [kind, code, count];
-    });
+    return this.counts.snapshot();
   }
 }
 
