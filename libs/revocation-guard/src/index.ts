@@ -6,9 +6,17 @@ export {
 } from './nest/revocation-guard.module-definition.js';
 export type {
   KafkaSourceOptions,
+  MicroservicesOptions,
   RevocationGuardModuleOptions,
+  RpcContextInfo,
+  RpcTransportName,
   TokenIssuerOptions,
 } from './nest/revocation-guard.options.js';
+export {
+  bearerTokenOf,
+  defaultRpcTokenExtractor,
+  RpcEventRefusedException,
+} from './nest/rpc-transport.js';
 export { RevocationGuard } from './nest/revocation.guard.js';
 export { Public, IS_PUBLIC_KEY } from './nest/public.decorator.js';
 export {
@@ -54,6 +62,7 @@ export type {
   RevocationCheck,
   SupportedAlgorithm,
   TokenVerifierOptions,
+  VerifyOptions,
 } from './core/token-verifier.js';
 export {
   RevocationFeed,

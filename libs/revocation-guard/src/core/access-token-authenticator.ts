@@ -6,7 +6,7 @@ import type { Principal } from './principal.js';
 import type { RevocationFeed } from './revocation-feed.js';
 import { checkRequirements, type RouteRules } from './route-requirements.js';
 import type { FreshnessRequirement } from './stale-policy.js';
-import type { TokenVerifier } from './token-verifier.js';
+import type { TokenVerifier, VerifyOptions } from './token-verifier.js';
 
 const STALE_WARNING_INTERVAL_MS = 10_000;
 
@@ -37,18 +37,28 @@ export class AccessTokenAuthenticator {
    * The one rule set of every transport (HTTP request, socket message): a usable revocation state
    * under the route's freshness rule, a valid unrevoked token, and the route's requirements.
    */
-  async authorize(authorization: string | undefined, rules: RouteRules = {}): Promise<Principal> {
-    const principal = await this.authenticate(authorization, rules.freshness ?? this.freshness);
+  async authorize(
+    authorization: string | undefined,
+    rules: RouteRules = {},
+    verify: VerifyOptions = {},
+  ): Promise<Principal> {
+    const principal = await this.authenticate(
+      authorization,
+      rules.freshness ?? this.freshness,
+      verify,
+    );
     checkRequirements(principal, rules, this.clock.nowMs());
     return principal;
   }
 
+  /** `verify.expiryAtMs`: see {@link TokenVerifier.verify}; revocations are checked now. */
   async authenticate(
     authorization: string | undefined,
     freshness: FreshnessRequirement = this.freshness,
+    verify: VerifyOptions = {},
   ): Promise<Principal> {
     try {
-      const principal = await this.authenticateOnce(authorization, freshness);
+      const principal = await this.authenticateOnce(authorization, freshness, verify);
       this.count('ok');
       return principal;
     } catch (err) {
@@ -64,6 +74,7 @@ export class AccessTokenAuthenticator {
   private async authenticateOnce(
     authorization: string | undefined,
     freshness: FreshnessRequirement,
+    verify: VerifyOptions,
   ): Promise<Principal> {
     // No header, or another scheme (Basic, ...): no Bearer credential at all, so RFC 6750 3.1's
     // plain challenge, without an error code.
@@ -79,7 +90,7 @@ export class AccessTokenAuthenticator {
       throw new GuardError('TOKEN_MALFORMED', 'The Authorization header must be "Bearer <token>".');
     }
     const state = this.requireUsableState(freshness);
-    const principal = await this.verifier.verify(token);
+    const principal = await this.verifier.verify(token, verify);
     // The module's verifier checks the denylist itself, before it caches; one given without it
     // is checked here.
     if (!this.verifier.checksRevocations) {

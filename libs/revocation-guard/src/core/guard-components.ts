@@ -14,6 +14,7 @@ import { IntrospectionClient } from './introspection-client.js';
 import { JwksKeySource } from './jwks-key-source.js';
 import type { GuardLogger } from './logger.js';
 import { RevocationFeed } from './revocation-feed.js';
+import { RpcRefusalCounts } from './rpc-refusal-counts.js';
 import { TokenVerifier } from './token-verifier.js';
 
 /** Stands for the `keys` option where a JWKS URL is expected; never fetched over the network. */
@@ -42,6 +43,8 @@ export interface GuardComponents {
   readonly verifier: TokenVerifier;
   readonly authenticator: AccessTokenAuthenticator;
   readonly metrics: GuardMetrics;
+  /** Refused microservice messages (recorded by the Nest rpc transport), in `metrics`. */
+  readonly rpcRefusals: RpcRefusalCounts;
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -78,7 +81,13 @@ export function createGuardComponents(
     });
   // @opentelemetry/api is an optional peer: imported by start() only under `tracing: true`.
   const tracing = resolved.tracing ? new DeferredOtelFeedTracing(resolved.topic) : undefined;
-  const denylist = new Denylist(resolved.clockToleranceSeconds, clock);
+  // Expiry checked at a message timestamp (microservices.checkExpiryAt) accepts tokens up to
+  // maxMessageAgeSeconds past their exp: their revocations are kept that much longer, so they
+  // still apply. It is 0 otherwise (and in the plain Node guard, which has no rpc handlers).
+  const denylist = new Denylist(
+    resolved.clockToleranceSeconds + resolved.microservices.maxMessageAgeSeconds,
+    clock,
+  );
   const feed = new RevocationFeed(
     denylist,
     source,
@@ -128,9 +137,11 @@ export function createGuardComponents(
     options.introspection ? new IntrospectionClient(options.introspection) : undefined,
     options.clock,
   );
+  const rpcRefusals = new RpcRefusalCounts();
   const metrics = new GuardMetrics({
     feed,
     authenticator,
+    rpcRefusals,
     keySources: [
       {
         label: resolved.jwksUrl
@@ -148,6 +159,7 @@ export function createGuardComponents(
     verifier,
     authenticator,
     metrics,
+    rpcRefusals,
     start: async () => {
       await tracing?.load();
       await feed.start();

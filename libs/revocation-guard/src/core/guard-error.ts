@@ -11,7 +11,7 @@ export const GUARD_ERROR_STATUS = {
   TOKEN_REVOKED: 401,
   INSUFFICIENT_SCOPE: 403,
   LOGIN_TOO_OLD: 403,
-  /** A microservice or other context the guard cannot check yet (not HTTP, GraphQL, socket.io). */
+  /** A microservice transport other than Kafka and TCP, or another context not checked yet. */
   GUARD_CONTEXT_UNSUPPORTED: 403,
   REVOCATION_STATE_NOT_READY: 503,
   REVOCATION_STATE_STALE: 503,

@@ -1,5 +1,6 @@
 import type { AccessTokenAuthenticator } from './access-token-authenticator.js';
 import type { RevocationFeed } from './revocation-feed.js';
+import type { RpcRefusalCounts } from './rpc-refusal-counts.js';
 
 /** One series of a metric family: its labels and value (`metricName` for histogram parts). */
 export interface MetricSample {
@@ -48,6 +49,8 @@ export interface GuardMetricsParts {
   readonly authenticator: AccessTokenAuthenticator;
   readonly keySources: readonly MetricsKeySource[];
   readonly nowMs: () => number;
+  /** Microservice refusals (Nest rpc handlers); the family is written empty without them. */
+  readonly rpcRefusals?: Pick<RpcRefusalCounts, 'snapshot'>;
 }
 
 /** Prometheus text exposition format 0.0.4. */
@@ -78,7 +81,7 @@ export class GuardMetrics {
 
   /** Every family, as of now. */
   families(): MetricFamily[] {
-    const { feed, authenticator, keySources, nowMs } = this.parts;
+    const { feed, authenticator, keySources, nowMs, rpcRefusals } = this.parts;
     const stats = feed.stats();
     const staleness = feed.stalenessMs();
     const family = (
@@ -146,6 +149,15 @@ export class GuardMetrics {
         'counter',
         'Guard outcomes, by result code.',
         [...authenticator.outcomes].map(([result, value]) => ({ labels: { result }, value })),
+      ),
+      family(
+        'tokenfence_rpc_refusals_total',
+        'counter',
+        'Microservice messages refused, by kind (message, event) and code.',
+        (rpcRefusals?.snapshot() ?? []).map(([kind, code, value]) => ({
+          labels: { kind, code },
+          value,
+        })),
       ),
       family(
         'tokenfence_jwks_age_seconds',

@@ -297,3 +297,50 @@ describe('TokenVerifier with the verified-token cache', () => {
     expect(keyLookups).toBe(2);
   });
 });
+
+describe('TokenVerifier with expiryAtMs (a message timestamp)', () => {
+  it('checks exp and nbf at that earlier time, everything else now', async () => {
+    const expired = await token({ iat: NOW - 700, exp: NOW - 100 });
+    await expect(verifier().verify(expired)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
+    await expect(
+      verifier().verify(expired, { expiryAtMs: (NOW - 200) * 1000 }),
+    ).resolves.toMatchObject({ sub: 'user-1' });
+    await expect(
+      verifier().verify(expired, { expiryAtMs: (NOW - 90) * 1000 }),
+    ).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
+    const notYet = await token({ nbf: NOW - 10 });
+    await expect(
+      verifier().verify(notYet, { expiryAtMs: (NOW - 60) * 1000 }),
+    ).rejects.toMatchObject({ code: 'TOKEN_CLAIMS_INVALID' });
+  });
+
+  it('a time ahead of now is now', async () => {
+    const expired = await token({ iat: NOW - 700, exp: NOW - 100 });
+    await expect(
+      verifier().verify(expired, { expiryAtMs: (NOW + 1000) * 1000 }),
+    ).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
+  });
+
+  it('still refuses a revoked token, and caches no token that is expired now', async () => {
+    const expired = await token({ iat: NOW - 700, exp: NOW - 100 });
+    let revoked = false;
+    let lookups = 0;
+    const checking = verifier({
+      verifiedTokenCacheMaxEntries: 10,
+      keys: (header: Parameters<JWTVerifyGetKey>[0], t: Parameters<JWTVerifyGetKey>[1]) => {
+        lookups++;
+        return keys(header, t);
+      },
+      revocations: {
+        check: () => (revoked ? 'session' : undefined),
+        isKeyRevoked: () => false,
+      },
+    });
+    const at = { expiryAtMs: (NOW - 200) * 1000 };
+    await checking.verify(expired, at);
+    await checking.verify(expired, at);
+    expect(lookups).toBe(2);
+    revoked = true;
+    await expect(checking.verify(expired, at)).rejects.toMatchObject({ code: 'TOKEN_REVOKED' });
+  });
+});

@@ -64,6 +64,12 @@ export interface TokenVerifierOptions {
   readonly revocations?: RevocationCheck;
 }
 
+/** Per-call settings of {@link TokenVerifier.verify}. */
+export interface VerifyOptions {
+  /** Checks `exp` and `nbf` at this time (ms) when it is earlier than now. */
+  readonly expiryAtMs?: number;
+}
+
 const DEFAULT_MAX_TOKEN_LENGTH = 8192;
 export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 86_400;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
@@ -113,18 +119,31 @@ export class TokenVerifier {
     };
   }
 
-  async verify(token: string): Promise<Principal> {
+  /**
+   * Verifies `token`. `expiryAtMs` moves the `exp` and `nbf` checks to that earlier time (a
+   * message's timestamp, already bounded by the caller); everything else, revocations included,
+   * is checked now. Undefined or later than now: now.
+   */
+  async verify(token: string, { expiryAtMs }: VerifyOptions = {}): Promise<Principal> {
+    const atMs =
+      expiryAtMs !== undefined && expiryAtMs < this.clock.nowMs() ? expiryAtMs : undefined;
     const cached = this.cache?.get(token);
-    if (cached !== undefined) return this.unlessRevoked(cached);
+    // A cached token is unexpired now, so at any earlier time too; only its nbf may be later.
+    if (cached !== undefined && (atMs === undefined || this.activeAt(cached, atMs))) {
+      return this.unlessRevoked(cached);
+    }
     if (token.length > this.maxTokenLength || !COMPACT_JWS.test(token)) {
       throw new GuardError('TOKEN_MALFORMED', 'The access token is not a compact JWS.');
     }
     let payload: JWTPayload;
     let kid: string | undefined;
     try {
-      const options = this.options.clock
-        ? { ...this.verifyOptions, currentDate: new Date(this.clock.nowMs()) }
-        : this.verifyOptions;
+      const options =
+        atMs !== undefined
+          ? { ...this.verifyOptions, currentDate: new Date(atMs) }
+          : this.options.clock
+            ? { ...this.verifyOptions, currentDate: new Date(this.clock.nowMs()) }
+            : this.verifyOptions;
       ({
         payload,
         protectedHeader: { kid },
@@ -133,8 +152,17 @@ export class TokenVerifier {
       throw toGuardError(err, token);
     }
     const principal = this.unlessRevoked(this.withinLifetime(toPrincipal(payload, kid ?? '')));
-    this.cache?.set(token, principal);
+    // Only tokens valid now are cached (the cache never serves one past its exp).
+    if (atMs === undefined || principal.exp * 1000 > this.clock.nowMs()) {
+      this.cache?.set(token, principal);
+    }
     return principal;
+  }
+
+  /** Whether a cached principal's `nbf`, if any, had passed at `atMs` (with the tolerance). */
+  private activeAt(principal: Principal, atMs: number): boolean {
+    const nbf = principal.claims.nbf;
+    return typeof nbf !== 'number' || nbf <= atMs / 1000 + this.options.clockToleranceSeconds;
   }
 
   /** jose checks `iat` only against a max token age; an issue date ahead of now is refused here. */

@@ -9,8 +9,28 @@ import type { ExecutionContext } from '@nestjs/common';
 /** Builds the exception a context's own exception filter answers with `{code, message}`. */
 export type ErrorBodyException = new (body: { code: string; message: string }) => Error;
 
+/** What the guard reads of a `KafkaContext` (typed here: no import of the optional peer's types). */
+export interface KafkaContextLike {
+  getMessage(): unknown;
+  getTopic(): string;
+  getPartition(): number;
+}
+
+/** What the guard reads of a `TcpContext`. */
+export interface TcpContextLike {
+  getPattern(): string;
+  getMetadata(): Readonly<Record<string, string>> | undefined;
+}
+
+/** What the guard uses of `@nestjs/microservices`: its exception and the contexts it checks. */
+export interface MicroservicesPeer {
+  readonly RpcException: ErrorBodyException;
+  readonly KafkaContext: abstract new (...args: never[]) => KafkaContextLike;
+  readonly TcpContext: abstract new (...args: never[]) => TcpContextLike;
+}
+
 let wsException: Promise<ErrorBodyException> | undefined;
-let rpcException: Promise<ErrorBodyException> | undefined;
+let microservices: Promise<MicroservicesPeer> | undefined;
 let gqlContext: Promise<GraphQLContextOf> | undefined;
 let gqlContextLoaded: GraphQLContextOf | undefined;
 
@@ -24,9 +44,16 @@ export function loadWsException(): Promise<ErrorBodyException> {
 }
 
 /** `RpcException` of `@nestjs/microservices`: Nest's rpc filter answers only its instances. */
-export function loadRpcException(): Promise<ErrorBodyException> {
-  rpcException ??= import('@nestjs/microservices').then((m) => m.RpcException);
-  return rpcException;
+export async function loadRpcException(): Promise<ErrorBodyException> {
+  return (await loadMicroservices()).RpcException;
+}
+
+/** `@nestjs/microservices`, loaded at the first rpc context (only an rpc app has one). */
+export function loadMicroservices(): Promise<MicroservicesPeer> {
+  microservices ??= import('@nestjs/microservices').then(
+    ({ RpcException, KafkaContext, TcpContext }) => ({ RpcException, KafkaContext, TcpContext }),
+  );
+  return microservices;
 }
 
 /**

@@ -138,4 +138,39 @@ describe('resolveGuardOptions', () => {
     const jwksUrl = 'http://auth-service:3000/.well-known/jwks.json';
     expect(() => resolveGuardOptions({ ...valid, jwksUrl, allowInsecureHttp: true })).not.toThrow();
   });
+
+  it('microservices: expiry checked now by default, message timestamps bounded', () => {
+    expect(resolveGuardOptions(valid).microservices).toEqual({
+      tokenExtractor: undefined,
+      checkExpiryAt: 'now',
+      maxMessageAgeSeconds: 0,
+    });
+    expect(
+      resolveGuardOptions({ ...valid, microservices: { checkExpiryAt: 'message-timestamp' } })
+        .microservices,
+    ).toMatchObject({ checkExpiryAt: 'message-timestamp', maxMessageAgeSeconds: 300 });
+  });
+
+  it.each([
+    [{ tokenExtractor: 'authorization' }, 'microservices.tokenExtractor'],
+    [{ checkExpiryAt: 'broker-time' }, 'microservices.checkExpiryAt'],
+    [{ maxMessageAgeSeconds: 60 }, 'applies only with checkExpiryAt: "message-timestamp"'],
+    [{ checkExpiryAt: 'message-timestamp', maxMessageAgeSeconds: 0 }, 'from 1 to 3600'],
+    [{ checkExpiryAt: 'message-timestamp', maxMessageAgeSeconds: 3601 }, 'from 1 to 3600'],
+    [{ checkExpiryAt: 'message-timestamp', maxMessageAgeSeconds: 1.5 }, 'from 1 to 3600'],
+    [{ maxMessageAgeMs: 60_000 }, 'unknown option(s) maxMessageAgeMs'],
+  ])('microservices %j is refused with a TypeError naming %s', (microservices, name) => {
+    expect(() =>
+      resolveGuardOptions({
+        ...valid,
+        microservices: microservices as RevocationGuardModuleOptions['microservices'],
+      }),
+    ).toThrow(new RegExp(name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    expect(() =>
+      resolveGuardOptions({
+        ...valid,
+        microservices: microservices as RevocationGuardModuleOptions['microservices'],
+      }),
+    ).toThrow(TypeError);
+  });
 });

@@ -13,8 +13,13 @@ import {
 } from '../core/token-verifier.js';
 import type {
   ResolvedGuardOptions,
+  ResolvedMicroservicesOptions,
   RevocationGuardModuleOptions,
 } from './revocation-guard.options.js';
+
+/** Default `microservices.maxMessageAgeSeconds`, and its upper bound. */
+export const DEFAULT_MAX_MESSAGE_AGE_SECONDS = 300;
+export const MAX_MESSAGE_AGE_LIMIT_SECONDS = 3_600;
 
 const DEFAULT_ALGORITHMS: SupportedAlgorithm[] = ['ES256', 'EdDSA', 'RS256'];
 
@@ -184,6 +189,7 @@ export function resolveGuardOptions(
     }
   }
   return {
+    microservices: resolveMicroservices(options.microservices),
     issuer: options.issuer,
     audience,
     jwksUrl,
@@ -201,4 +207,45 @@ export function resolveGuardOptions(
     tracing: options.tracing === true,
     topic: options.kafka?.topic ?? DEFAULT_REVOCATION_TOPIC,
   };
+}
+
+const MICROSERVICES_KEYS = new Set(['tokenExtractor', 'checkExpiryAt', 'maxMessageAgeSeconds']);
+
+/** `microservices`: a token extractor function, the expiry rule and its bound. */
+function resolveMicroservices(
+  options: RevocationGuardModuleOptions['microservices'],
+): ResolvedMicroservicesOptions {
+  if (options === undefined) {
+    return { tokenExtractor: undefined, checkExpiryAt: 'now', maxMessageAgeSeconds: 0 };
+  }
+  if (typeof options !== 'object' || options === null) fail('"microservices" must be an object');
+  const unknown = Object.keys(options).filter((key) => !MICROSERVICES_KEYS.has(key));
+  if (unknown.length > 0) {
+    fail(
+      `"microservices" has unknown option(s) ${unknown.join(', ')}; known: ${[...MICROSERVICES_KEYS].join(', ')}`,
+    );
+  }
+  const { tokenExtractor, maxMessageAgeSeconds } = options;
+  if (tokenExtractor !== undefined && typeof tokenExtractor !== 'function') {
+    fail('"microservices.tokenExtractor" must be a function (message) => token | undefined');
+  }
+  const checkExpiryAt = options.checkExpiryAt ?? 'now';
+  if (checkExpiryAt !== 'now' && checkExpiryAt !== 'message-timestamp') {
+    fail('"microservices.checkExpiryAt" must be "now" or "message-timestamp"');
+  }
+  if (checkExpiryAt === 'now') {
+    if (maxMessageAgeSeconds !== undefined) {
+      fail(
+        '"microservices.maxMessageAgeSeconds" applies only with checkExpiryAt: "message-timestamp"',
+      );
+    }
+    return { tokenExtractor, checkExpiryAt, maxMessageAgeSeconds: 0 };
+  }
+  const age = maxMessageAgeSeconds ?? DEFAULT_MAX_MESSAGE_AGE_SECONDS;
+  if (!Number.isSafeInteger(age) || age < 1 || age > MAX_MESSAGE_AGE_LIMIT_SECONDS) {
+    fail(
+      `"microservices.maxMessageAgeSeconds" must be an integer from 1 to ${MAX_MESSAGE_AGE_LIMIT_SECONDS}`,
+    );
+  }
+  return { tokenExtractor, checkExpiryAt, maxMessageAgeSeconds: age };
 }

@@ -1,5 +1,5 @@
 import { Logger, Module, type Provider } from '@nestjs/common';
-import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { AccessTokenAuthenticator } from '../core/access-token-authenticator.js';
 import { createGuardComponents, type GuardComponents } from '../core/guard-components.js';
 import { RevocationFeed } from '../core/revocation-feed.js';
@@ -12,10 +12,13 @@ import {
   REVOCATION_GUARD_OPTIONS,
   RevocationGuardConfigurableModule,
 } from './revocation-guard.module-definition.js';
-import type {
-  ResolvedGuardOptions,
-  RevocationGuardModuleOptions,
+import {
+  GUARD_MICROSERVICES_OPTIONS,
+  type ResolvedGuardOptions,
+  type RevocationGuardModuleOptions,
 } from './revocation-guard.options.js';
+import { RpcEventRefusalFilter } from './rpc-event-refusal.filter.js';
+import { RpcRefusals } from './rpc-transport.js';
 import { RevocationFeedLifecycle } from './revocation-feed.lifecycle.js';
 import { RevocationGuard } from './revocation.guard.js';
 import { RevocationMetrics } from './revocation-metrics.js';
@@ -65,8 +68,21 @@ const providers: Provider[] = [
       problemDetails: resolved.problemDetails,
     }),
   },
+  {
+    provide: GUARD_MICROSERVICES_OPTIONS,
+    inject: [RESOLVED_OPTIONS],
+    useFactory: (resolved: ResolvedGuardOptions) => resolved.microservices,
+  },
   // Retry-After on a 503 thrown by a handler (RevocationReadiness.check()).
   { provide: APP_INTERCEPTOR, useClass: RetryAfterInterceptor },
+  // A refused microservice event ends handled (dropped, its Kafka offset committed).
+  { provide: APP_FILTER, useClass: RpcEventRefusalFilter },
+  {
+    // Counted in the components' GuardMetrics (tokenfence_rpc_refusals_total).
+    provide: RpcRefusals,
+    inject: [GUARD_COMPONENTS],
+    useFactory: (c: GuardComponents) => new RpcRefusals(c.rpcRefusals),
+  },
   RevocationFeedLifecycle,
   SocketCredentials,
   RevocationGuard,

@@ -65,6 +65,62 @@ export interface KafkaSourceOptions {
   client?: Omit<KafkaConfig, 'brokers' | 'clientId' | 'logCreator'>;
 }
 
+/** The microservice transports whose handlers the guard checks. */
+export type RpcTransportName = 'kafka' | 'tcp';
+
+/**
+ * One incoming microservice message, as the token extractor sees it. Read-only: the guard hands
+ * the handler the payload untouched.
+ */
+export interface RpcContextInfo {
+  readonly transport: RpcTransportName;
+  /**
+   * `message` for a request the caller waits on (`@MessagePattern`, answered), `event` for
+   * fire-and-forget (`@EventPattern`, or a Kafka message without a reply topic).
+   */
+  readonly kind: 'message' | 'event';
+  /** The pattern (for Kafka, the topic). */
+  readonly pattern: string;
+  /** The deserialized payload (`@Payload()`). */
+  readonly data: unknown;
+  /**
+   * Kafka: the message headers (a string, or a Buffer with a binary parser). TCP: the packet
+   * metadata (`ClientProxy#setOnDispatchHook`), `{}` when the client sent none.
+   */
+  readonly headers: Readonly<Record<string, unknown>>;
+  /** Kafka: the message timestamp in ms since the epoch (set by the producer). TCP: undefined. */
+  readonly timestampMs: number | undefined;
+  /** Nest's own context: a `KafkaContext` or a `TcpContext`. */
+  readonly context: unknown;
+}
+
+/** Where the access token of a microservice message comes from, and when its expiry is checked. */
+export interface MicroservicesOptions {
+  /**
+   * Returns the message's access token (the compact JWT, without `Bearer `), or undefined when it
+   * has none (`TOKEN_MISSING`). Default {@link defaultRpcTokenExtractor}: Kafka, the
+   * `authorization` header `Bearer <token>`; TCP, the `authorization` packet metadata, else an
+   * `authorization` field of an object payload, `Bearer <token>`.
+   */
+  tokenExtractor?: (message: RpcContextInfo) => string | undefined;
+  /**
+   * When the token's `exp` (and `nbf`) is checked for a Kafka message: `now` (the default), or
+   * `message-timestamp`: at the message's timestamp, trusted no further back than
+   * `maxMessageAgeSeconds` and never ahead of now, so an event produced while its token was
+   * valid is still handled after `exp`. Revocations apply either way, as the denylist is now.
+   * TCP messages have no timestamp: always now.
+   */
+  checkExpiryAt?: 'now' | 'message-timestamp';
+  /**
+   * With `message-timestamp`: how far in the past a message timestamp is trusted, in seconds
+   * (the producer sets it, so a holder of an expired token can use it this much longer). The
+   * denylist keeps revocations this much longer too. At most 3600, the auth service's default
+   * topic retention margin (`REVOCATION_RETENTION_MARGIN_SECONDS`), which must not be smaller.
+   * Default 300.
+   */
+  maxMessageAgeSeconds?: number;
+}
+
 /**
  * Options of {@link RevocationGuardModule}. Libraries never read the environment: pass these.
  * The token issuer is given in the single-issuer form (the fields of {@link TokenIssuerOptions}
@@ -100,6 +156,8 @@ export interface RevocationGuardModuleOptions extends TokenIssuerOptions {
    * of `{statusCode, code, message, error}`. Default false.
    */
   problemDetails?: boolean;
+  /** Microservice handlers (Kafka and TCP transports): token source and expiry rule. */
+  microservices?: MicroservicesOptions;
   /**
    * `{ registry }`: the app's prom-client `Registry`; the guard's metrics join it, under the same
    * names as `RevocationMetrics.render()`. Without it, serve `render()` yourself.
@@ -137,4 +195,15 @@ export interface ResolvedGuardOptions {
   readonly problemDetails: boolean;
   readonly tracing: boolean;
   readonly topic: string;
+  readonly microservices: ResolvedMicroservicesOptions;
+}
+
+/** The resolved `microservices` options, injected into the guard. */
+export const GUARD_MICROSERVICES_OPTIONS = Symbol('GUARD_MICROSERVICES_OPTIONS');
+
+export interface ResolvedMicroservicesOptions {
+  readonly tokenExtractor: ((message: RpcContextInfo) => string | undefined) | undefined;
+  readonly checkExpiryAt: 'now' | 'message-timestamp';
+  /** 0 with `checkExpiryAt: 'now'`. */
+  readonly maxMessageAgeSeconds: number;
 }

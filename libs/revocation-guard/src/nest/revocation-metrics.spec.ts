@@ -9,6 +9,9 @@ import { AccessTokenAuthenticator } from '../core/access-token-authenticator.js'
 import { RevocationGuardModule } from './revocation-guard.module.js';
 import type { RevocationGuardModuleOptions } from './revocation-guard.options.js';
 import { RevocationMetrics } from './revocation-metrics.js';
+import { GuardError } from '../core/guard-error.js';
+import type { RpcContextInfo } from './revocation-guard.options.js';
+import { RpcRefusals } from './rpc-transport.js';
 
 const T0 = 1_800_000_000_000;
 
@@ -24,6 +27,7 @@ const FAMILIES_BEFORE = [
   'tokenfence_staleness_seconds',
   'tokenfence_propagation_seconds',
   'tokenfence_verifications_total',
+  'tokenfence_rpc_refusals_total',
 ];
 
 /** `series -> value` of a text exposition, `+Inf` and `Infinity` alike. */
@@ -100,6 +104,33 @@ describe('RevocationMetrics and metrics: { registry }', () => {
     // The app's own metrics and the process defaults are in the same scrape.
     expect(inRegistry.get('app_orders_total')).toBe(1);
     expect(scraped).toMatch(/^process_cpu_user_seconds_total /m);
+  });
+
+  it('counts refused microservice messages in render() and in the registry alike', async () => {
+    const issuer = await createTestIssuer();
+    const registry = new Registry();
+    const { app } = await guardApp(issuer, { metrics: { registry } });
+    const message = (kind: RpcContextInfo['kind']): RpcContextInfo => ({
+      transport: 'kafka',
+      kind,
+      pattern: 'orders.created',
+      data: {},
+      headers: {},
+      timestampMs: undefined,
+      context: {},
+    });
+    const refusals = app.get(RpcRefusals);
+    const missing = new GuardError('TOKEN_MISSING', 'no token');
+    refusals.record(message('event'), missing, 'OrdersRpc.created');
+    refusals.record(message('event'), missing, 'OrdersRpc.created');
+    refusals.record(message('message'), missing, 'OrdersRpc.get');
+
+    const name = 'tokenfence_rpc_refusals_total';
+    for (const text of [app.get(RevocationMetrics).render(), await registry.metrics()]) {
+      const samples = series(text);
+      expect(samples.get(`${name}{kind="event",code="TOKEN_MISSING"}`)).toBe(2);
+      expect(samples.get(`${name}{kind="message",code="TOKEN_MISSING"}`)).toBe(1);
+    }
   });
 
   it('writes +Inf before the first heartbeat and the first JWKS fetch', async () => {

@@ -18,22 +18,40 @@ import {
   unsupportedContextRefusal,
   type GuardTransport,
 } from './guard-transport.js';
-import { loadGraphQLContextOf, loadRpcException, loadWsException } from './optional-peers.js';
+import {
+  loadGraphQLContextOf,
+  loadMicroservices,
+  loadRpcException,
+  loadWsException,
+} from './optional-peers.js';
 import { IS_PUBLIC_KEY } from './public.decorator.js';
 import {
   MAX_LOGIN_AGE_KEY,
   REQUIRED_SCOPES_KEY,
   ROUTE_FRESHNESS_KEY,
 } from './route-requirements.decorators.js';
+import {
+  GUARD_MICROSERVICES_OPTIONS,
+  type ResolvedMicroservicesOptions,
+} from './revocation-guard.options.js';
+import { expiryCheckTimeMs, rpcContextInfo, rpcTransport, RpcRefusals } from './rpc-transport.js';
 import { SocketCredentials } from './socket-credentials.js';
+import type { VerifyOptions } from '../core/token-verifier.js';
+
+const NOW_MICROSERVICES: ResolvedMicroservicesOptions = {
+  tokenExtractor: undefined,
+  checkExpiryAt: 'now',
+  maxMessageAgeSeconds: 0,
+};
 
 /**
- * Global guard: every route, every GraphQL resolver and every message of a socket.io gateway
- * needs a valid, unrevoked access token unless marked `@Public()`. It reads the handler's and
- * class's metadata, takes the credential from the context (its transport) and delegates the
- * rules, the same for every transport, to {@link AccessTokenAuthenticator.authorize}. Other
- * contexts (microservices, ...) are refused with `GUARD_CONTEXT_UNSUPPORTED`, and named in a
- * start-up warning ({@link UnsupportedContextWarnings}).
+ * Global guard: every route, every GraphQL resolver, every message of a socket.io gateway, and
+ * every microservice message over Kafka or TCP needs a valid, unrevoked access token unless
+ * marked `@Public()`. It reads the handler's and class's metadata, takes the credential from the
+ * context (its transport) and delegates the rules, the same for every transport, to
+ * {@link AccessTokenAuthenticator.authorize}. Other contexts (other microservice transports, ...)
+ * are refused with `GUARD_CONTEXT_UNSUPPORTED`, and named in a start-up warning
+ * ({@link UnsupportedContextWarnings}).
  */
 @Injectable()
 export class RevocationGuard implements CanActivate {
@@ -44,6 +62,11 @@ export class RevocationGuard implements CanActivate {
     @Optional()
     @Inject(GUARD_BODY_OPTIONS)
     private readonly bodyOptions: GuardBodyOptions = {},
+    @Optional()
+    @Inject(GUARD_MICROSERVICES_OPTIONS)
+    private readonly microservices: ResolvedMicroservicesOptions = NOW_MICROSERVICES,
+    @Optional()
+    private readonly rpcRefusals: RpcRefusals = new RpcRefusals(),
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -51,15 +74,19 @@ export class RevocationGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, targets) === true) {
       return true;
     }
-    const transport = await this.transportFor(context);
+    const { transport, verify } = (await this.transportFor(context)) ?? {};
     if (transport === undefined) {
       const type = context.getType<string>();
       const RpcException = type === 'rpc' ? await loadRpcException() : undefined;
-      throw unsupportedContextRefusal(contextUnsupported(type), RpcException, this.bodyOptions);
+      throw unsupportedContextRefusal(
+        contextUnsupported(type === 'rpc' ? 'rpc (other than Kafka and TCP)' : type),
+        RpcException,
+        this.bodyOptions,
+      );
     }
     try {
       transport.accept(
-        await this.authenticator.authorize(transport.authorization, this.rules(context)),
+        await this.authenticator.authorize(transport.authorization, this.rules(context), verify),
       );
       return true;
     } catch (err) {
@@ -68,15 +95,39 @@ export class RevocationGuard implements CanActivate {
     }
   }
 
-  private async transportFor(context: ExecutionContext): Promise<GuardTransport | undefined> {
+  private async transportFor(
+    context: ExecutionContext,
+  ): Promise<{ transport: GuardTransport; verify?: VerifyOptions } | undefined> {
     switch (context.getType<string>()) {
       case 'http':
-        return httpTransport(context, this.bodyOptions);
+        return { transport: httpTransport(context, this.bodyOptions) };
       case 'ws':
-        return socketTransport(context, this.socketCredentials, await loadWsException());
+        return {
+          transport: socketTransport(context, this.socketCredentials, await loadWsException()),
+        };
+      case 'rpc': {
+        const peer = await loadMicroservices();
+        const message = rpcContextInfo(context, peer);
+        if (message === undefined) return undefined; // NATS, Redis, MQTT, RMQ, gRPC, ...
+        const expiryAtMs = expiryCheckTimeMs(
+          message,
+          this.microservices,
+          this.authenticator.nowMs(),
+        );
+        return {
+          transport: rpcTransport(
+            context,
+            message,
+            this.microservices,
+            peer.RpcException,
+            this.rpcRefusals,
+          ),
+          ...(expiryAtMs === undefined ? {} : { verify: { expiryAtMs } }),
+        };
+      }
       case 'graphql':
-        return graphqlTransport(context, await loadGraphQLContextOf());
-      default: // rpc, ...: not supported yet
+        return { transport: graphqlTransport(context, await loadGraphQLContextOf()) };
+      default: // other contexts: not supported yet
         return undefined;
     }
   }

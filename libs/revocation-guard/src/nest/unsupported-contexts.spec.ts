@@ -5,6 +5,7 @@ import {
   Injectable,
   Module,
   SetMetadata,
+  type ExecutionContext,
   type INestApplication,
   type LoggerService,
 } from '@nestjs/common';
@@ -23,6 +24,7 @@ import { firstValueFrom } from 'rxjs';
 import type { RevocationEventSource } from '../core/event-source.js';
 import { ManualClock } from '../core/manual-clock.js';
 import { Public } from './public.decorator.js';
+import { RevocationGuard } from './revocation.guard.js';
 import { RevocationGuardModule } from './revocation-guard.module.js';
 
 const source: RevocationEventSource = {
@@ -35,8 +37,12 @@ const source: RevocationEventSource = {
 };
 
 const RPC_REFUSAL =
-  'The revocation guard does not support rpc handlers yet; mark the handler @Public() ' +
-  'or set globalGuard: false.';
+  'The revocation guard does not support rpc (other than Kafka and TCP) handlers yet; mark the ' +
+  'handler @Public() or set globalGuard: false.';
+const WARNING_TAIL =
+  'is refused with GUARD_CONTEXT_UNSUPPORTED: the guard supports HTTP (Express, Fastify), ' +
+  'socket.io, GraphQL (Apollo) and microservices over Kafka and TCP only; mark it @Public() or ' +
+  'set globalGuard: false.';
 
 /** Payloads the guarded event handler ran with: none, it is refused. */
 const guardedEvents: unknown[] = [];
@@ -53,6 +59,9 @@ class OrdersController {
   }
   @EventPattern('orders.created') created(payload: unknown): void {
     guardedEvents.push(payload);
+  }
+  @MessagePattern('orders.nats', Transport.NATS) viaNats(): { ok: true } {
+    return { ok: true };
   }
   @MessagePattern('orders.ping') @Public() ping(): { pong: true } {
     return { pong: true };
@@ -95,7 +104,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-describe('contexts other than HTTP, GraphQL and socket.io (F4)', () => {
+describe('contexts other than HTTP, GraphQL, socket.io, Kafka and TCP (F4)', () => {
   const logger = new CapturingLogger();
   let app: INestApplication;
   let client: ClientProxy;
@@ -138,20 +147,44 @@ describe('contexts other than HTTP, GraphQL and socket.io (F4)', () => {
     await app.close();
   });
 
-  it('refuses a guarded @MessagePattern with GUARD_CONTEXT_UNSUPPORTED', async () => {
+  it('checks a guarded @MessagePattern over TCP: no token, TOKEN_MISSING', async () => {
     await expect(firstValueFrom(client.send('orders.get', {}))).rejects.toEqual({
-      code: 'GUARD_CONTEXT_UNSUPPORTED',
-      message: RPC_REFUSAL,
+      code: 'TOKEN_MISSING',
+      message: 'An Authorization: Bearer access token is required.',
     });
   });
 
-  it('refuses a guarded @EventPattern: the handler does not run, Nest logs the refusal', async () => {
-    const logged = new Promise((resolve) => (logger.onError = resolve));
+  it('drops a refused @EventPattern over TCP: the handler does not run, Nest logs nothing', async () => {
     await firstValueFrom(client.emit('orders.created', { n: 1 }));
-    const refusal = (await logged) as RpcException;
-    expect(refusal).toBeInstanceOf(RpcException);
-    expect(refusal.getError()).toEqual({ code: 'GUARD_CONTEXT_UNSUPPORTED', message: RPC_REFUSAL });
+    await firstValueFrom(client.emit('orders.created', { n: 2 }));
+    // The public event after them is handled: both refusals were processed before it.
+    const seen = new Promise((resolve) => (publicEventSeen = resolve));
+    await firstValueFrom(client.emit('orders.audit', { n: 3 }));
+    await expect(seen).resolves.toEqual({ n: 3 });
     expect(guardedEvents).toEqual([]);
+    expect(logger.errors).toEqual([]);
+    const refused = logger.warnings.filter((w) => w.includes('TOKEN_MISSING'));
+    expect(refused).toHaveLength(1); // once per code, not per event
+    expect(refused[0]).toContain('OrdersController.created (pattern "orders.created")');
+  });
+
+  it('refuses a handler on another transport with GUARD_CONTEXT_UNSUPPORTED', async () => {
+    const context = {
+      getType: () => 'rpc',
+      getHandler: () =>
+        Object.getOwnPropertyDescriptor(OrdersController.prototype, 'viaNats')?.value as unknown,
+      getClass: () => OrdersController,
+      switchToRpc: () => ({ getContext: () => ({}), getData: () => ({}) }),
+    } as unknown as ExecutionContext;
+    const refusal = await app
+      .get(RevocationGuard)
+      .canActivate(context)
+      .catch((err: unknown) => err);
+    expect(refusal).toBeInstanceOf(RpcException);
+    expect((refusal as RpcException).getError()).toEqual({
+      code: 'GUARD_CONTEXT_UNSUPPORTED',
+      message: RPC_REFUSAL,
+    });
   });
 
   it('runs @Public() message and event handlers', async () => {
@@ -161,15 +194,19 @@ describe('contexts other than HTTP, GraphQL and socket.io (F4)', () => {
     await expect(seen).resolves.toEqual({ n: 1 });
   });
 
-  it('warns once at start-up per guarded rpc handler, naming it; GraphQL ones are supported', () => {
+  it('warns once at start-up per refused handler, naming it; GraphQL ones are supported', () => {
     const warnings = logger.warnings.filter((w) => w.includes('GUARD_CONTEXT_UNSUPPORTED'));
     expect(warnings.sort()).toEqual([
-      'RevocationGuard: OrdersController.created (rpc) is refused with GUARD_CONTEXT_UNSUPPORTED: ' +
-        'the guard supports HTTP, GraphQL and socket.io only; mark it @Public() or set ' +
-        'globalGuard: false.',
-      'RevocationGuard: OrdersController.get (rpc) is refused with GUARD_CONTEXT_UNSUPPORTED: ' +
-        'the guard supports HTTP, GraphQL and socket.io only; mark it @Public() or set ' +
-        'globalGuard: false.',
+      `RevocationGuard: OrdersController.viaNats (rpc, NATS) ${WARNING_TAIL}`,
+    ]);
+  });
+
+  it('notes in a hybrid app that rpc handlers need inheritAppConfig to be guarded', () => {
+    expect(logger.warnings.filter((w) => w.includes('hybrid app'))).toEqual([
+      'RevocationGuard: hybrid app: the global guard checks the microservice handlers ' +
+        'OrdersController.get, OrdersController.created only when the microservice is connected ' +
+        'with app.connectMicroservice(options, { inheritAppConfig: true }); without it Nest runs ' +
+        'them unguarded. Add it, or @UseGuards(RevocationGuard) on their controllers.',
     ]);
   });
 });
