@@ -69,6 +69,14 @@ export const APPS: readonly AdoptionApp[] = [
     otherNodes: false,
   },
   {
+    kind: 'server',
+    dir: 'fastify-nest',
+    what: 'ESM, Nest on Fastify (@nestjs/platform-fastify), RevocationReadiness health',
+    checks: ['http'],
+    format: 'esm',
+    otherNodes: false,
+  },
+  {
     kind: 'tests',
     dir: 'testing-module',
     what: 'its own node:test suite with @nestjs/testing and /testing (no broker)',
