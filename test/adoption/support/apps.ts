@@ -6,7 +6,7 @@
  * it, and, when none of the checks in ./checks.ts fits, add one there. Its package.json
  * dependencies join the suite's one shared install.
  */
-export type ServerCheck = 'http' | 'socket.io';
+export type ServerCheck = 'http' | 'socket.io' | 'graphql';
 
 /** An app that serves: started with `node dist/main.js`, ready once `/health/ready` answers 200. */
 export interface ServerApp {
@@ -73,6 +73,14 @@ export const APPS: readonly AdoptionApp[] = [
     dir: 'fastify-nest',
     what: 'ESM, Nest on Fastify (@nestjs/platform-fastify), RevocationReadiness health',
     checks: ['http'],
+    format: 'esm',
+    otherNodes: false,
+  },
+  {
+    kind: 'server',
+    dir: 'graphql-apollo',
+    what: 'ESM, GraphQL with the Apollo driver (code first), a guarded @ResolveField',
+    checks: ['graphql'],
     format: 'esm',
     otherNodes: false,
   },
