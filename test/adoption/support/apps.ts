@@ -16,6 +16,12 @@ export interface ServerApp {
   readonly checks: readonly ServerCheck[];
   /** The module format its build emits: a CommonJS app must really `require()` the guard. */
   readonly format: 'esm' | 'cjs';
+  /**
+   * Plain Node, no Nest: the guard entry point its `dist/main.js` imports. It closes its server
+   * and the guard on SIGTERM itself, and must then exit by itself (code 0).
+   */
+  readonly plainEntry?:
+    '@tokenfence/revocation-guard/express' | '@tokenfence/revocation-guard/fastify';
   /** Also run on the other Node versions (./node-binaries.ts). */
   readonly otherNodes: boolean;
   /** The entry point, relative to the app's folder. */
@@ -83,6 +89,15 @@ export const APPS: readonly AdoptionApp[] = [
     checks: ['graphql'],
     format: 'esm',
     otherNodes: false,
+  },
+  {
+    kind: 'server',
+    dir: 'express-plain',
+    what: 'Express 5 without Nest: createRevocationGuard, expressGuard',
+    checks: ['http'],
+    format: 'esm',
+    plainEntry: '@tokenfence/revocation-guard/express',
+    otherNodes: true,
   },
   {
     kind: 'tests',
