@@ -1,10 +1,9 @@
 /**
  * The apps of the adoption suite, each a small TypeScript project under `test/adoption/apps/<dir>`
  * written the way a user writes it (its own package.json and tsconfig), built with the installed
- * `tsc` and run as a real process. To add one for another context (GraphQL, Fastify,
- * microservices, Express middleware, ...): add its folder, list it here with the checks that prove
- * it, and, when none of the checks in ./checks.ts fits, add one there. Its package.json
- * dependencies join the suite's one shared install.
+ * `tsc` and run as a real process. To add one for another context (microservices, ...): add its
+ * folder, list it here with the checks that prove it, and, when none of the checks in ./checks.ts
+ * fits, add one there. Its package.json dependencies join the suite's one shared install.
  */
 export type ServerCheck = 'http' | 'socket.io' | 'graphql';
 
@@ -98,6 +97,15 @@ export const APPS: readonly AdoptionApp[] = [
     format: 'esm',
     plainEntry: '@tokenfence/revocation-guard/express',
     otherNodes: true,
+  },
+  {
+    kind: 'server',
+    dir: 'fastify-plain',
+    what: 'Fastify 5 without Nest: fastifyGuardPlugin, the fastifyGuard hook',
+    checks: ['http'],
+    format: 'esm',
+    plainEntry: '@tokenfence/revocation-guard/fastify',
+    otherNodes: false,
   },
   {
     kind: 'tests',
