@@ -150,9 +150,12 @@ describe('adoption: apps built from the packed guard', () => {
   afterAll(async () => {
     await Promise.allSettled([...running].map((p) => p.kill()));
     await system.stop();
+    // Builds started in beforeAll may still write into the workspace when a test failed early or
+    // was filtered out (-t): removing it under a running tsc fails with ENOTEMPTY.
+    await Promise.allSettled(builds.values());
     await workspace?.remove();
     process.stderr.write(`[adoption]\n  ${report.join('\n  ')}\n`);
-  }, 120_000);
+  }, 300_000);
 
   for (const app of APPS) {
     it(`${app.dir}: ${app.what}`, () => runApp(app, process.execPath, process.version), 300_000);
