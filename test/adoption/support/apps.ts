@@ -1,12 +1,11 @@
 /**
  * The apps of the adoption suite, each a small TypeScript project under `test/adoption/apps/<dir>`
  * written the way a user writes it (its own package.json and tsconfig), built with the installed
- * `tsc` and run as a real process. To add one for another context (GraphQL, Fastify,
- * microservices, Express middleware, ...): add its folder, list it here with the checks that prove
- * it, and, when none of the checks in ./checks.ts fits, add one there. Its package.json
- * dependencies join the suite's one shared install.
+ * `tsc` and run as a real process. To add one for another context (microservices, ...): add its
+ * folder, list it here with the checks that prove it, and, when none of the checks in ./checks.ts
+ * fits, add one there. Its package.json dependencies join the suite's one shared install.
  */
-export type ServerCheck = 'http' | 'socket.io';
+export type ServerCheck = 'http' | 'socket.io' | 'graphql';
 
 /** An app that serves: started with `node dist/main.js`, ready once `/health/ready` answers 200. */
 export interface ServerApp {
@@ -16,6 +15,12 @@ export interface ServerApp {
   readonly checks: readonly ServerCheck[];
   /** The module format its build emits: a CommonJS app must really `require()` the guard. */
   readonly format: 'esm' | 'cjs';
+  /**
+   * Plain Node, no Nest: the guard entry point its `dist/main.js` imports. It closes its server
+   * and the guard on SIGTERM itself, and must then exit by itself (code 0).
+   */
+  readonly plainEntry?:
+    '@tokenfence/revocation-guard/express' | '@tokenfence/revocation-guard/fastify';
   /** Also run on the other Node versions (./node-binaries.ts). */
   readonly otherNodes: boolean;
   /** The entry point, relative to the app's folder. */
@@ -66,6 +71,40 @@ export const APPS: readonly AdoptionApp[] = [
     what: 'ESM, socket.io gateway with RevocationSocketAuth, beside HTTP routes',
     checks: ['http', 'socket.io'],
     format: 'esm',
+    otherNodes: false,
+  },
+  {
+    kind: 'server',
+    dir: 'fastify-nest',
+    what: 'ESM, Nest on Fastify (@nestjs/platform-fastify), RevocationReadiness health',
+    checks: ['http'],
+    format: 'esm',
+    otherNodes: false,
+  },
+  {
+    kind: 'server',
+    dir: 'graphql-apollo',
+    what: 'ESM, GraphQL with the Apollo driver (code first), a guarded @ResolveField',
+    checks: ['graphql'],
+    format: 'esm',
+    otherNodes: false,
+  },
+  {
+    kind: 'server',
+    dir: 'express-plain',
+    what: 'Express 5 without Nest: createRevocationGuard, expressGuard',
+    checks: ['http'],
+    format: 'esm',
+    plainEntry: '@tokenfence/revocation-guard/express',
+    otherNodes: true,
+  },
+  {
+    kind: 'server',
+    dir: 'fastify-plain',
+    what: 'Fastify 5 without Nest: fastifyGuardPlugin, the fastifyGuard hook',
+    checks: ['http'],
+    format: 'esm',
+    plainEntry: '@tokenfence/revocation-guard/fastify',
     otherNodes: false,
   },
   {

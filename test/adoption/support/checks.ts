@@ -16,6 +16,7 @@ export interface CheckContext {
 export const CHECKS: Record<ServerCheck, (context: CheckContext) => Promise<void>> = {
   http: checkHttp,
   'socket.io': checkSocketIo,
+  graphql: checkGraphql,
 };
 
 /**
@@ -115,4 +116,85 @@ async function checkSocketIo({ app, authUrl }: CheckContext): Promise<void> {
   } finally {
     for (const socket of sockets) socket.disconnect();
   }
+}
+
+/** A GraphQL answer: refusals are resolver errors whose extensions carry the guard's code. */
+interface GraphQLBody {
+  data?: Record<string, unknown> | null;
+  errors?: { path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+}
+
+/**
+ * GraphQL with the Apollo driver at `POST /graphql`, code first: `me` (any token, a `Viewer`
+ * `{sub, scopes}` whose `adminNote` field resolver needs `admin`), `orders`
+ * (`@RequireScopes('orders:read')`), `admin` (`@RequireScopes('admin')`) and `catalogue`
+ * (`@Public()`). A refusal answers HTTP 200 with `data` null and the code in `errors[]`.
+ */
+async function checkGraphql({ app, authUrl }: CheckContext): Promise<void> {
+  const query = async (text: string, token?: string): Promise<GraphQLBody> => {
+    const answer = await call<GraphQLBody>(`${app.url}/graphql`, {
+      json: { query: text },
+      headers: token ? bearer(token) : {},
+    });
+    expect(answer.status).toBe(200);
+    return answer.body;
+  };
+
+  const missing = await query('{ me { sub } }');
+  expect(missing.data).toBeNull();
+  expect(missing.errors).toEqual([
+    expect.objectContaining({
+      path: ['me'],
+      extensions: expect.objectContaining({ code: 'TOKEN_MISSING', statusCode: 401 }),
+    }),
+  ]);
+  expect(await query('{ catalogue }')).toEqual({ data: { catalogue: ['book'] } });
+
+  const username = uniqueName('grapher');
+  const id = await register(authUrl, username);
+  const tokens = await login(authUrl, username);
+  const token = tokens.access_token;
+
+  const live = await query('{ me { sub scopes } orders }', token);
+  expect(live.errors).toBeUndefined();
+  expect(live.data).toEqual({
+    me: { sub: id, scopes: expect.arrayContaining(['orders:read']) },
+    orders: [],
+  });
+
+  const admin = await query('{ admin }', token);
+  expect(admin.data).toBeNull();
+  expect(admin.errors).toEqual([
+    expect.objectContaining({
+      path: ['admin'],
+      extensions: expect.objectContaining({ code: 'INSUFFICIENT_SCOPE', statusCode: 403 }),
+    }),
+  ]);
+  // A guarded field resolver of a query the token may run: that field alone is refused.
+  const field = await query('{ me { sub adminNote } }', token);
+  expect(field.data).toEqual({ me: { sub: id, adminNote: null } });
+  expect(field.errors).toEqual([
+    expect.objectContaining({
+      path: ['me', 'adminNote'],
+      extensions: expect.objectContaining({ code: 'INSUFFICIENT_SCOPE', statusCode: 403 }),
+    }),
+  ]);
+
+  await logout(authUrl, tokens);
+  const revoked = await waitFor(
+    `${app.name} to refuse the logged-out token`,
+    async () => {
+      const answer = await query('{ me { sub } }', token);
+      return answer.errors === undefined ? undefined : answer;
+    },
+    { timeoutMs: 15_000, intervalMs: 20 },
+  );
+  expect(revoked.data).toBeNull();
+  expect(revoked.errors).toEqual([
+    expect.objectContaining({
+      path: ['me'],
+      extensions: expect.objectContaining({ code: 'TOKEN_REVOKED', statusCode: 401 }),
+    }),
+  ]);
+  expect(app.alive).toBe(true);
 }
