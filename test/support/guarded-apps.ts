@@ -22,7 +22,7 @@ import {
   type RevocationGuardModuleOptions,
 } from '@tokenfence/revocation-guard';
 import { loadSampleConfig } from '@tokenfence/service-kit';
-import type { RunningService, TestSystem } from './system.js';
+import { runningService, type RunningService, type TestSystem } from './system.js';
 
 /** Logs kept for assertions: a refusal must never be logged as an error. */
 export class CapturingLogger implements LoggerService {
@@ -143,16 +143,7 @@ export async function startGraphQLApp(
 
 async function listen(app: INestApplication): Promise<RunningService> {
   await app.listen(0, '127.0.0.1');
-  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  let closed = false;
-  return {
-    url,
-    close: async () => {
-      if (closed) return;
-      closed = true;
-      await app.close();
-    },
-  };
+  return runningService(app);
 }
 
 export interface GraphQLAnswer {

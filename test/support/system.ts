@@ -104,7 +104,7 @@ export class TestSystem {
     });
     const app = await createAuthApp(config, { logger: LOG_LEVELS });
     await app.listen(config.port, config.host);
-    const service = await this.running(app);
+    const service = await runningService(app);
     await this.waitReady(service);
     if (port !== this.authPort) this.extra.push(service);
     else this.authApp = app;
@@ -137,7 +137,7 @@ export class TestSystem {
         ? await createOrdersApp(loadOrdersConfig(env), LOG_LEVELS)
         : await createGameApp(loadGameConfig(env), LOG_LEVELS);
     await app.listen(0, '127.0.0.1');
-    const service = await this.running(app);
+    const service = await runningService(app);
     if (this.orders && this.game) this.extra.push(service);
     return service;
   }
@@ -156,17 +156,18 @@ export class TestSystem {
     await this.database?.drop();
     if (this.dataDir) await rm(this.dataDir, { recursive: true, force: true });
   }
+}
 
-  private async running(app: INestApplication): Promise<RunningService> {
-    const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    let closed = false;
-    return {
-      url,
-      close: async () => {
-        if (closed) return;
-        closed = true;
-        await app.close();
-      },
-    };
-  }
+/** A listening Nest app as a {@link RunningService}: its URL, and a close that runs once. */
+export async function runningService(app: INestApplication): Promise<RunningService> {
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  let closed = false;
+  return {
+    url,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await app.close();
+    },
+  };
 }
