@@ -170,6 +170,13 @@ export function resolveGuardOptions(
   } else if (stalePolicy === 'introspect') {
     fail('the "introspect" stale policy needs "introspection" (url, clientId, clientSecret)');
   }
+  const publicMetadataKeys: unknown = options.publicMetadataKeys ?? [];
+  if (
+    !Array.isArray(publicMetadataKeys) ||
+    publicMetadataKeys.some((key) => !(typeof key === 'symbol' || (typeof key === 'string' && key)))
+  ) {
+    fail('"publicMetadataKeys" must be a list of metadata keys (non-empty strings or symbols)');
+  }
   const registry = options.metrics?.registry as Record<string, unknown> | undefined;
   if (
     registry !== undefined &&
@@ -204,6 +211,7 @@ export function resolveGuardOptions(
     maxStalenessMs,
     stalePolicy,
     problemDetails: options.problemDetails === true,
+    publicMetadataKeys: [...(publicMetadataKeys as (string | symbol)[])],
     tracing: options.tracing === true,
     topic: options.kafka?.topic ?? DEFAULT_REVOCATION_TOPIC,
   };

@@ -5,6 +5,7 @@ import { createGuardComponents, type GuardComponents } from '../core/guard-compo
 import { RevocationFeed } from '../core/revocation-feed.js';
 import { TokenVerifier } from '../core/token-verifier.js';
 import { GUARD_BODY_OPTIONS, type GuardBodyOptions } from './guard-http-exception.js';
+import { IS_PUBLIC_KEY, PUBLIC_METADATA_KEYS } from './public.decorator.js';
 import { resolveGuardOptions } from './resolve-options.js';
 import {
   GUARD_COMPONENTS,
@@ -72,6 +73,11 @@ const providers: Provider[] = [
     provide: GUARD_MICROSERVICES_OPTIONS,
     inject: [RESOLVED_OPTIONS],
     useFactory: (resolved: ResolvedGuardOptions) => resolved.microservices,
+  },
+  {
+    provide: PUBLIC_METADATA_KEYS,
+    inject: [RESOLVED_OPTIONS],
+    useFactory: (resolved: ResolvedGuardOptions) => [IS_PUBLIC_KEY, ...resolved.publicMetadataKeys],
   },
   // Retry-After on a 503 thrown by a handler (RevocationReadiness.check()).
   { provide: APP_INTERCEPTOR, useClass: RetryAfterInterceptor },

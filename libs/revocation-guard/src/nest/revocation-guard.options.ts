@@ -156,6 +156,12 @@ export interface RevocationGuardModuleOptions extends TokenIssuerOptions {
    * of `{statusCode, code, message, error}`. Default false.
    */
   problemDetails?: boolean;
+  /**
+   * Metadata keys of the app's own "public" decorator (e.g. `'isPublic'`, as the NestJS
+   * authentication docs write `@Public()`): a handler or class whose value for one of them is
+   * exactly `true` is open, as with our `@Public()`. Default none.
+   */
+  publicMetadataKeys?: (string | symbol)[];
   /** Microservice handlers (Kafka and TCP transports): token source and expiry rule. */
   microservices?: MicroservicesOptions;
   /**
@@ -193,6 +199,7 @@ export interface ResolvedGuardOptions {
   readonly maxStalenessMs: number;
   readonly stalePolicy: StalePolicy;
   readonly problemDetails: boolean;
+  readonly publicMetadataKeys: readonly (string | symbol)[];
   readonly tracing: boolean;
   readonly topic: string;
   readonly microservices: ResolvedMicroservicesOptions;

@@ -24,7 +24,7 @@ import {
   loadRpcException,
   loadWsException,
 } from './optional-peers.js';
-import { IS_PUBLIC_KEY } from './public.decorator.js';
+import { IS_PUBLIC_KEY, isPublicTarget, PUBLIC_METADATA_KEYS } from './public.decorator.js';
 import {
   MAX_LOGIN_AGE_KEY,
   REQUIRED_SCOPES_KEY,
@@ -67,11 +67,15 @@ export class RevocationGuard implements CanActivate {
     private readonly microservices: ResolvedMicroservicesOptions = NOW_MICROSERVICES,
     @Optional()
     private readonly rpcRefusals: RpcRefusals = new RpcRefusals(),
+    @Optional()
+    @Inject(PUBLIC_METADATA_KEYS)
+    private readonly publicKeys: readonly (string | symbol)[] = [IS_PUBLIC_KEY],
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, targets) === true) {
+    if (
+      isPublicTarget(this.reflector, this.publicKeys, [context.getHandler(), context.getClass()])
+    ) {
       return true;
     }
     const { transport, verify } = (await this.transportFor(context)) ?? {};

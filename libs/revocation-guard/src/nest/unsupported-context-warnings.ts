@@ -1,6 +1,6 @@
-import { Injectable, Logger, Optional, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService, HttpAdapterHost, MetadataScanner, Reflector } from '@nestjs/core';
-import { IS_PUBLIC_KEY } from './public.decorator.js';
+import { IS_PUBLIC_KEY, isPublicTarget, PUBLIC_METADATA_KEYS } from './public.decorator.js';
 
 /** `@MessagePattern`/`@EventPattern` (`@nestjs/microservices`), read by key. */
 const PATTERN_METADATA = 'microservices:pattern';
@@ -44,6 +44,9 @@ export class UnsupportedContextWarnings implements OnApplicationBootstrap {
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
     @Optional() private readonly httpAdapterHost?: HttpAdapterHost,
+    @Optional()
+    @Inject(PUBLIC_METADATA_KEYS)
+    private readonly publicKeys: readonly (string | symbol)[] = [IS_PUBLIC_KEY],
   ) {}
 
   onApplicationBootstrap(): void {
@@ -88,11 +91,7 @@ export class UnsupportedContextWarnings implements OnApplicationBootstrap {
         const method = prototype[name];
         if (typeof method !== 'function') continue;
         if (!Reflect.hasMetadata(PATTERN_METADATA, method)) continue;
-        const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [
-          method,
-          metatype,
-        ]);
-        if (isPublic === true) continue;
+        if (isPublicTarget(this.reflector, this.publicKeys, [method, metatype])) continue;
         const transport: unknown = Reflect.getMetadata(TRANSPORT_METADATA, method);
         const unsupportedTransport =
           transport !== undefined && !SUPPORTED_TRANSPORTS.includes(transport)
