@@ -22,6 +22,7 @@ const common = {
     '^@tokenfence/revocation-guard$': '<rootDir>/libs/revocation-guard/src/index.ts',
     '^@tokenfence/service-kit$': '<rootDir>/libs/service-kit/src/index.ts',
     '^@tokenfence/revocation-guard/terminus$': '<rootDir>/libs/revocation-guard/src/terminus.ts',
+    '^@tokenfence/revocation-guard/swagger$': '<rootDir>/libs/revocation-guard/src/swagger.ts',
     '^@tokenfence/revocation-guard/testing$': '<rootDir>/libs/revocation-guard/src/testing.ts',
     '^@tokenfence/revocation-guard/(node|express|fastify)$':
       '<rootDir>/libs/revocation-guard/src/$1.ts',
