@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -9,6 +10,7 @@ import { waitFor } from '../support/wait-for.js';
 import { AppProcess } from './support/app-process.js';
 import { APPS, type AdoptionApp } from './support/apps.js';
 import { CHECKS } from './support/checks.js';
+import { createTopics } from './support/check-microservices.js';
 import { nodeBinary, OTHER_NODES } from './support/node-binaries.js';
 import { pointAt, quickStartFiles } from './support/quick-start.js';
 import { AdoptionWorkspace, run } from './support/workspace.js';
@@ -78,12 +80,20 @@ async function runApp(app: AdoptionApp, node: string, label: string): Promise<vo
     expect(main).toMatch(/^import .* from '@nestjs\/core';$/m);
     expect(module).toMatch(/^import .* from '@tokenfence\/revocation-guard';$/m);
   }
+  // For apps that also serve microservices: their TCP port and their own Kafka topics.
+  const topicPrefix = `adoption.${randomBytes(4).toString('hex')}.`;
+  if (app.topics) await createTopics(system.brokers, app.topics, topicPrefix);
   const proc = new AppProcess(`${app.dir} on ${label}`, {
     node,
     cwd: appDir,
     main: app.main ?? 'dist/main.js',
     port: await freePort(),
-    env: { AUTH_ISSUER: issuer(), KAFKA_BROKERS: system.brokers },
+    env: {
+      AUTH_ISSUER: issuer(),
+      KAFKA_BROKERS: system.brokers,
+      TCP_PORT: String(await freePort()),
+      KAFKA_TOPIC_PREFIX: topicPrefix,
+    },
   });
   running.add(proc);
   try {

@@ -26,6 +26,11 @@ export class AppProcess {
     return `http://127.0.0.1:${this.options.port}`;
   }
 
+  /** The environment it was started with (beside PATH, NO_COLOR and PORT). */
+  get env(): Readonly<Record<string, string>> {
+    return this.options.env;
+  }
+
   /** Still running: it never crashed, nor exited by itself. */
   get alive(): boolean {
     return !!this.child && this.child.exitCode === null && this.child.signalCode === null;

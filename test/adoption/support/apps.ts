@@ -1,11 +1,10 @@
 /**
  * The apps of the adoption suite, each a small TypeScript project under `test/adoption/apps/<dir>`
  * written the way a user writes it (its own package.json and tsconfig), built with the installed
- * `tsc` and run as a real process. To add one for another context (microservices, ...): add its
- * folder, list it here with the checks that prove it, and, when none of the checks in ./checks.ts
+ * `tsc` and run as a real process. To add one for another context: add its folder, list it here with the checks that prove it, and, when none of the checks in ./checks.ts
  * fits, add one there. Its package.json dependencies join the suite's one shared install.
  */
-export type ServerCheck = 'http' | 'socket.io' | 'graphql';
+export type ServerCheck = 'http' | 'socket.io' | 'graphql' | 'microservices';
 
 /** An app that serves: started with `node dist/main.js`, ready once `/health/ready` answers 200. */
 export interface ServerApp {
@@ -25,6 +24,8 @@ export interface ServerApp {
   readonly otherNodes: boolean;
   /** The entry point, relative to the app's folder. */
   readonly main?: string;
+  /** Kafka topics it serves, created before it starts (named after `KAFKA_TOPIC_PREFIX`). */
+  readonly topics?: readonly string[];
 }
 
 /** An app whose own test suite is the check: run with `node <args>`, every test must pass. */
@@ -114,5 +115,14 @@ export const APPS: readonly AdoptionApp[] = [
     args: ['--test', '--test-reporter=tap', 'dist/me.controller.spec.js'],
     tests: 3,
     otherNodes: true,
+  },
+  {
+    kind: 'server',
+    dir: 'microservices',
+    what: 'ESM, hybrid app: HTTP plus guarded Kafka and TCP microservice handlers',
+    checks: ['microservices'],
+    format: 'esm',
+    otherNodes: false,
+    topics: ['orders.get', 'orders.get.reply', 'orders.audit', 'orders.created'],
   },
 ];

@@ -5,6 +5,7 @@ import { login, logout, register, uniqueName } from '../../support/users.js';
 import { waitFor } from '../../support/wait-for.js';
 import type { ServerCheck } from './apps.js';
 import type { AppProcess } from './app-process.js';
+import { checkMicroservices } from './check-microservices.js';
 
 /** What a check gets: the running app and the auth service that issues and revokes its tokens. */
 export interface CheckContext {
@@ -14,6 +15,7 @@ export interface CheckContext {
 
 /** One end-to-end check per context; an app lists the ones it must pass (./apps.ts). */
 export const CHECKS: Record<ServerCheck, (context: CheckContext) => Promise<void>> = {
+  microservices: checkMicroservices,
   http: checkHttp,
   'socket.io': checkSocketIo,
   graphql: checkGraphql,
