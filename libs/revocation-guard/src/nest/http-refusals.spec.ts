@@ -11,9 +11,8 @@ import {
 } from '@nestjs/common';
 import { APP_FILTER, NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import type { RevocationEventSource } from '../core/event-source.js';
-import { ManualClock } from '../core/manual-clock.js';
+import { createTestIssuer, InMemoryEventSource, type TestIssuer } from '../testing.js';
 import { RevocationGuardModule } from './revocation-guard.module.js';
 import type { RevocationGuardModuleOptions } from './revocation-guard.options.js';
 import { RequireScopes } from './route-requirements.decorators.js';
@@ -21,19 +20,15 @@ import { GuardUnauthorizedException } from './guard-http-exception.js';
 import { Public } from './public.decorator.js';
 import { RevocationReadiness, type ReadinessReport } from './revocation-readiness.js';
 
-const ISSUER = 'https://auth.example.test';
-const AUDIENCE = 'services';
-const T0 = 1_800_000_000_000;
-
-/** Caught up at once when `ready`, never a heartbeat: fresh enough under `allow`. */
-const source = (ready: boolean): RevocationEventSource => ({
+// Local: InMemoryEventSource always catches up; the 503 cases need a feed that never does.
+/** Never caught up: the guard and its readiness answer 503 REVOCATION_STATE_NOT_READY. */
+const notCaughtUpSource: RevocationEventSource = {
   start: (sink) => {
     sink.onPartitions([0]);
-    if (ready) sink.onCaughtUp();
     return Promise.resolve();
   },
   stop: () => Promise.resolve(),
-});
+};
 
 @Controller()
 class ProbeController {
@@ -66,8 +61,7 @@ class AppUnauthorizedFilter implements ExceptionFilter {
   }
 }
 
-let key: CryptoKey;
-let jwk: object;
+let issuer: TestIssuer;
 
 async function start(
   extra: Partial<RevocationGuardModuleOptions>,
@@ -77,12 +71,8 @@ async function start(
   @Module({
     imports: [
       RevocationGuardModule.forRoot({
-        issuer: ISSUER,
-        audience: AUDIENCE,
-        keys: { keys: [jwk] },
-        eventSource: source(ready),
-        clock: new ManualClock(T0),
-        stalePolicy: 'allow',
+        ...issuer.moduleOptions(),
+        eventSource: ready ? new InMemoryEventSource(issuer) : notCaughtUpSource,
         ...extra,
       }),
     ],
@@ -97,15 +87,7 @@ async function start(
   return { app, url: `http://127.0.0.1:${port}` };
 }
 
-const token = (scope: string) =>
-  new SignJWT({ scope, sid: 's', jti: 'j' })
-    .setProtectedHeader({ alg: 'ES256', kid: 'tokens-1', typ: 'at+jwt' })
-    .setIssuer(ISSUER)
-    .setAudience(AUDIENCE)
-    .setSubject('user-1')
-    .setIssuedAt(T0 / 1000)
-    .setExpirationTime(T0 / 1000 + 600)
-    .sign(key);
+const token = (scope: string) => issuer.token({ scope });
 
 async function get(url: string, authorization?: string) {
   const response = await fetch(url, authorization ? { headers: { authorization } } : {});
@@ -119,9 +101,7 @@ async function get(url: string, authorization?: string) {
 }
 
 beforeAll(async () => {
-  const pair = await generateKeyPair('ES256');
-  key = pair.privateKey;
-  jwk = { ...(await exportJWK(pair.publicKey)), kid: 'tokens-1', alg: 'ES256' };
+  issuer = await createTestIssuer();
 });
 
 describe('HTTP refusals', () => {

@@ -3,20 +3,16 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { AccessTokenAuthenticator } from '../core/access-token-authenticator.js';
 import type { RevocationEventSource } from '../core/event-source.js';
-import { ManualClock } from '../core/manual-clock.js';
+import { createTestIssuer, ManualClock } from '../testing.js';
 import { RevocationGuardModule } from './revocation-guard.module.js';
 import { RevocationReadiness } from './revocation-readiness.js';
 
 // The readiness report tells how old the JWKS copy is and why refreshing it fails, without
 // failing readiness by itself: the stale policy alone decides what is served (audit F8).
 
-const ISSUER = 'http://127.0.0.1:1';
-const AUDIENCE = 'tokenfence-services';
-const T0 = 1_800_000_000_000;
-
+// Not InMemoryEventSource: its heartbeats would make the feed fresh, and the report "ready".
 /** Caught up at once, never a heartbeat: stale, which the `allow` policy serves. */
 const caughtUpSource: RevocationEventSource = {
   start: (sink) => {
@@ -34,30 +30,27 @@ async function settle(done: () => boolean): Promise<void> {
 }
 
 describe('RevocationReadiness', () => {
-  const clock = new ManualClock(T0);
+  const clock = new ManualClock(1_800_000_000_000);
   const jwks = { down: false, requests: 0 };
   let server: HttpServer;
   let app: INestApplicationContext;
   let bearer: string;
 
   beforeAll(async () => {
-    const pair = await generateKeyPair('ES256');
-    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'tokens-1', alg: 'ES256' };
+    const issuer = await createTestIssuer({ clock, tokenLifetimeSeconds: 3_600 });
     server = createServer((_req, res) => {
       jwks.requests++;
       if (jwks.down) res.writeHead(503).end();
       else
-        res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(`{"keys":[${JSON.stringify(jwk)}]}`);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(issuer.jwks));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     @Module({
       imports: [
         RevocationGuardModule.forRoot({
-          issuer: ISSUER,
-          audience: AUDIENCE,
+          issuer: issuer.issuer,
+          audience: issuer.audience,
           jwksUrl: `http://127.0.0.1:${port}/jwks.json`,
           kafka: { brokers: ['127.0.0.1:1'] },
           eventSource: caughtUpSource,
@@ -70,16 +63,7 @@ describe('RevocationReadiness', () => {
     class ReadinessModule {}
     app = await NestFactory.createApplicationContext(ReadinessModule, { logger: false });
     await app.init();
-    const token = await new SignJWT({ sid: 'sid-1' })
-      .setProtectedHeader({ alg: 'ES256', kid: 'tokens-1', typ: 'at+jwt' })
-      .setIssuer(ISSUER)
-      .setAudience(AUDIENCE)
-      .setSubject('user-1')
-      .setJti('jti-1')
-      .setIssuedAt(T0 / 1000)
-      .setExpirationTime(T0 / 1000 + 3_600)
-      .sign(pair.privateKey);
-    bearer = `Bearer ${token}`;
+    bearer = `Bearer ${await issuer.token()}`;
   });
 
   afterAll(async () => {
