@@ -100,6 +100,8 @@ export class KafkaEventSource implements RevocationEventSource {
     while (!this.stopped) {
       try {
         await this.connect(sink);
+        // stop() gave up waiting for this connect: the consumer it made must not run on.
+        if (this.stopped) await this.consumer?.disconnect().catch(() => undefined);
         return;
       } catch (err) {
         await this.consumer?.disconnect().catch(() => undefined);
