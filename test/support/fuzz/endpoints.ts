@@ -49,6 +49,7 @@ const oauthFields = (k: KnownValues): FieldSpec => ({
 
 /** Every route of the auth service, as its controllers declare them. */
 export const ENDPOINTS: readonly Endpoint[] = [
+  { method: 'GET', path: '/health/live', access: 'public', errors: 'code' },
   { method: 'GET', path: '/health/ready', access: 'public', errors: 'code' },
   { method: 'GET', path: '/.well-known/jwks.json', access: 'public', errors: 'code' },
   {
