@@ -161,7 +161,7 @@ export class AdminService {
       `SELECT id, scope, user_id, session_id, jti, kid, cutoff, reason, initiated_by, revoked_at
          FROM revocations
        UNION ALL
-       SELECT id, CASE WHEN kid IS NULL THEN 'user' ELSE 'key' END, user_id, NULL, NULL, kid,
+       SELECT id, CASE WHEN kid IS NULL THEN 'user' ELSE 'key' END, user_id::text, NULL, NULL, kid,
               NULL, action, initiated_by, at
          FROM admin_actions
        ORDER BY revoked_at DESC LIMIT $1`,

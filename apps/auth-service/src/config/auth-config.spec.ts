@@ -37,19 +37,31 @@ describe('loadAuthConfig', () => {
         { client_id: 'tokenfence-first-party' },
       ]),
     }).clients;
+    const defaults = { grantTypes: ['refresh_token'], redirectUris: [], allowedOrigins: [] };
     expect(clients).toEqual([
       {
         clientId: 'shop',
         secretSha256: undefined,
         allowedScopes: ['profile', 'orders:read'],
         introspectAudiences: [],
+        ...defaults,
+        name: 'shop',
       },
-      { clientId: 'bare', secretSha256: undefined, allowedScopes: [], introspectAudiences: [] },
+      {
+        clientId: 'bare',
+        secretSha256: undefined,
+        allowedScopes: [],
+        introspectAudiences: [],
+        ...defaults,
+        name: 'bare',
+      },
       {
         clientId: 'tokenfence-first-party',
         secretSha256: undefined,
         allowedScopes: undefined,
         introspectAudiences: [],
+        ...defaults,
+        name: 'tokenfence-first-party',
       },
     ]);
   });
@@ -170,6 +182,70 @@ describe('loadAuthConfig', () => {
       expect(() => loadAuthConfig(env)).toThrow(TypeError);
       expect(() => loadAuthConfig(env)).toThrow('introspect_audiences');
     });
+  });
+});
+
+describe('OAuth clients of the front door (grants, redirect URIs, origins)', () => {
+  const SECRET = 'A'.repeat(43);
+  const clients = (...entries: Record<string, unknown>[]) =>
+    loadAuthConfig({ KAFKA_BROKERS: 'k:1', OAUTH_CLIENTS: JSON.stringify(entries) }).clients;
+
+  it('gives a client with redirect URIs the authorization code grant by default', () => {
+    const [spa, native] = clients(
+      {
+        client_id: 'spa',
+        client_name: "Jo's shop",
+        redirect_uris: ['https://app.example.com/cb', 'http://127.0.0.1:8400/cb'],
+        allowed_origins: ['https://app.example.com'],
+      },
+      { client_id: 'native', redirect_uris: ['com.example.app:/oauth'] },
+    );
+    expect(spa).toMatchObject({
+      grantTypes: ['authorization_code', 'refresh_token'],
+      redirectUris: ['https://app.example.com/cb', 'http://127.0.0.1:8400/cb'],
+      allowedOrigins: ['https://app.example.com'],
+      name: "Jo's shop",
+    });
+    expect(native?.redirectUris).toEqual(['com.example.app:/oauth']);
+  });
+
+  it('grants client_credentials only when listed, to a confidential client', () => {
+    const [worker] = clients({
+      client_id: 'worker',
+      client_secret_sha256: SECRET,
+      allowed_scopes: ['orders:read'],
+      grant_types: ['client_credentials'],
+    });
+    expect(worker?.grantTypes).toEqual(['client_credentials']);
+  });
+
+  it.each([
+    ['a redirect URI with a fragment', { redirect_uris: ['https://a.example/cb#x'] }],
+    ['a plain http redirect URI', { redirect_uris: ['http://app.example.com/cb'] }],
+    ['a relative redirect URI', { redirect_uris: ['/cb'] }],
+    ['a private-use scheme without a dot', { redirect_uris: ['myapp:/cb'] }],
+    ['a javascript: redirect URI', { redirect_uris: ['javascript:alert(1)'] }],
+    ['an origin with a path', { allowed_origins: ['https://app.example.com/'] }],
+    ['a wildcard origin', { allowed_origins: ['*'] }],
+    ['an unknown grant', { grant_types: ['password'] }],
+    ['the code grant without redirect URIs', { grant_types: ['authorization_code'] }],
+    ['client_credentials on a public client', { grant_types: ['client_credentials'] }],
+    [
+      'origins on a confidential client',
+      { client_secret_sha256: SECRET, allowed_origins: ['https://app.example.com'] },
+    ],
+    [
+      'client_credentials without allowed scopes',
+      {
+        client_id: 'tokenfence-first-party',
+        client_secret_sha256: SECRET,
+        grant_types: ['client_credentials'],
+      },
+    ],
+    ['a name with markup', { client_name: '<b>shop</b>' }],
+  ])('fails fast on %s', (_case, extra) => {
+    expect(() => clients({ client_id: 'c', ...extra })).toThrow(TypeError);
+    expect(() => clients({ client_id: 'c', ...extra })).toThrow('OAUTH_CLIENTS');
   });
 });
 

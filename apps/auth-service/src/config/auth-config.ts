@@ -35,7 +35,26 @@ export interface OAuthClient {
    * tokens issued to it; no client those of another, refresh tokens included.
    */
   readonly introspectAudiences: readonly string[];
+  /**
+   * The OAuth grants it may use at `/oauth/token`. `authorization_code` needs `redirectUris`,
+   * `client_credentials` a secret; `refresh_token` spends what a login or a code issued it.
+   */
+  readonly grantTypes: readonly OAuthGrantType[];
+  /** Where `/oauth/authorize` may send its answer: compared exactly, as registered. */
+  readonly redirectUris: readonly string[];
+  /** A public client's browser origins, answered with CORS on the token and revocation endpoints. */
+  readonly allowedOrigins: readonly string[];
+  /** Shown on the hosted login page; the client id when not configured. */
+  readonly name: string;
 }
+
+/** The grants of the token endpoint. */
+export const OAUTH_GRANT_TYPES = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+] as const;
+export type OAuthGrantType = (typeof OAUTH_GRANT_TYPES)[number];
 
 /** The auth service's whole configuration, validated once at start-up. */
 export interface AuthConfig {
@@ -232,13 +251,115 @@ function parseClients(raw: string | undefined, issuedAudiences: readonly string[
     if (audiences.length > 0 && hash === undefined) {
       fail('OAUTH_CLIENTS', '"introspect_audiences" only on confidential clients (with a secret)');
     }
+    const redirectUris = stringList(e, 'redirect_uris', isRedirectUri, REDIRECT_URI_RULE);
+    const allowedOrigins = stringList(
+      e,
+      'allowed_origins',
+      isOrigin,
+      'origins such as https://app.example.com',
+    );
+    if (allowedOrigins.length > 0 && hash !== undefined) {
+      fail('OAUTH_CLIENTS', '"allowed_origins" only on public clients (a browser keeps no secret)');
+    }
+    const grantTypes = stringList(e, 'grant_types', isGrantType, OAUTH_GRANT_TYPES.join(', '));
+    if (e.grant_types === undefined) {
+      grantTypes.push(
+        ...(redirectUris.length > 0 ? ['authorization_code' as const] : []),
+        'refresh_token',
+      );
+    }
+    if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {
+      fail('OAUTH_CLIENTS', '"redirect_uris" on clients with the authorization_code grant');
+    }
+    if (
+      grantTypes.includes('client_credentials') &&
+      (hash === undefined || allowedScopes === undefined)
+    ) {
+      fail(
+        'OAUTH_CLIENTS',
+        'the client_credentials grant only on confidential clients (with a secret) with "allowed_scopes"',
+      );
+    }
+    const name = e.client_name ?? e.client_id;
+    if (typeof name !== 'string' || !/^[\p{L}\p{N} ._'&()-]{1,64}$/u.test(name)) {
+      fail(
+        'OAUTH_CLIENTS',
+        '"client_name" values of 1 to 64 letters, digits, spaces and . _ \' & ( ) -',
+      );
+    }
     return {
       clientId: e.client_id,
       secretSha256: hash,
       allowedScopes,
       introspectAudiences: audiences,
+      grantTypes,
+      redirectUris,
+      allowedOrigins,
+      name,
     };
   });
+}
+
+const isGrantType = (value: string): value is OAuthGrantType =>
+  (OAUTH_GRANT_TYPES as readonly string[]).includes(value);
+
+const REDIRECT_URI_RULE =
+  'absolute URIs without a fragment: https, http on a loopback host, or a private-use scheme with a dot (RFC 8252)';
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/**
+ * RFC 9700 section 2.1 and RFC 8252: https; http only on a loopback host (a native app or a
+ * developer's machine); or a native app's private-use scheme in reverse domain order.
+ */
+function isRedirectUri(value: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    return false;
+  }
+  if (value.includes('#') || value.length > 2000 || parsed.username || parsed.password)
+    return false;
+  if (parsed.protocol === 'https:') return parsed.hostname !== '';
+  if (parsed.protocol === 'http:') return LOOPBACK_HOSTS.has(parsed.hostname);
+  return /^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/.test(parsed.protocol);
+}
+
+/** A browser origin, exactly as a browser sends it in `Origin`. */
+function isOrigin(value: string): boolean {
+  try {
+    const parsed = new URL(value);
+    return (parsed.protocol === 'https:' || parsed.protocol === 'http:') && parsed.origin === value;
+  } catch {
+    return false;
+  }
+}
+
+/** An optional array of strings that each pass `valid`; empty when absent. */
+function stringList<T extends string>(
+  entry: Record<string, unknown>,
+  key: string,
+  valid: (value: string) => value is T,
+  expected: string,
+): T[];
+function stringList(
+  entry: Record<string, unknown>,
+  key: string,
+  valid: (value: string) => boolean,
+  expected: string,
+): string[];
+function stringList(
+  entry: Record<string, unknown>,
+  key: string,
+  valid: (value: string) => boolean,
+  expected: string,
+): string[] {
+  const list = entry[key] ?? [];
+  if (!Array.isArray(list) || !list.every((v): v is string => typeof v === 'string' && valid(v))) {
+    fail('OAUTH_CLIENTS', `"${key}" values that are arrays of ${expected}`);
+  }
+  return [...new Set(list)];
 }
 
 type Env = Record<string, string | undefined>;

@@ -129,7 +129,7 @@ describe('the migration that keeps a trace context per outbox row (12)', () => {
       );
       await expect(db.query('SELECT traceparent FROM outbox')).rejects.toThrow(/traceparent/);
 
-      expect(await migrate(db)).toBe(1);
+      expect(await migrate(db, { upTo: 12 })).toBe(1);
       const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
       await db.query(
         `INSERT INTO outbox (event_id, message_key, payload, traceparent, tracestate)
@@ -143,6 +143,30 @@ describe('the migration that keeps a trace context per outbox row (12)', () => {
         { event_id: ALICE, traceparent: null, tracestate: null },
         { event_id: BOB, traceparent, tracestate: 'vendor=1' },
       ]);
+      expect(await migrate(db, { upTo: 12 })).toBe(0);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe('the migration of the OAuth front door (13)', () => {
+  it('keeps revocations of users and lets a revocation name a client', async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'tokenfence-migrations-'));
+    const db = await EmbeddedDatabase.open(dataDir);
+    const revocation = `INSERT INTO revocations (id, scope, user_id, cutoff, reason, revoked_at, expires_at)
+                        VALUES ($1, 'user', $2, 1, 'admin', now(), 2)`;
+    try {
+      await migrate(db, { upTo: 12 });
+      await db.query(revocation, [ALICE, ALICE]);
+      await expect(db.query(revocation, [BOB, 'orders-worker'])).rejects.toThrow(/uuid/);
+
+      expect(await migrate(db)).toBe(1);
+      await db.query(revocation, [BOB, 'orders-worker']);
+      const rows = await db.query<{ user_id: string }>(
+        'SELECT user_id FROM revocations ORDER BY user_id',
+      );
+      expect(rows).toEqual([{ user_id: ALICE }, { user_id: 'orders-worker' }]);
       expect(await migrate(db)).toBe(0);
     } finally {
       await db.close();

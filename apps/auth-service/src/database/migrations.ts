@@ -212,6 +212,53 @@ const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE outbox ADD COLUMN tracestate text`,
     ],
   },
+  {
+    version: 13,
+    statements: [
+      // A user signed in at the hosted login page, in one browser: the cookie's SHA-256 only.
+      // A second authorization request from that browser needs no password while it is live.
+      `CREATE TABLE browser_sessions (
+         id uuid PRIMARY KEY,
+         token_hash text NOT NULL UNIQUE,
+         user_id uuid NOT NULL REFERENCES users (id),
+         created_at timestamptz NOT NULL DEFAULT now(),
+         expires_at timestamptz NOT NULL,
+         revoked_at timestamptz,
+         user_agent text,
+         ip text
+       )`,
+      `CREATE INDEX browser_sessions_live_by_user ON browser_sessions (user_id) WHERE revoked_at IS NULL`,
+      // One-time authorization codes (SHA-256 only), bound to their client, redirect URI and PKCE
+      // challenge; session_id is the session the code was exchanged for (revoked on reuse).
+      `CREATE TABLE authorization_codes (
+         code_hash text PRIMARY KEY,
+         client_id text NOT NULL,
+         redirect_uri text NOT NULL,
+         code_challenge text NOT NULL,
+         user_id uuid NOT NULL REFERENCES users (id),
+         browser_session_id uuid REFERENCES browser_sessions (id),
+         requested_scope text,
+         auth_time bigint NOT NULL,
+         created_at timestamptz NOT NULL DEFAULT now(),
+         expires_at timestamptz NOT NULL,
+         used_at timestamptz,
+         session_id uuid REFERENCES sessions (id)
+       )`,
+      `CREATE INDEX authorization_codes_by_expiry ON authorization_codes (expires_at)`,
+      // A session opened by a code: the browser session it came from (a logout ends both), and
+      // when the user authenticated (NULL: when the session was created, as for /auth/login).
+      `ALTER TABLE sessions ADD COLUMN browser_session_id uuid REFERENCES browser_sessions (id)`,
+      `ALTER TABLE sessions ADD COLUMN auth_time bigint`,
+      // Client cutoffs: client-credentials tokens of a client (sub = client_id) with iat at or
+      // before it are revoked, as a user cutoff revokes a user's.
+      `CREATE TABLE client_cutoffs (
+         client_id text PRIMARY KEY,
+         tokens_revoked_before bigint NOT NULL
+       )`,
+      // Revocations of clients name the client id, not a user id.
+      `ALTER TABLE revocations ALTER COLUMN user_id TYPE text`,
+    ],
+  },
 ];
 
 /**

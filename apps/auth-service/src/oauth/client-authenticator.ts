@@ -5,6 +5,7 @@ import {
   FIRST_PARTY_CLIENT_ID,
   type AuthConfig,
   type OAuthClient,
+  type OAuthGrantType,
 } from '../config/auth-config.js';
 import type { AllowedScopes } from './client-scopes.js';
 import { oauthError } from './oauth-error.js';
@@ -15,6 +16,10 @@ export interface AuthenticatedClient {
   readonly allowedScopes: AllowedScopes;
   /** Audiences whose access tokens it may introspect as a resource server. */
   readonly introspectAudiences: readonly string[];
+  /** The grants it may use at the token endpoint. */
+  readonly grantTypes: readonly OAuthGrantType[];
+  /** Its browser origins (a public client's), for CORS. */
+  readonly allowedOrigins: readonly string[];
 }
 
 /** The request fields of `client_secret_post` (and of a public client naming itself). */
@@ -65,6 +70,10 @@ export class ClientAuthenticator {
         secretSha256: undefined,
         allowedScopes: undefined,
         introspectAudiences: [],
+        grantTypes: ['refresh_token'],
+        redirectUris: [],
+        allowedOrigins: [],
+        name: FIRST_PARTY_CLIENT_ID,
       });
     }
   }
@@ -137,22 +146,21 @@ export class ClientAuthenticator {
     if (client.secretSha256 === undefined) {
       if (secret !== undefined)
         throw oauthError(401, 'invalid_client', 'Unknown client or wrong secret.');
-      return {
-        clientId,
-        confidential: false,
-        allowedScopes: client.allowedScopes,
-        introspectAudiences: client.introspectAudiences,
-      };
+      return authenticated(client, false);
     }
     const expected = Buffer.from(client.secretSha256, 'base64url');
     if (secret === undefined || !timingSafeEqual(sha256(secret), expected)) {
       throw oauthError(401, 'invalid_client', 'Unknown client or wrong secret.');
     }
-    return {
-      clientId,
-      confidential: true,
-      allowedScopes: client.allowedScopes,
-      introspectAudiences: client.introspectAudiences,
-    };
+    return authenticated(client, true);
   }
 }
+
+const authenticated = (client: OAuthClient, confidential: boolean): AuthenticatedClient => ({
+  clientId: client.clientId,
+  confidential,
+  allowedScopes: client.allowedScopes,
+  introspectAudiences: client.introspectAudiences,
+  grantTypes: client.grantTypes,
+  allowedOrigins: client.allowedOrigins,
+});

@@ -85,7 +85,9 @@ export class RevocationRecorder {
       `SELECT GREATEST(
                 COALESCE((SELECT value FROM settings WHERE name = 'global_cutoff'), 0),
                 COALESCE((SELECT MAX(tokens_revoked_before) FROM users
-                           WHERE $1::boolean OR id::text = $2), 0)) AS cutoff,
+                           WHERE $1::boolean OR id::text = $2), 0),
+                COALESCE((SELECT MAX(tokens_revoked_before) FROM client_cutoffs
+                           WHERE $1::boolean OR client_id = $2), 0)) AS cutoff,
               GREATEST($3::integer, COALESCE((SELECT MAX(ttl_seconds) FROM access_token_lifetimes
                                                WHERE issued_until + 1 + ttl_seconds >= $4), 0)) AS ttl`,
       [anyUser, userId, this.config.accessTokenTtlSeconds, now],
