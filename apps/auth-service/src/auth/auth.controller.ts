@@ -50,7 +50,7 @@ export class AuthController {
   @HttpCode(200)
   @UseGuards(RateLimitGuard)
   @RateLimit('login')
-  @ApiOkResponse({ description: '`{access_token, refresh_token, token_type, expires_in}`' })
+  @ApiOkResponse({ description: '`{access_token, refresh_token, token_type, expires_in, scope}`' })
   @ApiErrors(
     'VALIDATION_FAILED',
     'MALFORMED_JSON',

@@ -34,6 +34,8 @@ export interface IssuedTokens {
   readonly refresh_token: string;
   readonly token_type: 'Bearer';
   readonly expires_in: number;
+  /** The scope granted (RFC 6749 section 5.1), space-separated; empty when none. */
+  readonly scope: string;
 }
 
 /**
@@ -182,6 +184,7 @@ export class TokenIssuer implements OnModuleInit, OnModuleDestroy {
       refresh_token: refreshToken,
       token_type: 'Bearer',
       expires_in: expiresIn,
+      scope: subject.scope,
     };
   }
 }

@@ -13,6 +13,8 @@ export interface OAuthEndpoint {
   readonly grantTypes?: readonly string[];
   /** What it responds with, for `response_types_supported` (an authorization endpoint). */
   readonly responseTypes?: readonly string[];
+  /** RFC 7636 methods, for `code_challenge_methods_supported` (an authorization endpoint). */
+  readonly codeChallengeMethods?: readonly string[];
 }
 
 /**
@@ -56,6 +58,12 @@ export function authorizationServerMetadata(
   }
   const all = Object.values(endpoints);
   metadata.response_types_supported = union(all.map((e) => e.responseTypes));
+  const challengeMethods = union(all.map((e) => e.codeChallengeMethods));
+  if (challengeMethods.length > 0) {
+    metadata.code_challenge_methods_supported = challengeMethods;
+    // RFC 9207: every authorization response names the issuer (mix-up defence).
+    metadata.authorization_response_iss_parameter_supported = true;
+  }
   metadata.grant_types_supported = union(all.map((e) => e.grantTypes));
   metadata.scopes_supported = config.defaultScope.split(' ').filter(Boolean);
   metadata.access_token_signing_alg_values_supported = [config.signingAlgorithm];
