@@ -22,6 +22,7 @@ import { DatabaseRateLimitStore } from './rate-limit/database-rate-limit.store.j
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RATE_LIMIT_STORE } from './rate-limit/rate-limit-store.js';
 import { ClientAuthenticator } from './oauth/client-authenticator.js';
+import { BrowserSessions } from './oauth/browser-sessions.js';
 import { OAuthController } from './oauth/oauth.controller.js';
 import { OAuthTokensService } from './oauth/oauth-tokens.service.js';
 import { SigningKeys } from './keys/signing-keys.js';
@@ -111,6 +112,7 @@ export class AuthAppModule implements OnApplicationShutdown {
         OutboxRelay,
         AuthService,
         ClientAuthenticator,
+        BrowserSessions,
         OAuthTokensService,
         LiveAccessTokens,
         BearerAuthGuard,

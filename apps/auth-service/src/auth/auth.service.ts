@@ -14,6 +14,7 @@ import { PasswordHasher } from '../users/password-hasher.js';
 import { UsersRepository, type UserRecord } from '../users/users.repository.js';
 import type { AuthenticatedClient } from '../oauth/client-authenticator.js';
 import { ClientAuthenticator } from '../oauth/client-authenticator.js';
+import { BrowserSessions } from '../oauth/browser-sessions.js';
 import {
   grantedScope,
   parseScope,
@@ -63,6 +64,7 @@ export class AuthService {
     private readonly clients: ClientAuthenticator,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly metrics: AuthMetrics,
+    private readonly browserSessions: BrowserSessions,
   ) {}
 
   async register(username: string, password: string): Promise<{ id: string }> {
@@ -287,7 +289,8 @@ export class AuthService {
 
   /**
    * Changes the password after checking the current one. Every other session of the user is
-   * revoked and broadcast; the caller's session continues.
+   * revoked and broadcast, every browser session (hosted login) but the one the caller's session
+   * came from ends; the caller's session continues.
    */
   async changePassword(principal: SessionPrincipal, current: string, next: string): Promise<void> {
     const user = await this.users.findById(principal.sub);
@@ -304,6 +307,7 @@ export class AuthService {
         'password-change',
       );
       await this.users.updatePasswordHash(tx, user.id, passwordHash);
+      await this.browserSessions.endAllOfUser(tx, user.id, principal.sid);
       for (const sid of others) {
         await revoke({
           userId: user.id,
