@@ -67,6 +67,7 @@ describe.each(['embedded', 'postgres'] as const)('OAuth standards (%s database)'
       Object.entries(body).filter(([key]) => /_endpoint(_auth_methods_supported)?$/.test(key)),
     );
     expect(endpointFields).toEqual({
+      authorization_endpoint: `${system.auth.url}/oauth/authorize`,
       revocation_endpoint: `${system.auth.url}/oauth/revoke`,
       revocation_endpoint_auth_methods_supported: [
         'client_secret_basic',
@@ -76,9 +77,15 @@ describe.each(['embedded', 'postgres'] as const)('OAuth standards (%s database)'
       introspection_endpoint: `${system.auth.url}/oauth/introspect`,
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     });
-    // No token or authorization endpoint: no grant or response type. Omitted, RFC 8414 would
-    // mean the defaults (authorization_code and implicit), so both are empty lists.
-    expect([body.grant_types_supported, body.response_types_supported]).toEqual([[], []]);
+    // The authorization endpoint answers codes only (no implicit flow), with S256 PKCE and
+    // RFC 9207 `iss`. No token endpoint: no grant type. Omitted, RFC 8414 would mean the
+    // defaults (authorization_code and implicit), so the list is empty.
+    expect(body).toMatchObject({
+      response_types_supported: ['code'],
+      code_challenge_methods_supported: ['S256'],
+      authorization_response_iss_parameter_supported: true,
+      grant_types_supported: [],
+    });
 
     // Each endpoint takes each method it advertises, and refuses 'none' where it does not.
     const credentials: Record<string, { headers: Record<string, string>; fields: object }> = {

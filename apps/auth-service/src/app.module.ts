@@ -23,6 +23,9 @@ import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RATE_LIMIT_STORE } from './rate-limit/rate-limit-store.js';
 import { ClientAuthenticator } from './oauth/client-authenticator.js';
 import { BrowserSessions } from './oauth/browser-sessions.js';
+import { AuthorizationCodes } from './oauth/authorization-codes.js';
+import { AuthorizeController } from './oauth/authorize.controller.js';
+import { CsrfTokens } from './oauth/csrf-tokens.js';
 import { OAuthController } from './oauth/oauth.controller.js';
 import { OAuthTokensService } from './oauth/oauth-tokens.service.js';
 import { SigningKeys } from './keys/signing-keys.js';
@@ -64,6 +67,7 @@ export class AuthAppModule implements OnApplicationShutdown {
         AuthController,
         SessionsController,
         OAuthController,
+        AuthorizeController,
         AdminController,
         JwksController,
         HealthController,
@@ -113,6 +117,8 @@ export class AuthAppModule implements OnApplicationShutdown {
         AuthService,
         ClientAuthenticator,
         BrowserSessions,
+        AuthorizationCodes,
+        CsrfTokens,
         OAuthTokensService,
         LiveAccessTokens,
         BearerAuthGuard,
