@@ -73,12 +73,11 @@ describe.each(['embedded', 'postgres'] as const)('OAuth standards (%s database)'
         'client_secret_post',
         'none',
       ],
+      token_endpoint: `${system.auth.url}/oauth/token`,
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       introspection_endpoint: `${system.auth.url}/oauth/introspect`,
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     });
-    // No token or authorization endpoint: no grant or response type. Omitted, RFC 8414 would
-    // mean the defaults (authorization_code and implicit), so both are empty lists.
-    expect([body.grant_types_supported, body.response_types_supported]).toEqual([[], []]);
 
     // Each endpoint takes each method it advertises, and refuses 'none' where it does not.
     const credentials: Record<string, { headers: Record<string, string>; fields: object }> = {

@@ -22,6 +22,8 @@ import { DatabaseRateLimitStore } from './rate-limit/database-rate-limit.store.j
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RATE_LIMIT_STORE } from './rate-limit/rate-limit-store.js';
 import { ClientAuthenticator } from './oauth/client-authenticator.js';
+import { ClientCredentialsGrant } from './oauth/client-credentials.grant.js';
+import { ClientCutoffs } from './oauth/client-cutoffs.js';
 import { OAuthController } from './oauth/oauth.controller.js';
 import { OAuthTokensService } from './oauth/oauth-tokens.service.js';
 import { SigningKeys } from './keys/signing-keys.js';
@@ -111,6 +113,8 @@ export class AuthAppModule implements OnApplicationShutdown {
         OutboxRelay,
         AuthService,
         ClientAuthenticator,
+        ClientCutoffs,
+        ClientCredentialsGrant,
         OAuthTokensService,
         LiveAccessTokens,
         BearerAuthGuard,
