@@ -74,17 +74,17 @@ describe.each(['embedded', 'postgres'] as const)('OAuth standards (%s database)'
         'client_secret_post',
         'none',
       ],
+      token_endpoint: `${system.auth.url}/oauth/token`,
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       introspection_endpoint: `${system.auth.url}/oauth/introspect`,
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     });
     // The authorization endpoint answers codes only (no implicit flow), with S256 PKCE and
-    // RFC 9207 `iss`. No token endpoint: no grant type. Omitted, RFC 8414 would mean the
-    // defaults (authorization_code and implicit), so the list is empty.
+    // RFC 9207 `iss`.
     expect(body).toMatchObject({
       response_types_supported: ['code'],
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
-      grant_types_supported: [],
     });
 
     // Each endpoint takes each method it advertises, and refuses 'none' where it does not.

@@ -19,7 +19,7 @@ const LOG_LEVELS: ['error'] = ['error'];
 
 /** Suites log in far more often than people do; the rate-limit suite sets its own limits. */
 export const GENEROUS_RATE_LIMITS: Record<string, string> = Object.fromEntries([
-  ...['LOGIN', 'REGISTER', 'REFRESH', 'PASSWORD'].flatMap((action) => [
+  ...['LOGIN', 'REGISTER', 'REFRESH', 'TOKEN', 'PASSWORD'].flatMap((action) => [
     [`RATE_LIMIT_${action}_PER_IP`, '1000000'] as const,
     [`RATE_LIMIT_${action}_PER_USERNAME`, '1000000'] as const,
   ]),

@@ -26,6 +26,8 @@ import { BrowserSessions } from './oauth/browser-sessions.js';
 import { AuthorizationCodes } from './oauth/authorization-codes.js';
 import { AuthorizeController } from './oauth/authorize.controller.js';
 import { CsrfTokens } from './oauth/csrf-tokens.js';
+import { ClientCredentialsGrant } from './oauth/client-credentials.grant.js';
+import { ClientCutoffs } from './oauth/client-cutoffs.js';
 import { OAuthController } from './oauth/oauth.controller.js';
 import { OAuthTokensService } from './oauth/oauth-tokens.service.js';
 import { SigningKeys } from './keys/signing-keys.js';
@@ -119,6 +121,8 @@ export class AuthAppModule implements OnApplicationShutdown {
         BrowserSessions,
         AuthorizationCodes,
         CsrfTokens,
+        ClientCutoffs,
+        ClientCredentialsGrant,
         OAuthTokensService,
         LiveAccessTokens,
         BearerAuthGuard,

@@ -10,6 +10,7 @@ import { openDatabase } from './database/open-database.js';
 import { bodyErrorHandler } from './http/body-errors.js';
 import { answerClientErrorsWithJson } from './http/client-errors.js';
 import { serveOpenApi } from './http/openapi.js';
+import { oauthCors } from './oauth/cors.js';
 import { StrictValidationPipe } from './http/validation.pipe.js';
 import { AuthTracing } from './tracing/auth-tracing.js';
 import { TraceContextInterceptor } from './tracing/trace-context.interceptor.js';
@@ -35,6 +36,7 @@ export function configureAuthApp(app: NestExpressApplication, config: AuthConfig
   app.set('trust proxy', config.trustProxy);
   app.use(
     requestLogging(),
+    oauthCors(config),
     express.json({ limit: config.bodyLimitBytes, strict: true }),
     express.urlencoded({ extended: false, limit: config.bodyLimitBytes }),
     bodyErrorHandler,

@@ -120,6 +120,29 @@ export const ENDPOINTS: readonly Endpoint[] = [
   },
   {
     method: 'POST',
+    path: '/oauth/token',
+    access: 'client',
+    errors: 'oauth',
+    fields: (k) => ({
+      grant_type: fc.constantFrom(
+        'client_credentials',
+        'refresh_token',
+        'authorization_code',
+        'password',
+      ),
+      refresh_token: token,
+      code: fc.constantFrom('unknown-code', ''),
+      redirect_uri: fc.constantFrom('https://app.example/cb', 'not a uri'),
+      code_verifier: fc.stringMatching(/^[A-Za-z0-9._~-]{0,130}$/),
+      scope,
+      client_id: fc.constantFrom(k.clientId, 'tokenfence-first-party', 'nobody'),
+      client_secret: fc.constantFrom(CLIENT_SECRET, 'wrong'),
+    }),
+    form: true,
+    spendsHolder: true,
+  },
+  {
+    method: 'POST',
     path: '/oauth/introspect',
     access: 'client',
     errors: 'oauth',
@@ -140,6 +163,13 @@ export const ENDPOINTS: readonly Endpoint[] = [
     errors: 'code',
     fields: () => ({ scope }),
     params: (k) => ({ id: [k.targetUserId] }),
+  },
+  {
+    method: 'POST',
+    path: '/admin/clients/{client_id}/revoke-tokens',
+    access: 'admin',
+    errors: 'code',
+    params: (k) => ({ client_id: [k.clientId] }),
   },
   { method: 'POST', path: '/admin/keys/rotate', access: 'admin', errors: 'code' },
   {

@@ -49,6 +49,16 @@ export class AdminController {
     return this.admin.revokeSessions(admin, id);
   }
 
+  /** Client cutoff: every client-credentials token of the client issued until now. */
+  @Post('clients/:client_id/revoke-tokens')
+  @HttpCode(204)
+  revokeClientTokens(
+    @CurrentPrincipal() admin: Principal,
+    @Param('client_id') clientId: string,
+  ): Promise<void> {
+    return this.admin.revokeClientTokens(admin, clientId);
+  }
+
   @Put('users/:id/scopes')
   @HttpCode(204)
   changeScopes(

@@ -10,6 +10,8 @@ import type { SessionsRepository } from '../sessions/sessions.repository.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import type { UsersRepository } from '../users/users.repository.js';
 import { systemClock } from '../time/clock.js';
+import type { ClientAuthenticator } from '../oauth/client-authenticator.js';
+import type { ClientCutoffs } from '../oauth/client-cutoffs.js';
 import { AdminService } from './admin.service.js';
 
 /** An admin service whose key store records the kids it is asked to revoke, and knows none. */
@@ -33,6 +35,8 @@ function withKeys(): { service: AdminService; asked: string[] } {
     systemClock,
     {} as OutboxRelay,
     {} as RevocationSnapshot,
+    {} as ClientAuthenticator,
+    {} as ClientCutoffs,
   );
   return { service, asked };
 }

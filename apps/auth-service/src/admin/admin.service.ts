@@ -1,3 +1,5 @@
+import { ClientAuthenticator } from '../oauth/client-authenticator.js';
+import { ClientCutoffs } from '../oauth/client-cutoffs.js';
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '@tokenfence/revocation-guard';
@@ -51,7 +53,30 @@ export class AdminService {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly relay: OutboxRelay,
     private readonly snapshot: RevocationSnapshot,
+    private readonly clients: ClientAuthenticator,
+    private readonly clientCutoffs: ClientCutoffs,
   ) {}
+
+  /**
+   * A client cutoff: every token the client holds for itself (client credentials) issued until
+   * now is refused everywhere; the client may ask for new ones. On the topic, a `user`
+   * revocation of the client id (its tokens' `sub`). 404 for a client not configured for the
+   * grant.
+   */
+  async revokeClientTokens(admin: Principal, clientId: string): Promise<void> {
+    if (!this.clients.find(clientId)?.grantTypes.includes('client_credentials')) {
+      throw new AuthError('NOT_FOUND', 'No such client with the client_credentials grant.');
+    }
+    await this.recorder.commit(async (tx, revoke) => {
+      const cutoff = await this.clientCutoffs.raise(tx, clientId, epochSeconds(this.clock));
+      await revoke({
+        userId: clientId,
+        target: { scope: 'user', cutoff },
+        reason: 'admin',
+        initiatedBy: this.initiator(admin),
+      });
+    });
+  }
 
   /** Disables a user: every session and token they hold is revoked; login and refresh stop. */
   async disableUser(admin: Principal, userId: string): Promise<void> {

@@ -21,6 +21,7 @@ import {
   scopesNotAllowed,
   type AllowedScopes,
 } from '../oauth/client-scopes.js';
+import { oauthError } from '../oauth/oauth-error.js';
 import { CLOCK, type Clock } from '../time/clock.js';
 import type { ClientInfo } from './client-info.js';
 
@@ -206,6 +207,7 @@ export class AuthService {
   async refresh(
     refreshToken: string,
     client: AuthenticatedClient | undefined,
+    narrowTo?: readonly string[],
   ): Promise<IssuedTokens> {
     const tokenHash = hashRefreshToken(refreshToken);
     const outcome = await this.recorder.commit<RefreshOutcome>(async (tx, revoke) => {
@@ -236,6 +238,19 @@ export class AuthService {
       // A client removed from the configuration can no longer refresh its sessions.
       const sessionClient = this.clients.find(state.clientId);
       if (!sessionClient) return { kind: 'invalid' };
+      const granted = grantedScope(
+        user.scope,
+        sessionClient.allowedScopes,
+        state.requestedScope === undefined ? undefined : parseScope(state.requestedScope),
+      );
+      // RFC 6749 section 6: a narrower scope for this access token, never a wider one.
+      const beyond = scopesNotAllowed(narrowTo ?? [], parseScope(granted));
+      if (beyond.length > 0) {
+        return {
+          kind: 'refused',
+          error: oauthError(400, 'invalid_scope', `Not granted: ${beyond.join(' ')}.`),
+        };
+      }
       let successor: string;
       if (twoTabs) {
         successor = this.issuer.successorOf(refreshToken, new Date(state.expiresAt * 1000)).token;
@@ -258,11 +273,7 @@ export class AuthService {
         {
           userId: user.id,
           sessionId: state.sessionId,
-          scope: grantedScope(
-            user.scope,
-            sessionClient.allowedScopes,
-            state.requestedScope === undefined ? undefined : parseScope(state.requestedScope),
-          ),
+          scope: grantedScope(granted, undefined, narrowTo),
           clientId: sessionClient.clientId,
           tokensRevokedBefore: user.tokensRevokedBefore,
           authTime: state.authTime,

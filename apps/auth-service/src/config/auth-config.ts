@@ -11,7 +11,7 @@ export type SigningAlgorithm = 'ES256' | 'EdDSA' | 'RS256';
 
 /** Routes with attempt limits. */
 export type RateLimitedAction =
-  'login' | 'register' | 'refresh' | 'password' | 'revoke' | 'introspect';
+  'login' | 'register' | 'refresh' | 'token' | 'password' | 'revoke' | 'introspect';
 
 export interface ActionLimits {
   readonly perIp: { readonly limit: number; readonly windowMs: number };
@@ -486,6 +486,8 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
       login: limits(env, 'LOGIN', 60, 10),
       register: limits(env, 'REGISTER', 20, 5),
       refresh: limits(env, 'REFRESH', 120, 60),
+      // Per address, and per user for the refresh_token grant (as `refresh`).
+      token: limits(env, 'TOKEN', 300, 60),
       password: limits(env, 'PASSWORD', 20, 5),
       revoke: ipLimit(env, 'REVOKE', 120),
       introspect: ipLimit(env, 'INTROSPECT', 1200),

@@ -129,23 +129,51 @@ export class TokenIssuer implements OnModuleInit, OnModuleDestroy {
     return { token, hash: hashRefreshToken(token), expiresAt };
   }
 
-  async accessToken(subject: AccessTokenSubject): Promise<{ token: string; expiresIn: number }> {
+  /** A user's access token, of one session. */
+  accessToken(subject: AccessTokenSubject): Promise<{ token: string; expiresIn: number }> {
+    return this.sign(
+      subject.userId,
+      { scope: subject.scope, sid: subject.sessionId, auth_time: subject.authTime },
+      subject,
+    );
+  }
+
+  /**
+   * A client's own access token (client credentials, RFC 6749 section 4.4): `sub` is the client
+   * id, and there is no session, so no `sid` and no `auth_time`.
+   */
+  clientAccessToken(subject: {
+    readonly clientId: string;
+    readonly scope: string;
+    /** The client's cutoff (and the global one): the token's `iat` must be later. */
+    readonly tokensRevokedBefore: number;
+  }): Promise<{ token: string; expiresIn: number }> {
+    return this.sign(subject.clientId, { scope: subject.scope }, subject);
+  }
+
+  private async sign(
+    sub: string,
+    claims: Record<string, string | number>,
+    subject: {
+      readonly clientId: string;
+      readonly tokensRevokedBefore: number;
+      readonly sessionCapAt?: number;
+    },
+  ): Promise<{ token: string; expiresIn: number }> {
     const iat = await this.issuedAt(subject.tokensRevokedBefore);
     if (iat > this.leaseUntil) {
       throw new AuthError('NOT_READY', 'The token lifetime could not be recorded; retry.');
     }
-    const exp = Math.min(iat + this.config.accessTokenTtlSeconds, subject.sessionCapAt);
+    const exp = Math.min(
+      iat + this.config.accessTokenTtlSeconds,
+      subject.sessionCapAt ?? Number.MAX_SAFE_INTEGER,
+    );
     const key = this.keys.signingKey();
-    const token = await new SignJWT({
-      scope: subject.scope,
-      sid: subject.sessionId,
-      client_id: subject.clientId,
-      auth_time: subject.authTime,
-    })
+    const token = await new SignJWT({ ...claims, client_id: subject.clientId })
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
       .setIssuer(this.config.issuer)
       .setAudience(this.config.audience)
-      .setSubject(subject.userId)
+      .setSubject(sub)
       .setJti(randomUUID())
       .setIssuedAt(iat)
       .setExpirationTime(exp)

@@ -19,31 +19,38 @@ describe('RFC 8414 metadata, from the endpoint table', () => {
         'client_secret_post',
         'none',
       ],
+      token_endpoint: 'https://auth.example.com/oauth/token',
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       introspection_endpoint: 'https://auth.example.com/oauth/introspect',
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       response_types_supported: ['code'],
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
-      grant_types_supported: [],
+      grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
       scopes_supported: ['profile', 'orders:read'],
       access_token_signing_alg_values_supported: ['ES256'],
     });
   });
 
-  it('advertises a token endpoint, its methods and grant types once the table has one', () => {
+  it('advertises PKCE methods and the iss parameter once an authorization endpoint has them', () => {
+    const { revocation } = OAUTH_ENDPOINTS;
+    expect(authorizationServerMetadata(config, { revocation })).not.toHaveProperty(
+      'code_challenge_methods_supported',
+    );
     const metadata = authorizationServerMetadata(config, {
-      ...OAUTH_ENDPOINTS,
-      token: {
-        path: '/oauth/token',
-        authMethods: ['client_secret_basic', 'none'],
-        grantTypes: ['refresh_token'],
+      revocation,
+      authorization: {
+        path: '/oauth/authorize',
+        responseTypes: ['code'],
+        codeChallengeMethods: ['S256'],
       },
     });
     expect(metadata).toMatchObject({
-      token_endpoint: 'https://auth.example.com/oauth/token',
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'none'],
-      grant_types_supported: ['refresh_token'],
+      authorization_endpoint: 'https://auth.example.com/oauth/authorize',
       response_types_supported: ['code'],
+      code_challenge_methods_supported: ['S256'],
+      authorization_response_iss_parameter_supported: true,
+      grant_types_supported: [],
     });
   });
 });

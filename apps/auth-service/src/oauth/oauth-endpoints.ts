@@ -34,6 +34,11 @@ export const OAUTH_ENDPOINTS = {
     path: '/oauth/revoke',
     authMethods: ['client_secret_basic', 'client_secret_post', 'none'],
   },
+  token: {
+    path: '/oauth/token',
+    authMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
+  },
   // Confidential clients only.
   introspection: {
     path: '/oauth/introspect',

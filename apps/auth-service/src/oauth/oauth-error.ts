@@ -1,10 +1,18 @@
 import { HttpException } from '@nestjs/common';
 import { OAUTH_ENDPOINTS } from './oauth-endpoints.js';
 
-/** RFC 6749 error body (`error`, `error_description`) plus the service's `code` and `message`. */
-export function oauthError(status: 400 | 401, error: string, description: string): HttpException {
+/**
+ * RFC 6749 error body (`error`, `error_description`) plus the service's `code` (the `error` in
+ * capitals unless a more precise one is given) and `message`.
+ */
+export function oauthError(
+  status: 400 | 401,
+  error: string,
+  description: string,
+  code = error.toUpperCase(),
+): HttpException {
   return new HttpException(
-    { error, error_description: description, code: error.toUpperCase(), message: description },
+    { error, error_description: description, code, message: description },
     status,
   );
 }

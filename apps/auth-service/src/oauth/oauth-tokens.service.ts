@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { SessionPrincipal } from '../auth/session-principal.js';
+import type { Principal } from '@tokenfence/revocation-guard';
 import { LiveAccessTokens } from '../auth/live-access-tokens.js';
 import { AuthError } from '../errors/auth-error.js';
 import { hashRefreshToken } from '../keys/token-issuer.js';
@@ -84,11 +84,15 @@ export class OAuthTokensService {
   async revoke(token: string, client: AuthenticatedClient): Promise<void> {
     if (looksLikeJws(token)) {
       const principal = await this.liveAccessToken(token);
-      if (!principal || principal.claims.client_id !== client.clientId) return;
+      // Every live token of ours has a jti (checkAny refuses one without).
+      const jti = principal?.jti;
+      if (!principal || jti === undefined || principal.claims.client_id !== client.clientId) {
+        return;
+      }
       await this.recorder.commit((_tx, revoke) =>
         revoke({
           userId: principal.sub,
-          target: { scope: 'token', jti: principal.jti },
+          target: { scope: 'token', jti },
           reason: 'oauth-revoke',
           knownExpiry: principal.exp,
         }),
@@ -100,10 +104,10 @@ export class OAuthTokensService {
     await this.sessionsService.endSession(state.userId, state.sessionId, 'oauth-revoke');
   }
 
-  /** A verified access token that no revocation covers, or undefined. */
-  private async liveAccessToken(token: string): Promise<SessionPrincipal | undefined> {
+  /** A verified access token (a session's or a client's) that no revocation covers, or undefined. */
+  private async liveAccessToken(token: string): Promise<Principal | undefined> {
     try {
-      return await this.liveTokens.check(token);
+      return await this.liveTokens.checkAny(token);
     } catch (err) {
       if (err instanceof AuthError) return undefined;
       throw err;

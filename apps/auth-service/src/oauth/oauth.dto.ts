@@ -25,3 +25,35 @@ export class OAuthTokenRequestDto {
   @Length(1, 512)
   client_secret?: string;
 }
+
+/**
+ * The form body of a token request, for the API document only: the endpoint reads the form
+ * itself (`parseTokenRequest`), ignoring unknown parameters as RFC 6749 section 3.2 asks.
+ */
+export class OAuthTokenGrantDto {
+  @ApiProperty({ enum: ['authorization_code', 'refresh_token', 'client_credentials'] })
+  grant_type!: string;
+
+  @ApiPropertyOptional({ description: 'authorization_code: the code from /oauth/authorize' })
+  code?: string;
+
+  @ApiPropertyOptional({ description: 'authorization_code: exactly as sent to /oauth/authorize' })
+  redirect_uri?: string;
+
+  @ApiPropertyOptional({ description: 'authorization_code: the PKCE verifier (RFC 7636)' })
+  code_verifier?: string;
+
+  @ApiPropertyOptional({ description: 'refresh_token: the refresh token to spend' })
+  refresh_token?: string;
+
+  @ApiPropertyOptional({
+    description: 'client_credentials: the scopes wanted; refresh_token: a narrower scope',
+  })
+  scope?: string;
+
+  @ApiPropertyOptional({ description: 'client_secret_post, or a public client' })
+  client_id?: string;
+
+  @ApiPropertyOptional({ description: 'client_secret_post' })
+  client_secret?: string;
+}

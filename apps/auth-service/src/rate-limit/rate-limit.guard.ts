@@ -81,7 +81,9 @@ export class RateLimitGuard implements CanActivate {
           ? usernameKey(username)
           : undefined;
       }
+      case 'token':
       case 'refresh': {
+        if (action === 'token' && body?.grant_type !== 'refresh_token') return undefined;
         const token = body?.refresh_token;
         if (typeof token !== 'string' || token.length === 0 || token.length > 512) return undefined;
         return this.sessions.liveUserOfRefreshToken(hashRefreshToken(token));

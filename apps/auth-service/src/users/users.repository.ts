@@ -103,7 +103,10 @@ export class UsersRepository {
     const rows = await tx.query<{ value: string | number }>(
       `INSERT INTO settings (name, value)
        VALUES ('global_cutoff', LEAST(GREATEST($1::bigint,
-         (SELECT COALESCE(MAX(tokens_revoked_before), 0) + 1 FROM users)), $1::bigint + 1))
+         (SELECT COALESCE(MAX(tokens_revoked_before), 0) + 1
+            FROM (SELECT tokens_revoked_before FROM users
+                  UNION ALL SELECT tokens_revoked_before FROM client_cutoffs) AS cutoffs)),
+         $1::bigint + 1))
        ON CONFLICT (name) DO UPDATE SET value = GREATEST(settings.value,
          LEAST(GREATEST(EXCLUDED.value, settings.value + 1), $1::bigint + 1))
        RETURNING value`,
