@@ -36,8 +36,8 @@ export interface NewAuthorizationCode {
 /** The token request of the authorization_code grant (RFC 6749 4.1.3, RFC 7636 4.5). */
 export interface CodeExchange {
   readonly code: string;
-  readonly redirectUri: string | undefined;
-  readonly codeVerifier: string | undefined;
+  readonly redirectUri: string;
+  readonly codeVerifier: string;
   /** The device the session is opened for. */
   readonly device?: ClientInfo;
 }
@@ -145,6 +145,13 @@ export class AuthorizationCodes {
       if (!row) return invalidGrant('The authorization code is invalid or expired.');
       const refusal = this.clients.refusalForGrant(client, row.client_id);
       if (refusal) return { kind: 'refused', error: refusal };
+      // RFC 6749 4.1.3: a public client names itself (client_id) when it does not authenticate.
+      if (client === undefined) {
+        return {
+          kind: 'refused',
+          error: oauthError(401, 'invalid_client', 'The client must identify itself (client_id).'),
+        };
+      }
       if (row.used) {
         // RFC 6749 4.1.2: a code used twice revokes what it issued.
         if (
@@ -161,11 +168,10 @@ export class AuthorizationCodes {
         return invalidGrant('The authorization code was already used; its session is revoked.');
       }
       if (row.expired) return invalidGrant('The authorization code is invalid or expired.');
-      if (request.redirectUri === undefined || request.redirectUri !== row.redirect_uri) {
+      if (request.redirectUri !== row.redirect_uri) {
         return invalidGrant('redirect_uri is not the one of the authorization request.');
       }
       if (
-        request.codeVerifier === undefined ||
         !isPkceValue(request.codeVerifier) ||
         !sameText(s256Challenge(request.codeVerifier), row.code_challenge)
       ) {
