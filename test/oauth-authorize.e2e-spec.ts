@@ -145,9 +145,9 @@ describe('OAuth authorization code flow with the hosted login page', () => {
     });
   }
 
-  /** Where a redirect goes; fails on anything but a 302. */
-  function locationOf(response: Response): URL {
-    expect(response.status).toBe(302);
+  /** Where a redirect goes: 302 answers a GET, 303 the login form's POST. */
+  function locationOf(response: Response, status: 302 | 303 = 302): URL {
+    expect(response.status).toBe(status);
     return new URL(response.headers.get('location') ?? '');
   }
 
@@ -206,7 +206,7 @@ describe('OAuth authorization code flow with the hosted login page', () => {
     expect(browser.lastSet.get('tokenfence-csrf')).not.toMatch(/Secure/i);
 
     const signedIn = await signIn(browser, first.url, username);
-    const back = locationOf(signedIn);
+    const back = locationOf(signedIn, 303);
     expect(`${back.origin}${back.pathname}`).toBe(PUBLIC_APP.redirectUri);
     expect(browser.lastSet.get('tokenfence-session')).toMatch(/HttpOnly/i);
     expect(browser.lastSet.get('tokenfence-session')).toMatch(/SameSite=Lax/i);
@@ -257,7 +257,7 @@ describe('OAuth authorization code flow with the hosted login page', () => {
     const callback = oauth.validateAuthResponse(
       as,
       { client_id: CONF_APP.id },
-      locationOf(await signIn(browser, request.url, username)),
+      locationOf(await signIn(browser, request.url, username), 303),
       request.state,
     );
     const unauthenticated = await exchange(
@@ -284,7 +284,7 @@ describe('OAuth authorization code flow with the hosted login page', () => {
     const callback = oauth.validateAuthResponse(
       as,
       { client_id: PUBLIC_APP.id },
-      locationOf(await signIn(browser, request.url, username)),
+      locationOf(await signIn(browser, request.url, username), 303),
       request.state,
     );
     const wrong = await exchange(as, PUBLIC_APP, callback, oauth.generateRandomCodeVerifier());

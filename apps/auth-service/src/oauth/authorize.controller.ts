@@ -52,10 +52,14 @@ function sendPage(res: Response, status: number, html: string, redirectUri?: str
   res.status(status).set(pageHeaders(redirectUri)).send(html);
 }
 
-/** A redirect back to the client: never cached, no referrer. */
-function sendRedirect(res: Response, location: string): void {
+/**
+ * A redirect back to the client: never cached, no referrer. 302 answers a GET; a form post is
+ * answered with 303, so that no browser posts the credentials on to the client (RFC 9700 4.12).
+ */
+type RedirectStatus = 302 | 303;
+function sendRedirect(res: Response, status: RedirectStatus, location: string): void {
   res
-    .status(302)
+    .status(status)
     .set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', Location: location })
     .end();
 }
@@ -134,12 +138,12 @@ export class AuthorizeController {
   })
   @ApiResponse({ status: 400, description: 'Unknown client or redirect URI: an HTML error page' })
   async authorize(@Req() req: Request, @Res() res: Response): Promise<void> {
-    const request = this.validRequest(req.query, res);
+    const request = this.validRequest(req.query, res, 302);
     if (!request) return;
     const cookies = readCookies(req.headers.cookie);
     const live = await this.browserSessions.findLive(cookies.get(this.cookies.session));
     if (live) {
-      await this.redirectWithCode(res, request, live);
+      await this.redirectWithCode(res, 302, request, live);
       return;
     }
     let csrfCookie = cookies.get(this.cookies.csrf);
@@ -161,8 +165,11 @@ export class AuthorizeController {
   })
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiProduces('text/html')
-  @ApiFoundResponse({
-    description: 'Signed in: to redirect_uri with `code`, `state` and `iss`, and a session cookie',
+  @ApiResponse({
+    status: 303,
+    description:
+      'Signed in: to redirect_uri with `code`, `state` and `iss`, and a session cookie; or an ' +
+      'error redirect as on GET',
   })
   @ApiResponse({ status: 400, description: 'A bad request: an HTML page' })
   @ApiResponse({ status: 401, description: 'Wrong credentials: the login page again' })
@@ -187,7 +194,7 @@ export class AuthorizeController {
       );
       return;
     }
-    const request = this.validRequest(form, res);
+    const request = this.validRequest(form, res, 303);
     if (!request || !this.csrf.isCookieValue(csrfCookie)) return;
     const csrfToken = this.csrf.tokenFor(csrfCookie);
     const { username, password } = form;
@@ -218,13 +225,14 @@ export class AuthorizeController {
       opened.cookieValue,
       browserCookieOptions(this.config.issuer, opened.maxAgeSeconds),
     );
-    await this.redirectWithCode(res, request, opened);
+    await this.redirectWithCode(res, 303, request, opened);
   }
 
   /** The request when valid; otherwise answers (an error page, or an error redirect). */
   private validRequest(
     source: Record<string, unknown>,
     res: Response,
+    redirectStatus: RedirectStatus,
   ): AuthorizationRequest | undefined {
     const parsed = parseAuthorizationRequest(source, (id) => this.clients.find(id));
     switch (parsed.kind) {
@@ -234,13 +242,14 @@ export class AuthorizeController {
         sendPage(res, 400, renderMessagePage('Invalid sign-in request', parsed.message));
         return undefined;
       case 'redirect-error':
-        sendRedirect(res, errorRedirect(parsed.response, this.config.issuer));
+        sendRedirect(res, redirectStatus, errorRedirect(parsed.response, this.config.issuer));
         return undefined;
     }
   }
 
   private async redirectWithCode(
     res: Response,
+    status: RedirectStatus,
     request: AuthorizationRequest,
     session: LiveBrowserSession,
   ): Promise<void> {
@@ -255,6 +264,7 @@ export class AuthorizeController {
     });
     sendRedirect(
       res,
+      status,
       redirectTo(request.redirectUri, { code, state: request.state, iss: this.config.issuer }),
     );
   }
