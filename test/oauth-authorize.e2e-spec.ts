@@ -90,7 +90,12 @@ const formAction = (html: string): string =>
 describe('OAuth authorization code flow with the hosted login page', () => {
   const system = useSystem({
     database: 'postgres',
-    authEnv: { OAUTH_CLIENTS, REFRESH_GRACE_SECONDS: '0' },
+    authEnv: {
+      OAUTH_CLIENTS,
+      REFRESH_GRACE_SECONDS: '0',
+      // A lock outlasts the test that provokes it, however slow the machine.
+      LOGIN_LOCKOUT_BASE_SECONDS: '120',
+    },
   });
 
   const discover = async (): Promise<oauth.AuthorizationServer> => {
@@ -247,6 +252,80 @@ describe('OAuth authorization code flow with the hosted login page', () => {
     const loginAgain = await browser.fetch(third.url);
     expect(loginAgain.status).toBe(200);
     expect(await loginAgain.text()).toContain('name="password"');
+  });
+
+  /** Signs a browser in through the page and exchanges its code: the session's tokens. */
+  async function signedInTokens(
+    as: oauth.AuthorizationServer,
+    browser: Browser,
+    username: string,
+  ): Promise<oauth.TokenEndpointResponse> {
+    const client = { client_id: PUBLIC_APP.id };
+    const request = await authorizationRequest(as, PUBLIC_APP);
+    const callback = oauth.validateAuthResponse(
+      as,
+      client,
+      locationOf(await signIn(browser, request.url, username), 303),
+      request.state,
+    );
+    return oauth.processAuthorizationCodeResponse(
+      as,
+      client,
+      await exchange(as, PUBLIC_APP, callback, request.verifier),
+    );
+  }
+
+  /** Whether a browser still gets a code without a password (else it sees the login page). */
+  async function stillSignedIn(as: oauth.AuthorizationServer, browser: Browser): Promise<boolean> {
+    const answer = await browser.fetch((await authorizationRequest(as, PUBLIC_APP)).url);
+    if (answer.status === 302) return locationOf(answer).searchParams.has('code');
+    expect(answer.status).toBe(200);
+    return false;
+  }
+
+  it('log out everywhere ends every browser sign-in; a password change all but the caller’s', async () => {
+    const as = await discover();
+    const username = await newUser('authz-everywhere');
+    const [home, work, phone] = [new Browser(), new Browser(), new Browser()];
+    const homeTokens = await signedInTokens(as, home, username);
+    await signedInTokens(as, work, username);
+    const phoneTokens = await signedInTokens(as, phone, username);
+
+    const changed = await call(`${system.auth.url}/auth/password`, {
+      json: { current_password: PASSWORD, new_password: `${PASSWORD} 2` },
+      headers: { authorization: `Bearer ${homeTokens.access_token}` },
+    });
+    expect(changed.status).toBe(204);
+    expect(await stillSignedIn(as, home)).toBe(true);
+    expect(await stillSignedIn(as, work)).toBe(false);
+    expect(await stillSignedIn(as, phone)).toBe(false);
+    await waitRejected(system.orders, phoneTokens.access_token, Date.now());
+
+    const everywhere = await call(`${system.auth.url}/auth/logout-all`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${homeTokens.access_token}` },
+    });
+    expect(everywhere.status).toBe(204);
+    expect(await stillSignedIn(as, home)).toBe(false);
+  });
+
+  it('a locked username gets the page with 429 and Retry-After, the right password too', async () => {
+    const as = await discover();
+    const username = await newUser('authz-locked');
+    const request = await authorizationRequest(as, PUBLIC_APP);
+    const wrong = (f: Record<string, string>) => ({ ...f, password: 'not the password' });
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 10 && !statuses.includes(429); attempt++) {
+      statuses.push((await signIn(new Browser(), request.url, username, wrong)).status);
+    }
+    // The default threshold: five failures, then locked.
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    const browser = new Browser();
+    const locked = await signIn(browser, request.url, username);
+    expect(locked.status).toBe(429);
+    expect(locked.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+    expect(locked.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(browser.cookies.has('tokenfence-session')).toBe(false);
   });
 
   it('a confidential client must authenticate; a refused exchange spends nothing', async () => {
