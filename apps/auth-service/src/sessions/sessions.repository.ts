@@ -212,8 +212,12 @@ export class SessionsRepository {
     return rows.length === 1;
   }
 
-  /** Revokes every live session of every user (emergency); returns how many. */
+  /**
+   * Revokes every live session of every user (emergency), and ends every browser session (hosted
+   * login), so that no browser gets a code without a password again; returns how many sessions.
+   */
   async revokeEverySession(tx: Queryable, reason: string): Promise<number> {
+    await tx.query('UPDATE browser_sessions SET revoked_at = now() WHERE revoked_at IS NULL');
     const rows = await tx.query(
       `UPDATE sessions SET revoked_at = now(), revoke_reason = $1 WHERE revoked_at IS NULL RETURNING id`,
       [reason],
