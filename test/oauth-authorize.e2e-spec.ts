@@ -6,6 +6,7 @@ import { expectAccepted, waitRejected } from './support/downstream.js';
 import { call } from './support/http.js';
 import { useSystem } from './support/use-system.js';
 import { logout, PASSWORD, register, uniqueName } from './support/users.js';
+import { waitFor } from './support/wait-for.js';
 
 const sha256 = (secret: string) => createHash('sha256').update(secret).digest('base64url');
 
@@ -38,6 +39,13 @@ const OAUTH_CLIENTS = JSON.stringify([
     redirect_uris: [CONF_APP.redirectUri],
   },
 ]);
+
+const authTimeOf = (token: string): number =>
+  (
+    JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as {
+      auth_time: number;
+    }
+  ).auth_time;
 
 const ADMIN = { username: 'authz-admin', password: 'an admin password for tests' };
 
@@ -316,6 +324,45 @@ describe.each(['embedded', 'postgres'] as const)(
       });
       expect(everywhere.status).toBe(204);
       expect(await stillSignedIn(as, home)).toBe(false);
+    });
+
+    it('a code keeps the sign-in time as auth_time, and so does a refresh of its session', async () => {
+      const as = await discover();
+      const browser = new Browser();
+      const first = await signedInTokens(as, browser, await newUser('authz-auth-time'));
+      const signedInAt = authTimeOf(first.access_token);
+      // A later second, so that "now" and the sign-in time differ.
+      await waitFor(
+        'the clock to pass the sign-in second',
+        () => Promise.resolve(Date.now() / 1000 >= signedInAt + 2 ? true : undefined),
+        { timeoutMs: 5_000, intervalMs: 50 },
+      );
+      const client = { client_id: PUBLIC_APP.id };
+      const request = await authorizationRequest(as, PUBLIC_APP);
+      const callback = oauth.validateAuthResponse(
+        as,
+        client,
+        locationOf(await browser.fetch(request.url)),
+        request.state,
+      );
+      const later = await oauth.processAuthorizationCodeResponse(
+        as,
+        client,
+        await exchange(as, PUBLIC_APP, callback, request.verifier),
+      );
+      expect(authTimeOf(later.access_token)).toBe(signedInAt);
+      const refreshed = await oauth.processRefreshTokenResponse(
+        as,
+        client,
+        await oauth.refreshTokenGrantRequest(
+          as,
+          client,
+          oauth.None(),
+          String(later.refresh_token),
+          INSECURE,
+        ),
+      );
+      expect(authTimeOf(refreshed.access_token)).toBe(signedInAt);
     });
 
     it('a locked username gets the page with 429 and Retry-After, the right password too', async () => {
