@@ -67,6 +67,7 @@ describe.each(['embedded', 'postgres'] as const)('OAuth standards (%s database)'
       Object.entries(body).filter(([key]) => /_endpoint(_auth_methods_supported)?$/.test(key)),
     );
     expect(endpointFields).toEqual({
+      authorization_endpoint: `${system.auth.url}/oauth/authorize`,
       revocation_endpoint: `${system.auth.url}/oauth/revoke`,
       revocation_endpoint_auth_methods_supported: [
         'client_secret_basic',
@@ -77,6 +78,13 @@ describe.each(['embedded', 'postgres'] as const)('OAuth standards (%s database)'
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       introspection_endpoint: `${system.auth.url}/oauth/introspect`,
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    });
+    // The authorization endpoint answers codes only (no implicit flow), with S256 PKCE and
+    // RFC 9207 `iss`.
+    expect(body).toMatchObject({
+      response_types_supported: ['code'],
+      code_challenge_methods_supported: ['S256'],
+      authorization_response_iss_parameter_supported: true,
     });
 
     // Each endpoint takes each method it advertises, and refuses 'none' where it does not.

@@ -22,6 +22,10 @@ import { DatabaseRateLimitStore } from './rate-limit/database-rate-limit.store.j
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RATE_LIMIT_STORE } from './rate-limit/rate-limit-store.js';
 import { ClientAuthenticator } from './oauth/client-authenticator.js';
+import { BrowserSessions } from './oauth/browser-sessions.js';
+import { AuthorizationCodes } from './oauth/authorization-codes.js';
+import { AuthorizeController } from './oauth/authorize.controller.js';
+import { CsrfTokens } from './oauth/csrf-tokens.js';
 import { ClientCredentialsGrant } from './oauth/client-credentials.grant.js';
 import { ClientCutoffs } from './oauth/client-cutoffs.js';
 import { OAuthController } from './oauth/oauth.controller.js';
@@ -65,6 +69,7 @@ export class AuthAppModule implements OnApplicationShutdown {
         AuthController,
         SessionsController,
         OAuthController,
+        AuthorizeController,
         AdminController,
         JwksController,
         HealthController,
@@ -113,6 +118,9 @@ export class AuthAppModule implements OnApplicationShutdown {
         OutboxRelay,
         AuthService,
         ClientAuthenticator,
+        BrowserSessions,
+        AuthorizationCodes,
+        CsrfTokens,
         ClientCutoffs,
         ClientCredentialsGrant,
         OAuthTokensService,

@@ -14,6 +14,7 @@ describe('revocationEventType', () => {
   it.each<[RevocationScope, RevocationReason, KnownRevocationEventType]>([
     ['session', 'logout', `${CAEP}session-revoked`],
     ['session', 'refresh-reuse', `${CAEP}session-revoked`],
+    ['session', 'authorization-code-reuse', `${CAEP}session-revoked`],
     ['session', 'oauth-revoke', `${CAEP}session-revoked`],
     ['user', 'logout-all', `${CAEP}session-revoked`],
     ['user', 'admin', `${CAEP}session-revoked`],

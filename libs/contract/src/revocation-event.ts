@@ -24,6 +24,7 @@ export type RevocationReason =
   | 'logout'
   | 'logout-all'
   | 'refresh-reuse'
+  | 'authorization-code-reuse'
   | 'password-change'
   | 'oauth-revoke'
   | 'admin'

@@ -41,6 +41,7 @@ const common = {
 const WRITTEN: [RevocationScope, RevocationReason, Record<string, unknown>][] = [
   ['session', 'logout', { sid: 'sid-1' }],
   ['session', 'refresh-reuse', { sid: 'sid-2' }],
+  ['session', 'authorization-code-reuse', { sid: 'sid-2b' }],
   ['session', 'oauth-revoke', { sid: 'sid-3' }],
   ['session', 'password-change', { sid: 'sid-4' }],
   ['user', 'logout-all', { cutoff: 1_800_000_000 }],

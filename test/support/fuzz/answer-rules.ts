@@ -28,6 +28,12 @@ export function brokenRules(endpoint: Endpoint, answer: FuzzAnswer): string[] {
   const { status, json } = answer;
   if (status >= 500) broken.push(`a ${status} answer`);
   if (status < 400 || status >= 500) return broken;
+  if (
+    endpoint.errors === 'html' &&
+    answer.headers.get('content-type')?.startsWith('text/html') === true
+  ) {
+    return [...broken, ...brokenPageRules(answer)];
+  }
   if (!answer.headers.get('content-type')?.startsWith('application/json')) {
     broken.push(`a ${status} that is not JSON (${answer.headers.get('content-type')})`);
   }
@@ -48,6 +54,23 @@ export function brokenRules(endpoint: Endpoint, answer: FuzzAnswer): string[] {
   }
   if (status === 429 && !/^[1-9]\d*$/.test(answer.headers.get('retry-after') ?? '')) {
     broken.push(`a 429 without a positive Retry-After: ${answer.headers.get('retry-after')}`);
+  }
+  return broken;
+}
+
+/** A hosted page's error: never cached or framed, a CSP that allows no script, Retry-After. */
+function brokenPageRules(answer: FuzzAnswer): string[] {
+  const broken: string[] = [];
+  const header = (name: string) => answer.headers.get(name) ?? '';
+  if (header('cache-control') !== 'no-store') broken.push('a page without Cache-Control: no-store');
+  if (header('x-frame-options') !== 'DENY') broken.push('a page without X-Frame-Options: DENY');
+  if (header('x-content-type-options') !== 'nosniff') broken.push('a page without nosniff');
+  const csp = header('content-security-policy');
+  if (!csp.includes("default-src 'none'") || !csp.includes("frame-ancestors 'none'")) {
+    broken.push(`a page without its Content-Security-Policy: ${csp}`);
+  }
+  if (answer.status === 429 && !/^[1-9]\d*$/.test(header('retry-after'))) {
+    broken.push(`a 429 page without a positive Retry-After: ${header('retry-after')}`);
   }
   return broken;
 }

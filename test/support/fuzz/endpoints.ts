@@ -21,8 +21,12 @@ export interface Endpoint {
   /** As in the OpenAPI document, e.g. `/auth/sessions/{sid}`. */
   readonly path: string;
   readonly access: Access;
-  /** `oauth`: RFC 6749 error bodies (`error`, `error_description`); `code`: `{code, message}`. */
-  readonly errors: 'code' | 'oauth';
+  /**
+   * `oauth`: RFC 6749 error bodies (`error`, `error_description`); `code`: `{code, message}`;
+   * `html`: a hosted page, whose errors are HTML pages with the pages' security headers (or, for
+   * what never reaches it, such as another method or a body the parser refuses, `code` bodies).
+   */
+  readonly errors: 'code' | 'oauth' | 'html';
   readonly fields?: (known: KnownValues) => FieldSpec;
   readonly form?: boolean;
   /** Known values for path parameters, besides generated ones (`holderSid`: the holder's session). */
@@ -108,6 +112,26 @@ export const ENDPOINTS: readonly Endpoint[] = [
     errors: 'code',
     params: (_k, holderSid) => ({ sid: [holderSid] }),
     spendsHolder: true,
+  },
+  { method: 'GET', path: '/oauth/authorize', access: 'public', errors: 'html' },
+  {
+    method: 'POST',
+    path: '/oauth/authorize',
+    access: 'public',
+    errors: 'html',
+    fields: (k) => ({
+      response_type: fc.constantFrom('code', 'token'),
+      client_id: fc.constantFrom(k.clientId, 'tokenfence-first-party', 'nobody'),
+      redirect_uri: fc.constantFrom('https://app.example/cb', 'not a uri'),
+      scope,
+      state: fc.string({ maxLength: 40 }),
+      code_challenge: fc.stringMatching(/^[A-Za-z0-9._~-]{0,130}$/),
+      code_challenge_method: fc.constantFrom('S256', 'plain'),
+      csrf_token: fc.constantFrom('', 'forged'),
+      username: username(k),
+      password: password(k),
+    }),
+    form: true,
   },
   {
     method: 'POST',

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type HttpException } from '@nestjs/common';
 import type { SessionPrincipal } from './session-principal.js';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
-import { DATABASE, type Database } from '../database/database.js';
+import { DATABASE, type Database, type Queryable } from '../database/database.js';
 import { AuthError } from '../errors/auth-error.js';
 import { hashRefreshToken, TokenIssuer, type IssuedTokens } from '../keys/token-issuer.js';
 import { RevocationRecorder } from '../revocation/revocation-recorder.js';
@@ -11,13 +11,32 @@ import { SessionsService } from '../sessions/sessions.service.js';
 import { LoginLockout } from '../lockout/login-lockout.js';
 import { AuthMetrics, type LoginOutcome } from '../metrics/auth-metrics.js';
 import { PasswordHasher } from '../users/password-hasher.js';
-import { UsersRepository } from '../users/users.repository.js';
+import { UsersRepository, type UserRecord } from '../users/users.repository.js';
 import type { AuthenticatedClient } from '../oauth/client-authenticator.js';
 import { ClientAuthenticator } from '../oauth/client-authenticator.js';
-import { grantedScope, parseScope, scopesNotAllowed } from '../oauth/client-scopes.js';
+import { BrowserSessions } from '../oauth/browser-sessions.js';
+import {
+  grantedScope,
+  parseScope,
+  scopesNotAllowed,
+  type AllowedScopes,
+} from '../oauth/client-scopes.js';
 import { oauthError } from '../oauth/oauth-error.js';
-import { CLOCK, epochSeconds, type Clock } from '../time/clock.js';
+import { CLOCK, type Clock } from '../time/clock.js';
 import type { ClientInfo } from './client-info.js';
+
+/** What a new session is for (see {@link AuthService.openSession}). */
+export interface OpenSession {
+  readonly device: ClientInfo;
+  readonly clientId: string;
+  readonly allowedScopes: AllowedScopes;
+  /** The scopes asked for; undefined for all the client may have. */
+  readonly requestedScopes: readonly string[] | undefined;
+  /** The browser session (hosted login) an authorization code came from. */
+  readonly browserSessionId?: string;
+  /** When the user authenticated (seconds), if before now. */
+  readonly authTime?: number;
+}
 
 /** The client a login is for, and the scopes it asks for (undefined: all it may have). */
 export interface LoginGrant {
@@ -46,6 +65,7 @@ export class AuthService {
     private readonly clients: ClientAuthenticator,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly metrics: AuthMetrics,
+    private readonly browserSessions: BrowserSessions,
   ) {}
 
   async register(username: string, password: string): Promise<{ id: string }> {
@@ -72,30 +92,54 @@ export class AuthService {
     device: ClientInfo,
     grant: LoginGrant,
   ): Promise<IssuedTokens> {
+    return this.countedLogin(async () => {
+      // Checked before anything about the user: the answer cannot depend on who exists.
+      const refused = scopesNotAllowed(grant.requestedScopes ?? [], grant.client.allowedScopes);
+      if (refused.length > 0) {
+        throw new AuthError(
+          'SCOPE_NOT_ALLOWED',
+          `Client ${grant.client.clientId} may not request: ${refused.join(' ')}.`,
+        );
+      }
+      const user = await this.checkPassword(username, password);
+      return this.db.transaction(async (tx) => {
+        const opened = await this.openSession(tx, user, {
+          device,
+          clientId: grant.client.clientId,
+          allowedScopes: grant.client.allowedScopes,
+          requestedScopes: grant.requestedScopes,
+        });
+        return opened.tokens;
+      });
+    });
+  }
+
+  /**
+   * The hosted login page's sign-in: the very password check of {@link login} (lockout, disabled
+   * users, metrics), without issuing anything. Returns the user signed in.
+   */
+  signIn(username: string, password: string): Promise<UserRecord> {
+    return this.countedLogin(() => this.checkPassword(username, password));
+  }
+
+  /** Runs a login attempt and counts its outcome in the login metric. */
+  private async countedLogin<T>(attempt: () => Promise<T>): Promise<T> {
     try {
-      const issued = await this.checkedLogin(username, password, device, grant);
+      const result = await attempt();
       this.metrics.logins.inc({ outcome: 'success' });
-      return issued;
+      return result;
     } catch (err) {
       this.metrics.logins.inc({ outcome: loginOutcomeOf(err) });
       throw err;
     }
   }
 
-  private async checkedLogin(
-    username: string,
-    password: string,
-    device: ClientInfo,
-    grant: LoginGrant,
-  ): Promise<IssuedTokens> {
-    // Checked before anything about the user: the answer cannot depend on who exists.
-    const refused = scopesNotAllowed(grant.requestedScopes ?? [], grant.client.allowedScopes);
-    if (refused.length > 0) {
-      throw new AuthError(
-        'SCOPE_NOT_ALLOWED',
-        `Client ${grant.client.clientId} may not request: ${refused.join(' ')}.`,
-      );
-    }
+  /**
+   * The one password check: refused at once while the username is locked; a wrong password, an
+   * unknown or a disabled user count towards the lock alike (401 INVALID_CREDENTIALS); a success
+   * clears the count.
+   */
+  private async checkPassword(username: string, password: string): Promise<UserRecord> {
     await this.lockout.assertUnlocked(username);
     const user = await this.users.findByUsername(username);
     const ok = await this.hasher.verify(user?.passwordHash, password);
@@ -105,37 +149,52 @@ export class AuthService {
     }
     // The user's own name: only the account that authenticated gets its count cleared.
     await this.lockout.recordSuccess(user.username);
+    return user;
+  }
+
+  /**
+   * In a unit of work: opens a session for a user who authenticated (a login, or an authorization
+   * code), stores its refresh token and signs the pair. `authTime` (seconds) is when the user
+   * authenticated, now by default; the session never outlives `sessionMaxAgeSeconds` from it.
+   */
+  async openSession(
+    tx: Queryable,
+    user: Pick<UserRecord, 'id' | 'scope' | 'tokensRevokedBefore'>,
+    session: OpenSession,
+  ): Promise<{ sessionId: string; tokens: IssuedTokens }> {
     const sessionId = randomUUID();
-    const lifetimeSeconds = Math.min(
-      this.config.refreshTokenTtlSeconds,
-      this.config.sessionMaxAgeSeconds,
+    const nowMs = this.clock.nowMs();
+    const authTime = session.authTime ?? Math.floor(nowMs / 1000);
+    const capAt = authTime + this.config.sessionMaxAgeSeconds;
+    const sessionExpiresAt = new Date(
+      Math.min(nowMs + this.config.refreshTokenTtlSeconds * 1000, capAt * 1000),
     );
-    const sessionExpiresAt = new Date(this.clock.nowMs() + lifetimeSeconds * 1000);
     const refresh = this.issuer.newRefreshToken(sessionExpiresAt);
-    await this.db.transaction(async (tx) => {
-      await this.sessions.insert(tx, {
-        id: sessionId,
-        userId: user.id,
-        expiresAt: sessionExpiresAt,
-        userAgent: device.userAgent,
-        ip: device.ip,
-        clientId: grant.client.clientId,
-        requestedScope: grant.requestedScopes?.join(' '),
-      });
-      await this.sessions.insertRefreshToken(tx, refresh.hash, sessionId, refresh.expiresAt);
+    await this.sessions.insert(tx, {
+      id: sessionId,
+      userId: user.id,
+      expiresAt: sessionExpiresAt,
+      userAgent: session.device.userAgent,
+      ip: session.device.ip,
+      clientId: session.clientId,
+      requestedScope: session.requestedScopes?.join(' '),
+      browserSessionId: session.browserSessionId,
+      authTime: session.authTime,
     });
-    return this.issuer.pair(
+    await this.sessions.insertRefreshToken(tx, refresh.hash, sessionId, refresh.expiresAt);
+    const tokens = await this.issuer.pair(
       {
         userId: user.id,
         sessionId,
-        scope: grantedScope(user.scope, grant.client.allowedScopes, grant.requestedScopes),
-        clientId: grant.client.clientId,
+        scope: grantedScope(user.scope, session.allowedScopes, session.requestedScopes),
+        clientId: session.clientId,
         tokensRevokedBefore: user.tokensRevokedBefore,
-        authTime: epochSeconds(this.clock),
-        sessionCapAt: epochSeconds(this.clock) + this.config.sessionMaxAgeSeconds,
+        authTime,
+        sessionCapAt: capAt,
       },
       refresh.token,
     );
+    return { sessionId, tokens };
   }
 
   /**
@@ -241,7 +300,8 @@ export class AuthService {
 
   /**
    * Changes the password after checking the current one. Every other session of the user is
-   * revoked and broadcast; the caller's session continues.
+   * revoked and broadcast, every browser session (hosted login) but the one the caller's session
+   * came from ends; the caller's session continues.
    */
   async changePassword(principal: SessionPrincipal, current: string, next: string): Promise<void> {
     const user = await this.users.findById(principal.sub);
@@ -258,6 +318,7 @@ export class AuthService {
         'password-change',
       );
       await this.users.updatePasswordHash(tx, user.id, passwordHash);
+      await this.browserSessions.endAllOfUser(tx, user.id, principal.sid);
       for (const sid of others) {
         await revoke({
           userId: user.id,

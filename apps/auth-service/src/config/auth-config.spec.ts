@@ -66,6 +66,23 @@ describe('loadAuthConfig', () => {
     ]);
   });
 
+  it('reads BROWSER_SESSION_TTL_SECONDS, a day by default, never past the session maximum', () => {
+    expect(loadAuthConfig({ KAFKA_BROKERS: 'k:1' }).browserSessionTtlSeconds).toBe(86_400);
+    expect(
+      loadAuthConfig({ KAFKA_BROKERS: 'k:1', BROWSER_SESSION_TTL_SECONDS: '3600' })
+        .browserSessionTtlSeconds,
+    ).toBe(3600);
+    expect(
+      loadAuthConfig({ KAFKA_BROKERS: 'k:1', SESSION_MAX_AGE_SECONDS: '600' })
+        .browserSessionTtlSeconds,
+    ).toBe(600);
+    for (const bad of ['0', '59', '1.5', 'day']) {
+      expect(() =>
+        loadAuthConfig({ KAFKA_BROKERS: 'k:1', BROWSER_SESSION_TTL_SECONDS: bad }),
+      ).toThrow('BROWSER_SESSION_TTL_SECONDS');
+    }
+  });
+
   it('reads the login lockout settings', () => {
     const env = {
       KAFKA_BROKERS: 'k:1',

@@ -85,6 +85,11 @@ export interface AuthConfig {
   readonly refreshGraceSeconds: number;
   /** Sliding sessions never outlive this, counted from the original login. */
   readonly sessionMaxAgeSeconds: number;
+  /**
+   * `BROWSER_SESSION_TTL_SECONDS`: how long a sign-in at the hosted login page (`/oauth/authorize`)
+   * lets the same browser get codes without a password; never longer than the session maximum.
+   */
+  readonly browserSessionTtlSeconds: number;
   /** Scopes a newly registered user gets. */
   readonly defaultScope: string;
   /** A real PostgreSQL server when set; otherwise the embedded database in `dataDir`. */
@@ -454,6 +459,10 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
     accessTokenTtlSeconds,
     refreshTokenTtlSeconds,
     sessionMaxAgeSeconds,
+    browserSessionTtlSeconds: Math.min(
+      int(env, 'BROWSER_SESSION_TTL_SECONDS', 86_400, 60, 365 * 86_400),
+      sessionMaxAgeSeconds,
+    ),
     refreshGraceSeconds: int(env, 'REFRESH_GRACE_SECONDS', 10, 0, 300),
     keyActivationDelaySeconds: int(env, 'KEY_ACTIVATION_DELAY_SECONDS', 10, 6, 86_400),
     tokenKeyRotationSeconds: rotation(env, 'TOKEN_KEY_ROTATION_SECONDS'),

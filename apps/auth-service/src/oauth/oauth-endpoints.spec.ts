@@ -12,6 +12,7 @@ describe('RFC 8414 metadata, from the endpoint table', () => {
     expect(authorizationServerMetadata(config)).toEqual({
       issuer: 'https://auth.example.com',
       jwks_uri: 'https://auth.example.com/.well-known/jwks.json',
+      authorization_endpoint: 'https://auth.example.com/oauth/authorize',
       revocation_endpoint: 'https://auth.example.com/oauth/revoke',
       revocation_endpoint_auth_methods_supported: [
         'client_secret_basic',
@@ -22,7 +23,9 @@ describe('RFC 8414 metadata, from the endpoint table', () => {
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       introspection_endpoint: 'https://auth.example.com/oauth/introspect',
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-      response_types_supported: [],
+      response_types_supported: ['code'],
+      code_challenge_methods_supported: ['S256'],
+      authorization_response_iss_parameter_supported: true,
       grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
       scopes_supported: ['profile', 'orders:read'],
       access_token_signing_alg_values_supported: ['ES256'],

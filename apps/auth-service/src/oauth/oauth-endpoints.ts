@@ -24,6 +24,12 @@ export interface OAuthEndpoint {
  * added here or it is neither routed nor advertised.
  */
 export const OAUTH_ENDPOINTS = {
+  // The code flow only, with S256 PKCE (RFC 9700); no client authentication at this endpoint.
+  authorization: {
+    path: '/oauth/authorize',
+    responseTypes: ['code'],
+    codeChallengeMethods: ['S256'],
+  },
   revocation: {
     path: '/oauth/revoke',
     authMethods: ['client_secret_basic', 'client_secret_post', 'none'],

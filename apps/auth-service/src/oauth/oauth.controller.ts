@@ -13,6 +13,7 @@ import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
 import { ApiErrors } from '../http/api-errors.decorator.js';
 import { RateLimit, RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
 import { AuthService } from '../auth/auth.service.js';
+import { clientInfoOf } from '../auth/client-info.js';
 import { AuthError } from '../errors/auth-error.js';
 import type { IssuedTokens } from '../keys/token-issuer.js';
 import {
@@ -20,6 +21,7 @@ import {
   ClientAuthenticator,
   type AuthenticatedClient,
 } from './client-authenticator.js';
+import { AuthorizationCodes } from './authorization-codes.js';
 import { ClientCredentialsGrant, type ClientAccessToken } from './client-credentials.grant.js';
 import { refuseForeignOrigin } from './cors.js';
 import { parseTokenRequest } from './token-request.js';
@@ -37,6 +39,7 @@ export class OAuthController {
     private readonly tokens: OAuthTokensService,
     private readonly auth: AuthService,
     private readonly clientCredentials: ClientCredentialsGrant,
+    private readonly codes: AuthorizationCodes,
   ) {}
 
   /**
@@ -94,7 +97,15 @@ export class OAuthController {
           .refresh(request.refresh_token, client, request.scope)
           .catch(asInvalidGrant);
       case 'authorization_code':
-        throw oauthError(400, 'unsupported_grant_type', 'The grant type is not supported yet.');
+        return this.codes.exchange(
+          {
+            code: request.code,
+            redirectUri: request.redirect_uri,
+            codeVerifier: request.code_verifier,
+            device: clientInfoOf(req),
+          },
+          client,
+        );
     }
   }
 

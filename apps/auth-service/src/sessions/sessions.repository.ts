@@ -10,6 +10,10 @@ export interface NewSession {
   readonly clientId: string;
   /** The scopes the login asked for; undefined for everything the client may have. */
   readonly requestedScope: string | undefined;
+  /** The browser session (hosted login) a code came from: a logout of this session ends it too. */
+  readonly browserSessionId?: string;
+  /** When the user authenticated (seconds), if before now: a code's browser-session login. */
+  readonly authTime?: number;
 }
 
 /** A refresh token looked up for rotation, with what decides whether it may be spent. */
@@ -52,8 +56,10 @@ export class SessionsRepository {
 
   async insert(tx: Queryable, session: NewSession): Promise<void> {
     await tx.query(
-      `INSERT INTO sessions (id, user_id, expires_at, user_agent, ip, client_id, requested_scope)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      `INSERT INTO sessions
+         (id, user_id, expires_at, user_agent, ip, client_id, requested_scope, browser_session_id,
+          auth_time)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [
         session.id,
         session.userId,
@@ -62,6 +68,8 @@ export class SessionsRepository {
         session.ip ?? null,
         session.clientId,
         session.requestedScope ?? null,
+        session.browserSessionId ?? null,
+        session.authTime ?? null,
       ],
     );
   }
@@ -137,7 +145,7 @@ export class SessionsRepository {
               rt.used_at IS NOT NULL AS used,
               rt.expires_at <= now() AS token_expired,
               (s.revoked_at IS NULL AND s.expires_at > now()) AS session_live,
-              floor(extract(epoch FROM s.created_at))::bigint AS auth_time,
+              COALESCE(s.auth_time, floor(extract(epoch FROM s.created_at))::bigint) AS auth_time,
               floor(extract(epoch FROM rt.expires_at))::bigint AS expires_at,
               (rt.used_at > now() - make_interval(secs => $2) AND NOT EXISTS (
                  SELECT 1 FROM refresh_tokens next
@@ -173,7 +181,8 @@ export class SessionsRepository {
 
   /**
    * Marks a live session used and slides its expiry to `now + refreshTtl`, never past
-   * `created_at + maxAge`. Returns the new expiry; undefined when the session is revoked.
+   * `maxAge` after the login (`auth_time`, else `created_at`). Returns the new expiry; undefined
+   * when the session is revoked.
    */
   async slide(
     tx: Queryable,
@@ -184,7 +193,9 @@ export class SessionsRepository {
     const rows = await tx.query<{ expires_at: Date | string }>(
       `UPDATE sessions
           SET last_used_at = now(),
-              expires_at = LEAST(now() + make_interval(secs => $2), created_at + make_interval(secs => $3))
+              expires_at = LEAST(now() + make_interval(secs => $2),
+                               COALESCE(to_timestamp(auth_time), created_at)
+                                 + make_interval(secs => $3))
         WHERE id = $1 AND revoked_at IS NULL RETURNING expires_at`,
       [sessionId, refreshTtlSeconds, maxAgeSeconds],
     );
@@ -201,8 +212,12 @@ export class SessionsRepository {
     return rows.length === 1;
   }
 
-  /** Revokes every live session of every user (emergency); returns how many. */
+  /**
+   * Revokes every live session of every user (emergency), and ends every browser session (hosted
+   * login), so that no browser gets a code without a password again; returns how many sessions.
+   */
   async revokeEverySession(tx: Queryable, reason: string): Promise<number> {
+    await tx.query('UPDATE browser_sessions SET revoked_at = now() WHERE revoked_at IS NULL');
     const rows = await tx.query(
       `UPDATE sessions SET revoked_at = now(), revoke_reason = $1 WHERE revoked_at IS NULL RETURNING id`,
       [reason],

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { RevocationReason } from '@tokenfence/contract';
 import type { SessionPrincipal } from '../auth/session-principal.js';
 import { AuthError } from '../errors/auth-error.js';
+import { BrowserSessions } from '../oauth/browser-sessions.js';
 import type { Queryable } from '../database/database.js';
 import {
   RevocationRecorder,
@@ -31,6 +32,7 @@ export class SessionsService {
     private readonly recorder: RevocationRecorder,
     private readonly users: UsersRepository,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly browserSessions: BrowserSessions,
   ) {}
 
   async list(principal: SessionPrincipal): Promise<{ sessions: SessionListItem[] }> {
@@ -61,11 +63,13 @@ export class SessionsService {
 
   /**
    * Ends one live session of a user and broadcasts it: every access token of the session is
-   * refused everywhere, its refresh token too. False when it was not live (or not theirs).
+   * refused everywhere, its refresh token too, and the browser session (hosted login) it was
+   * opened from ends. False when it was not live (or not theirs).
    */
   async endSession(userId: string, sid: string, reason: RevocationReason): Promise<boolean> {
     return this.recorder.commit(async (tx, revoke) => {
       if (!(await this.sessions.revoke(tx, userId, sid, reason))) return false;
+      await this.browserSessions.endOfSession(tx, sid);
       await revoke({ userId, target: { scope: 'session', sid }, reason });
       return true;
     });
@@ -73,7 +77,8 @@ export class SessionsService {
 
   /**
    * In a unit of work: ends every session of a user and revokes every access token issued to
-   * them so far (a user cutoff). Sessions first, then the user row: the lock order refresh uses.
+   * them so far (a user cutoff), and ends every browser session of theirs (hosted login). Sessions
+   * first, then the user row: the lock order refresh uses.
    */
   async revokeEveryToken(
     tx: Queryable,
@@ -86,6 +91,7 @@ export class SessionsService {
   ): Promise<void> {
     const { userId } = revocation;
     const sids = await this.sessions.revokeAllOfUser(tx, userId, revocation.reason);
+    await this.browserSessions.endAllOfUser(tx, userId);
     const now = epochSeconds(this.clock);
     const cutoff = await this.users.raiseCutoff(tx, userId, now);
     await revoke({ ...revocation, target: { scope: 'user', cutoff } });
