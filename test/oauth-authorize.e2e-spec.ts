@@ -4,6 +4,7 @@ import * as oauth from 'oauth4webapi';
 import { FORM } from './support/clients.js';
 import { expectAccepted, waitRejected } from './support/downstream.js';
 import { call } from './support/http.js';
+import { Browser, formAction, hiddenFields } from './support/login-page.js';
 import { useSystem } from './support/use-system.js';
 import { logout, PASSWORD, register, uniqueName } from './support/users.js';
 import { waitFor } from './support/wait-for.js';
@@ -50,52 +51,6 @@ const authTimeOf = (token: string): number =>
 const ADMIN = { username: 'authz-admin', password: 'an admin password for tests' };
 
 const INSECURE = { [oauth.allowInsecureRequests]: true } as const;
-
-/** A browser's cookie jar: what the service set, sent back on every request. */
-class Browser {
-  readonly cookies = new Map<string, string>();
-  /** The cookies set by the last answer, by name, with their attributes. */
-  lastSet = new Map<string, string>();
-
-  async fetch(url: string, init: RequestInit = {}): Promise<Response> {
-    const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-    const response = await fetch(url, {
-      ...init,
-      redirect: 'manual',
-      headers: { ...(init.headers as Record<string, string>), ...(cookie ? { cookie } : {}) },
-    });
-    this.lastSet = new Map();
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq).trim();
-      this.cookies.set(name, pair.slice(eq + 1).trim());
-      this.lastSet.set(name, line);
-    }
-    return response;
-  }
-}
-
-const unescapeHtml = (value: string): string =>
-  value
-    .replaceAll('&quot;', '"')
-    .replaceAll('&#39;', "'")
-    .replaceAll('&lt;', '<')
-    .replaceAll('&gt;', '>')
-    .replaceAll('&amp;', '&');
-
-/** The hidden fields of the hosted login form. */
-function hiddenFields(html: string): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const match of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) {
-    fields[unescapeHtml(match[1] ?? '')] = unescapeHtml(match[2] ?? '');
-  }
-  return fields;
-}
-
-/** The form's action, as the page gives it. */
-const formAction = (html: string): string =>
-  unescapeHtml(/<form method="post" action="([^"]*)">/.exec(html)?.[1] ?? '');
 
 describe.each(['embedded', 'postgres'] as const)(
   'OAuth authorization code flow with the hosted login page (%s database)',
