@@ -5,7 +5,8 @@ import { basicAuth, form, FORM } from './support/clients.js';
 import { expectAccepted, waitRejected } from './support/downstream.js';
 import { bearer, call, type HttpAnswer } from './support/http.js';
 import { useSystem } from './support/use-system.js';
-import { PASSWORD, register, uniqueName, type TokenPair } from './support/users.js';
+import { signInThroughLoginPage } from './support/login-page.js';
+import { logout, PASSWORD, register, uniqueName, type TokenPair } from './support/users.js';
 
 const ADMIN = { username: 'token-admin', password: 'an admin password for tests' };
 const sha256 = (secret: string) => createHash('sha256').update(secret).digest('base64url');
@@ -22,6 +23,7 @@ const WEB = { id: 'web-app', secret: 'e2e-only-secret-web-77d0e1', scopes: ['pro
 const SPA = {
   id: 'spa-app',
   origin: 'https://spa.example.test',
+  redirectUri: 'https://spa.example.test/callback',
   scopes: ['profile', 'orders:read'],
 };
 /** Another browser app, on another origin. */
@@ -119,6 +121,87 @@ describe.each(['embedded', 'postgres'] as const)('POST /oauth/token (%s database
     expect(answer.status).toBe(200);
     return answer.body;
   };
+
+  /** A user signed in to SPA through the code flow (oauth4webapi), with the user's id. */
+  const codeFlow = async (): Promise<{ userId: string; tokens: oauth.TokenEndpointResponse }> => {
+    const as = await discover();
+    const client = { client_id: SPA.id };
+    const username = uniqueName('code');
+    const userId = await register(system.auth.url, username);
+    const verifier = oauth.generateRandomCodeVerifier();
+    const state = oauth.generateRandomState();
+    const url = new URL(String(as.authorization_endpoint));
+    url.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: SPA.id,
+      redirect_uri: SPA.redirectUri,
+      scope: 'profile orders:read',
+      state,
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    }).toString();
+    const back = await signInThroughLoginPage(url, { username, password: PASSWORD });
+    if (!back) throw new Error('the authorization ended on a page, not at the client');
+    const callback = oauth.validateAuthResponse(as, client, back, state);
+    const response = await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      oauth.None(),
+      callback,
+      SPA.redirectUri,
+      verifier,
+      insecure,
+    );
+    const tokens = await oauth.processAuthorizationCodeResponse(as, client, response);
+    await expectAccepted(system.orders, tokens.access_token);
+    await expectAccepted(system.game, tokens.access_token);
+    return { userId, tokens };
+  };
+
+  it('code-flow tokens (oauth4webapi) are refused on both services after each kind of revocation', async () => {
+    const as = await discover();
+    const client = { client_id: SPA.id };
+    const rfc7009 = (token: string) =>
+      oauth
+        .revocationRequest(as, client, oauth.None(), token, insecure)
+        .then(oauth.processRevocationResponse);
+    const admin = await adminToken();
+    const kinds: [string, (signedIn: Awaited<ReturnType<typeof codeFlow>>) => Promise<unknown>][] =
+      [
+        ['token: RFC 7009 on the access token', ({ tokens }) => rfc7009(tokens.access_token)],
+        [
+          'session: RFC 7009 on the refresh token',
+          ({ tokens }) => rfc7009(String(tokens.refresh_token)),
+        ],
+        ['session: logout', ({ tokens }) => logout(system.auth.url, tokens as TokenPair)],
+        [
+          'user: logout everywhere',
+          ({ tokens }) =>
+            call(`${system.auth.url}/auth/logout-all`, {
+              method: 'POST',
+              headers: bearer(tokens.access_token),
+            }),
+        ],
+        [
+          'user: an admin disables the account',
+          ({ userId }) =>
+            call(`${system.auth.url}/admin/users/${userId}/disable`, {
+              method: 'POST',
+              headers: bearer(admin),
+            }),
+        ],
+      ];
+    for (const [kind, revoke] of kinds) {
+      const signedIn = await codeFlow();
+      await revoke(signedIn);
+      const since = Date.now();
+      for (const service of [system.orders, system.game]) {
+        await waitRejected(service, signedIn.tokens.access_token, since).catch((err: Error) => {
+          throw new Error(`${kind} at ${service.url}: ${err.message}`);
+        });
+      }
+    }
+  });
 
   it('client credentials (oauth4webapi): a token for the client itself, accepted by both services', async () => {
     const as = await discover();
@@ -376,7 +459,8 @@ describe.each(['embedded', 'postgres'] as const)('POST /oauth/token (%s database
     expect(still.status).toBe(200);
   });
 
-  it('a client token is refused after the global cutoff; the next one is accepted', async () => {
+  it('a client token and a code-flow token are refused after the global cutoff', async () => {
+    const { tokens: user } = await codeFlow();
     const byGlobal = await workerToken();
     await expectAccepted(system.orders, byGlobal);
     await expectAccepted(system.game, byGlobal);
@@ -386,8 +470,10 @@ describe.each(['embedded', 'postgres'] as const)('POST /oauth/token (%s database
     });
     expect(stop.status).toBe(204);
     const stoppedAt = Date.now();
-    await waitRejected(system.orders, byGlobal, stoppedAt);
-    await waitRejected(system.game, byGlobal, stoppedAt);
+    for (const service of [system.orders, system.game]) {
+      await waitRejected(service, byGlobal, stoppedAt);
+      await waitRejected(service, user.access_token, stoppedAt);
+    }
     // The client's next token is dated after the cutoff.
     const next = await workerToken();
     await expectAccepted(system.orders, next);
@@ -395,7 +481,8 @@ describe.each(['embedded', 'postgres'] as const)('POST /oauth/token (%s database
   });
 
   // Last: the key that signs every token of the suite is revoked.
-  it('a client token is refused after its signing key is revoked', async () => {
+  it('a client token and a code-flow token are refused after their signing key is revoked', async () => {
+    const { tokens: user } = await codeFlow();
     const byKey = await workerToken();
     await expectAccepted(system.orders, byKey);
     await expectAccepted(system.game, byKey);
@@ -408,7 +495,9 @@ describe.each(['embedded', 'postgres'] as const)('POST /oauth/token (%s database
     });
     expect(keyRevocation.status).toBe(204);
     const keyRevokedAt = Date.now();
-    await waitRejected(system.orders, byKey, keyRevokedAt);
-    await waitRejected(system.game, byKey, keyRevokedAt);
+    for (const service of [system.orders, system.game]) {
+      await waitRejected(service, byKey, keyRevokedAt);
+      await waitRejected(service, user.access_token, keyRevokedAt);
+    }
   });
 });
