@@ -6,6 +6,7 @@ import {
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
+import { sharedSecret } from '../database/shared-secret.js';
 import { DATABASE, type Database } from '../database/database.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SignJWT } from 'jose';
@@ -74,14 +75,7 @@ export class TokenIssuer implements OnModuleInit, OnModuleDestroy {
 
   /** Loads (or creates, once for all instances) the secret successors are derived with. */
   async onModuleInit(): Promise<void> {
-    await this.db.query(
-      `INSERT INTO secrets (name, value) VALUES ('refresh_rotation', $1) ON CONFLICT (name) DO NOTHING`,
-      [randomBytes(32).toString('base64url')],
-    );
-    const rows = await this.db.query<{ value: string }>(
-      `SELECT value FROM secrets WHERE name = 'refresh_rotation'`,
-    );
-    this.rotationSecret = Buffer.from(rows[0]?.value ?? '', 'base64url');
+    this.rotationSecret = await sharedSecret(this.db, 'refresh_rotation');
     await this.declareLifetime();
     this.leaseTimer = setInterval(
       () => {

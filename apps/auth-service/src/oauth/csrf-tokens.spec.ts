@@ -6,12 +6,13 @@ import { CsrfTokens } from './csrf-tokens.js';
 function secretsTable(): Database {
   const secrets = new Map<string, string>();
   return {
-    query: (sql: string, params: readonly unknown[] = []) => {
+    query: (sql: string, [name, value]: readonly unknown[] = []) => {
+      const key = String(name);
       if (sql.startsWith('INSERT')) {
-        if (!secrets.has('csrf')) secrets.set('csrf', String(params[0]));
+        if (!secrets.has(key)) secrets.set(key, String(value));
         return Promise.resolve([]);
       }
-      return Promise.resolve(secrets.has('csrf') ? [{ value: secrets.get('csrf') }] : []);
+      return Promise.resolve(secrets.has(key) ? [{ value: secrets.get(key) }] : []);
     },
   } as unknown as Database;
 }

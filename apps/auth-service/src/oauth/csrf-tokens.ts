@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { sharedSecret } from '../database/shared-secret.js';
 import { DATABASE, type Database } from '../database/database.js';
 
 /** A CSRF cookie value as this service mints them: 32 random bytes, base64url. */
@@ -18,14 +19,7 @@ export class CsrfTokens implements OnModuleInit {
 
   /** Loads (or creates, once for all instances) the secret. */
   async onModuleInit(): Promise<void> {
-    await this.db.query(
-      `INSERT INTO secrets (name, value) VALUES ('csrf', $1) ON CONFLICT (name) DO NOTHING`,
-      [randomBytes(32).toString('base64url')],
-    );
-    const rows = await this.db.query<{ value: string }>(
-      `SELECT value FROM secrets WHERE name = 'csrf'`,
-    );
-    this.secret = Buffer.from(rows[0]?.value ?? '', 'base64url');
+    this.secret = await sharedSecret(this.db, 'csrf');
   }
 
   /** A new cookie value. */
