@@ -1,5 +1,7 @@
-// Auth service: login latency with the chosen argon2 cost, and revocations per second committed
-// (logout 204s) and published (acknowledged by Kafka), on the embedded database and PostgreSQL.
+// Auth service: login latency with the chosen argon2 cost, client-credentials token latency at
+// /oauth/token, and revocations per second committed (logout 204s) and published (acknowledged
+// by Kafka), on the embedded database and PostgreSQL.
+import { createHash } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createAuthApp } from '../apps/auth-service/dist/bootstrap.js';
@@ -10,6 +12,8 @@ import { percentile } from './support.mjs';
 
 const ADMIN_URL = process.env.E2E_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const J = { 'content-type': 'application/json' };
+const WORKER = { id: 'bench-worker', secret: 'bench-only-worker-secret-6c1d' };
+const WORKER_BASIC = `Basic ${Buffer.from(`${WORKER.id}:${WORKER.secret}`).toString('base64')}`;
 
 async function withDatabase(kind, work) {
   if (kind === 'embedded') return work(undefined);
@@ -45,6 +49,17 @@ export async function authThroughput({ sessions }) {
               DATABASE_URL: databaseUrl,
               RATE_LIMIT_LOGIN_PER_IP: '1000000',
               RATE_LIMIT_LOGIN_PER_USERNAME: '1000000',
+              RATE_LIMIT_TOKEN_PER_IP: '1000000',
+              OAUTH_CLIENTS: JSON.stringify([
+                {
+                  client_id: WORKER.id,
+                  client_secret_sha256: createHash('sha256')
+                    .update(WORKER.secret)
+                    .digest('base64url'),
+                  allowed_scopes: ['orders:read'],
+                  grant_types: ['client_credentials'],
+                },
+              ]),
             }),
             { logger: ['error'] },
           );
@@ -71,6 +86,23 @@ export async function authThroughput({ sessions }) {
               tokens.push(answer.access_token);
             }
             logins.sort((a, b) => a - b);
+            // Client credentials: a secret check (SHA-256), a row lock and a signature.
+            const grants = [];
+            for (let i = 0; i < sessions; i++) {
+              const t = performance.now();
+              const r = await fetch(`${base}/oauth/token`, {
+                method: 'POST',
+                headers: {
+                  authorization: WORKER_BASIC,
+                  'content-type': 'application/x-www-form-urlencoded',
+                },
+                body: 'grant_type=client_credentials',
+              });
+              if (r.status !== 200) throw new Error(`client credentials answered ${r.status}`);
+              await r.json();
+              grants.push(performance.now() - t);
+            }
+            grants.sort((a, b) => a - b);
             const relay = app.get(OutboxRelay);
             const publishedBefore = relay.publishedCount();
             const t0 = performance.now();
@@ -95,6 +127,8 @@ export async function authThroughput({ sessions }) {
               kind,
               loginP50Ms: percentile(logins, 50),
               loginP99Ms: percentile(logins, 99),
+              clientCredentialsP50Ms: percentile(grants, 50),
+              clientCredentialsP99Ms: percentile(grants, 99),
               committedPerSec: (sessions / committedMs) * 1000,
               publishedPerSec: (sessions / publishedMs) * 1000,
             };
