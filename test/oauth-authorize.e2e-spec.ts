@@ -26,7 +26,22 @@ const CONF_APP = {
   scopes: ['profile', 'orders:read'],
 };
 
+/**
+ * A native app: public, with a loopback redirect URI any local process could listen on
+ * (RFC 8252 section 8.6): a signed-in browser is never sent there without the user acting.
+ */
+const NATIVE_APP = {
+  id: 'authz-native',
+  redirectUri: 'http://127.0.0.1:8765/callback',
+  scopes: ['profile'],
+};
+
 const OAUTH_CLIENTS = JSON.stringify([
+  {
+    client_id: NATIVE_APP.id,
+    allowed_scopes: NATIVE_APP.scopes,
+    redirect_uris: [NATIVE_APP.redirectUri],
+  },
   {
     client_id: PUBLIC_APP.id,
     client_name: PUBLIC_APP.name,
@@ -254,6 +269,43 @@ describe.each(['embedded', 'postgres'] as const)(
       expect(answer.status).toBe(200);
       return false;
     }
+
+    it('a signed-in browser gets no code for a loopback app without signing in again (RFC 8252 8.6)', async () => {
+      const as = await discover();
+      const username = await newUser('authz-native');
+      const browser = new Browser();
+      await signedInTokens(as, browser, username);
+      expect(await stillSignedIn(as, browser)).toBe(true);
+
+      // Any local process can listen on the loopback port and start the flow with its own PKCE.
+      const request = await authorizationRequest(as, NATIVE_APP, { scope: 'profile' });
+      const answer = await browser.fetch(request.url);
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('location')).toBeNull();
+      expect(await answer.text()).toContain('<form');
+      // Signing in on the page is the user's act: then the code is sent.
+      const back = locationOf(await signIn(browser, request.url, username), 303);
+      expect(`${back.origin}${back.pathname}`).toBe(NATIVE_APP.redirectUri);
+      expect(back.searchParams.has('code')).toBe(true);
+    });
+
+    it('a username with NUL, or an over-long username or password, is a 400 page, never a 500', async () => {
+      const as = await discover();
+      const request = await authorizationRequest(as, PUBLIC_APP);
+      const cases: [string, Record<string, string>][] = [
+        ['NUL in the username', { username: 'ali\u0000ce' }],
+        ['a 65-character username', { username: 'a'.repeat(65) }],
+        ['a 257-character password', { password: 'p'.repeat(257) }],
+      ];
+      for (const [why, fields] of cases) {
+        const answer = await signIn(new Browser(), request.url, 'someone', (f) => ({
+          ...f,
+          ...fields,
+        }));
+        expect([why, answer.status]).toEqual([why, 400]);
+        expect(answer.headers.get('content-type')).toMatch(/^text\/html/);
+      }
+    });
 
     it('log out everywhere ends every browser sign-in; a password change all but the caller’s', async () => {
       const as = await discover();
