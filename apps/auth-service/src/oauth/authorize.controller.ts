@@ -25,7 +25,7 @@ import {
 import type { Request, Response } from 'express';
 import { AuthService } from '../auth/auth.service.js';
 import { clientInfoOf } from '../auth/client-info.js';
-import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
+import { AUTH_CONFIG, type AuthConfig, type OAuthClient } from '../config/auth-config.js';
 import { AuthError } from '../errors/auth-error.js';
 import { RateLimit, RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
 import { AuthorizationCodes } from './authorization-codes.js';
@@ -141,7 +141,9 @@ export class AuthorizeController {
     const request = this.validRequest(req.query, res, 302);
     if (!request) return;
     const cookies = readCookies(req.headers.cookie);
-    const live = await this.browserSessions.findLive(cookies.get(this.cookies.session));
+    const live = mayAnswerSilently(request.client)
+      ? await this.browserSessions.findLive(cookies.get(this.cookies.session))
+      : undefined;
     if (live) {
       await this.redirectWithCode(res, 302, request, live);
       return;
@@ -198,7 +200,7 @@ export class AuthorizeController {
     if (!request || !this.csrf.isCookieValue(csrfCookie)) return;
     const csrfToken = this.csrf.tokenFor(csrfCookie);
     const { username, password } = form;
-    if (typeof username !== 'string' || typeof password !== 'string' || !username || !password) {
+    if (!isLoginField(username, 64) || !isLoginField(password, 256)) {
       this.sendLoginPage(res, 400, request, csrfToken, 'Enter your username and password.');
       return;
     }
@@ -284,4 +286,25 @@ export class AuthorizeController {
       request.redirectUri,
     );
   }
+}
+
+/**
+ * A username or password as `POST /auth/login` takes them (LoginDto): 1 to `max` characters, no
+ * NUL (PostgreSQL text cannot hold it, and no registered username has one).
+ */
+const isLoginField = (value: unknown, max: number): value is string =>
+  typeof value === 'string' && value.length >= 1 && value.length <= max && !value.includes('\0');
+
+/**
+ * Whether a signed-in browser may be sent a code for this client without the user acting
+ * (RFC 6749 section 10.2, RFC 8252 section 8.6): only when the client authenticates at the token
+ * endpoint or can only be reached over https. A loopback port or a private-use scheme can be
+ * claimed by any local program, which would start the flow with its own PKCE verifier; for
+ * those clients the user signs in again.
+ */
+function mayAnswerSilently(client: OAuthClient): boolean {
+  return (
+    client.secretSha256 !== undefined ||
+    client.redirectUris.every((uri) => uri.startsWith('https://'))
+  );
 }
