@@ -26,6 +26,8 @@ const SPA = {
   redirectUri: 'https://spa.example.test/callback',
   scopes: ['profile', 'orders:read'],
 };
+/** An app configured without the refresh_token grant: its refresh tokens are refused. */
+const NO_REFRESH = { id: 'no-refresh-app' };
 /** Another browser app, on another origin. */
 const OTHER_SPA = { id: 'other-spa', origin: 'https://other.example.test' };
 
@@ -42,6 +44,12 @@ const OAUTH_CLIENTS = JSON.stringify([
     allowed_scopes: SPA.scopes,
     redirect_uris: [`${SPA.origin}/callback`],
     allowed_origins: [SPA.origin],
+  },
+  {
+    client_id: NO_REFRESH.id,
+    allowed_scopes: ['profile'],
+    redirect_uris: ['https://no-refresh.example.test/cb'],
+    grant_types: ['authorization_code'],
   },
   {
     client_id: OTHER_SPA.id,
@@ -371,6 +379,29 @@ describe.each(['embedded', 'postgres'] as const)('POST /oauth/token (%s database
     const narrowed = await refresh({ scope: 'profile' }, basicAuth(WEB.id, WEB.secret));
     expect(narrowed.status).toBe(200);
     expect(narrowed.body).toMatchObject({ scope: 'profile', token_type: 'Bearer' });
+  });
+
+  it('a client without the refresh_token grant cannot refresh, naming itself or not', async () => {
+    const pair = await loginAs(NO_REFRESH.id);
+    const named = await token({
+      grant_type: 'refresh_token',
+      refresh_token: pair.refresh_token,
+      client_id: NO_REFRESH.id,
+    });
+    expect([named.status, named.body.error]).toEqual([400, 'unauthorized_client']);
+    const anonymous = await token({
+      grant_type: 'refresh_token',
+      refresh_token: pair.refresh_token,
+    });
+    expect([anonymous.status, anonymous.body.error, anonymous.body.code]).toEqual([
+      400,
+      'invalid_grant',
+      'INVALID_REFRESH_TOKEN',
+    ]);
+    const legacy = await call(`${system.auth.url}/auth/refresh`, {
+      json: { refresh_token: pair.refresh_token },
+    });
+    expect([legacy.status, legacy.body.code]).toEqual([401, 'INVALID_REFRESH_TOKEN']);
   });
 
   it('RFC 6749 section 5.2 errors: unknown grant, missing parameters, not a form; unknown parameters ignored', async () => {

@@ -260,6 +260,8 @@ describe('OAuth clients of the front door (grants, redirect URIs, origins)', () 
       },
     ],
     ['a name with markup', { client_name: '<b>shop</b>' }],
+    // Its tokens' sub would be a user's, and its cutoff that user's.
+    ['a client id shaped like a user id', { client_id: '0b6f1c8e-3d2a-4f5b-9c7d-1e2f3a4b5c6d' }],
   ])('fails fast on %s', (_case, extra) => {
     expect(() => clients({ client_id: 'c', ...extra })).toThrow(TypeError);
     expect(() => clients({ client_id: 'c', ...extra })).toThrow('OAUTH_CLIENTS');
