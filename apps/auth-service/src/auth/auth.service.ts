@@ -235,9 +235,9 @@ export class AuthService {
       if (!twoTabs && (state.tokenExpired || !state.sessionLive)) return { kind: 'invalid' };
       const user = await this.users.lockForIssuance(tx, state.userId);
       if (!user || user.disabled) return { kind: 'invalid' };
-      // A client removed from the configuration can no longer refresh its sessions.
+      // A client removed from the configuration, or without the grant, refreshes nothing.
       const sessionClient = this.clients.find(state.clientId);
-      if (!sessionClient) return { kind: 'invalid' };
+      if (!sessionClient?.grantTypes.includes('refresh_token')) return { kind: 'invalid' };
       const granted = grantedScope(
         user.scope,
         sessionClient.allowedScopes,

@@ -229,6 +229,8 @@ function parseClients(raw: string | undefined, issuedAudiences: readonly string[
     if (typeof e?.client_id !== 'string' || !/^[\w.:-]{1,128}$/.test(e.client_id)) {
       fail('OAUTH_CLIENTS', 'entries with a "client_id" of letters, digits and . _ : -');
     }
+    // A client's own tokens carry sub = client_id: never a user's id, nor its cutoff theirs.
+    if (UUID.test(e.client_id)) fail('OAUTH_CLIENTS', '"client_id" values that are not UUIDs');
     const hash = e.client_secret_sha256;
     if (hash !== undefined && (typeof hash !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(hash))) {
       fail('OAUTH_CLIENTS', '"client_secret_sha256" values that are base64url SHA-256 digests');
@@ -304,6 +306,8 @@ function parseClients(raw: string | undefined, issuedAudiences: readonly string[
     };
   });
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const isGrantType = (value: string): value is OAuthGrantType =>
   (OAUTH_GRANT_TYPES as readonly string[]).includes(value);
