@@ -310,7 +310,9 @@ export class AuthService {
     }
     const passwordHash = await this.hasher.hash(next);
     await this.recorder.commit(async (tx, revoke) => {
-      // Sessions before the user row: the order refresh locks them in (no deadlock).
+      // Browser sessions, sessions, then the user row: the order a code exchange and a refresh
+      // lock them in (no deadlock, and nothing they open in between survives).
+      await this.browserSessions.endAllOfUser(tx, user.id, principal.sid);
       const others = await this.sessions.revokeOthers(
         tx,
         user.id,
@@ -318,7 +320,6 @@ export class AuthService {
         'password-change',
       );
       await this.users.updatePasswordHash(tx, user.id, passwordHash);
-      await this.browserSessions.endAllOfUser(tx, user.id, principal.sid);
       for (const sid of others) {
         await revoke({
           userId: user.id,

@@ -177,15 +177,16 @@ export class AuthorizationCodes {
       ) {
         return invalidGrant('The code_verifier does not match the code_challenge.');
       }
-      const user = await this.users.lockForIssuance(tx, row.user_id);
-      if (!user || user.disabled) return invalidGrant('The user can no longer sign in.');
-      // Signed out (or everywhere) since the code was issued: it issues nothing.
+      // Signed out (or everywhere) since the code was issued: it issues nothing. Locked before
+      // the user row, the order every sign-out locks them in.
       if (
         row.browser_session_id !== null &&
         !(await this.browserSessions.isLive(tx, row.browser_session_id))
       ) {
         return invalidGrant('The sign-in the code came from has ended.');
       }
+      const user = await this.users.lockForIssuance(tx, row.user_id);
+      if (!user || user.disabled) return invalidGrant('The user can no longer sign in.');
       const sessionClient = this.clients.find(row.client_id);
       if (!sessionClient) return invalidGrant('The client is no longer configured.');
       const opened = await this.auth.openSession(tx, user, {

@@ -79,21 +79,29 @@ export class BrowserSessions {
 
   /** Whether a browser session (by id) is still live, in a unit of work. */
   async isLive(tx: Queryable, id: string): Promise<boolean> {
+    // Share-locked for the caller's transaction: a sign-out that ends it (it locks the row
+    // first, before the token sessions and the user) commits before this read, and is seen, or
+    // waits for the caller, and then ends what the caller opened.
     const rows = await tx.query(
       `SELECT 1 FROM browser_sessions b JOIN users u ON u.id = b.user_id
-        WHERE b.id = $1 AND b.revoked_at IS NULL AND b.expires_at > $2 AND u.disabled_at IS NULL`,
+        WHERE b.id = $1 AND b.revoked_at IS NULL AND b.expires_at > $2 AND u.disabled_at IS NULL
+        FOR SHARE OF b`,
       [id, new Date(this.clock.nowMs())],
     );
     return rows.length === 1;
   }
 
-  /** Ends the browser session a token session was opened from, if any (a logout). */
-  async endOfSession(tx: Queryable, sessionId: string): Promise<void> {
+  /**
+   * Ends the browser session a live token session of the user was opened from, if any (a
+   * logout). Called before the token session is revoked: browser sessions are locked first.
+   */
+  async endOfSession(tx: Queryable, userId: string, sessionId: string): Promise<void> {
     await tx.query(
       `UPDATE browser_sessions SET revoked_at = now()
         WHERE revoked_at IS NULL
-          AND id = (SELECT browser_session_id FROM sessions WHERE id = $1)`,
-      [sessionId],
+          AND id = (SELECT browser_session_id FROM sessions
+                     WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL)`,
+      [sessionId, userId],
     );
   }
 

@@ -68,8 +68,9 @@ export class SessionsService {
    */
   async endSession(userId: string, sid: string, reason: RevocationReason): Promise<boolean> {
     return this.recorder.commit(async (tx, revoke) => {
+      // Browser sessions before token sessions, before users: the lock order of every writer.
+      await this.browserSessions.endOfSession(tx, userId, sid);
       if (!(await this.sessions.revoke(tx, userId, sid, reason))) return false;
-      await this.browserSessions.endOfSession(tx, sid);
       await revoke({ userId, target: { scope: 'session', sid }, reason });
       return true;
     });
@@ -77,8 +78,8 @@ export class SessionsService {
 
   /**
    * In a unit of work: ends every session of a user and revokes every access token issued to
-   * them so far (a user cutoff), and ends every browser session of theirs (hosted login). Sessions
-   * first, then the user row: the lock order refresh uses.
+   * them so far (a user cutoff), and ends every browser session of theirs (hosted login). Browser
+   * sessions, then sessions, then the user row: the lock order a code exchange and a refresh use.
    */
   async revokeEveryToken(
     tx: Queryable,
@@ -90,8 +91,8 @@ export class SessionsService {
     },
   ): Promise<void> {
     const { userId } = revocation;
-    const sids = await this.sessions.revokeAllOfUser(tx, userId, revocation.reason);
     await this.browserSessions.endAllOfUser(tx, userId);
+    const sids = await this.sessions.revokeAllOfUser(tx, userId, revocation.reason);
     const now = epochSeconds(this.clock);
     const cutoff = await this.users.raiseCutoff(tx, userId, now);
     await revoke({ ...revocation, target: { scope: 'user', cutoff } });
