@@ -68,7 +68,7 @@ export class AdminService {
       throw new AuthError('NOT_FOUND', 'No such client with the client_credentials grant.');
     }
     await this.recorder.commit(async (tx, revoke) => {
-      const cutoff = await this.clientCutoffs.raise(tx, clientId, epochSeconds(this.clock));
+      const cutoff = await this.clientCutoffs.raise(tx, clientId, () => epochSeconds(this.clock));
       await revoke({
         userId: clientId,
         target: { scope: 'user', cutoff },

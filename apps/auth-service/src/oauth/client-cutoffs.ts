@@ -41,23 +41,27 @@ export class ClientCutoffs {
 
   /**
    * Raises a client's cutoff to cover every token issued to it so far, by the rule of
-   * `UsersRepository.raiseCutoff`: at least `now`, past a token dated one second after an earlier
-   * cutoff of this second, never more than 1 s past `now`. Returns the cutoff now in force.
+   * `UsersRepository.raiseCutoff`: at least now, past a token dated one second after an earlier
+   * cutoff of this second, never more than 1 s past now. "Now" is read once the row is locked,
+   * so an issuance that held it (and may have dated its token a second later) is covered.
+   * Returns the cutoff now in force.
    */
-  async raise(tx: Queryable, clientId: string, now: number): Promise<number> {
+  async raise(tx: Queryable, clientId: string, nowSeconds: () => number): Promise<number> {
+    await tx.query(
+      `INSERT INTO client_cutoffs (client_id, tokens_revoked_before) VALUES ($1, 0)
+       ON CONFLICT (client_id) DO NOTHING`,
+      [clientId],
+    );
+    await tx.query('SELECT 1 FROM client_cutoffs WHERE client_id = $1 FOR UPDATE', [clientId]);
     const rows = await tx.query<{ tokens_revoked_before: string | number }>(
-      `INSERT INTO client_cutoffs AS c (client_id, tokens_revoked_before)
-       VALUES ($1, LEAST(GREATEST($2::bigint,
-                  COALESCE((SELECT value FROM settings WHERE name = 'global_cutoff'), 0) + 1),
-                $2::bigint + 1))
-       ON CONFLICT (client_id) DO UPDATE SET tokens_revoked_before = GREATEST(c.tokens_revoked_before,
+      `UPDATE client_cutoffs SET tokens_revoked_before = GREATEST(tokens_revoked_before,
          LEAST(GREATEST($2::bigint,
-                        GREATEST(c.tokens_revoked_before,
+                        GREATEST(tokens_revoked_before,
                                  COALESCE((SELECT value FROM settings WHERE name = 'global_cutoff'), 0)) + 1),
                $2::bigint + 1))
-       RETURNING tokens_revoked_before`,
-      [clientId, now],
+       WHERE client_id = $1 RETURNING tokens_revoked_before`,
+      [clientId, nowSeconds()],
     );
-    return Number(rows[0]?.tokens_revoked_before ?? now);
+    return Number(rows[0]?.tokens_revoked_before ?? 0);
   }
 }
