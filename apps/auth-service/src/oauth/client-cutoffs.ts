@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Queryable } from '../database/database.js';
+import { RAISED_CUTOFF } from '../users/users.repository.js';
 
 /**
  * Client cutoffs: a client's own tokens (client credentials, `sub` = client id) with `iat` at or
@@ -54,11 +55,7 @@ export class ClientCutoffs {
     );
     await tx.query('SELECT 1 FROM client_cutoffs WHERE client_id = $1 FOR UPDATE', [clientId]);
     const rows = await tx.query<{ tokens_revoked_before: string | number }>(
-      `UPDATE client_cutoffs SET tokens_revoked_before = GREATEST(tokens_revoked_before,
-         LEAST(GREATEST($2::bigint,
-                        GREATEST(tokens_revoked_before,
-                                 COALESCE((SELECT value FROM settings WHERE name = 'global_cutoff'), 0)) + 1),
-               $2::bigint + 1))
+      `UPDATE client_cutoffs SET tokens_revoked_before = ${RAISED_CUTOFF}
        WHERE client_id = $1 RETURNING tokens_revoked_before`,
       [clientId, nowSeconds()],
     );

@@ -33,6 +33,17 @@ const toRecord = (row: UserRow): UserRecord => ({
   disabled: row.disabled,
 });
 
+/**
+ * The SQL of a `tokens_revoked_before` raised at `$2` (now, in seconds): at least now, past any
+ * token dated one second after an earlier (own or global) cutoff, never more than now + 1, never
+ * lowered. Users' and clients' cutoffs follow it alike (see {@link UsersRepository.raiseCutoff}).
+ */
+export const RAISED_CUTOFF = `GREATEST(tokens_revoked_before,
+  LEAST(GREATEST($2::bigint,
+                 GREATEST(tokens_revoked_before,
+                          COALESCE((SELECT value FROM settings WHERE name = 'global_cutoff'), 0)) + 1),
+        $2::bigint + 1))`;
+
 /** The user columns every read needs, with the global cutoff folded into the user's. */
 const SELECT_USER = `SELECT u.id, u.username, u.password_hash, u.scope, u.disabled_at IS NOT NULL AS disabled,
   GREATEST(u.tokens_revoked_before,
@@ -130,11 +141,7 @@ export class UsersRepository {
    */
   async raiseCutoff(tx: Queryable, userId: string, now: number): Promise<number> {
     const rows = await tx.query<{ tokens_revoked_before: string | number }>(
-      `UPDATE users SET tokens_revoked_before = GREATEST(tokens_revoked_before,
-         LEAST(GREATEST($2::bigint,
-                        GREATEST(tokens_revoked_before,
-                                 COALESCE((SELECT value FROM settings WHERE name = 'global_cutoff'), 0)) + 1),
-               $2::bigint + 1))
+      `UPDATE users SET tokens_revoked_before = ${RAISED_CUTOFF}
        WHERE id = $1 RETURNING tokens_revoked_before`,
       [userId, now],
     );
