@@ -8,6 +8,7 @@ import type { RunningService } from './support/system.js';
 import { login, register, uniqueName } from './support/users.js';
 import { waitFor } from './support/wait-for.js';
 import { useSystem } from './support/use-system.js';
+import { testConsumer } from './support/test-consumer.js';
 
 describe('events you can trust, and freshness', () => {
   const system = useSystem({ database: 'embedded' });
@@ -265,7 +266,7 @@ async function copyMessageMentioning(
   topic: string,
   text: string,
 ): Promise<Buffer> {
-  const consumer = kafka.consumer({ groupId: `attacker-${Date.now()}` });
+  const consumer = testConsumer(kafka, 'attacker');
   let found: Buffer | undefined;
   await consumer.connect();
   try {

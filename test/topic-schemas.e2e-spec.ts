@@ -21,6 +21,7 @@ import {
   type TokenPair,
 } from './support/users.js';
 import { waitFor } from './support/wait-for.js';
+import { testConsumer } from './support/test-consumer.js';
 
 const ADMIN = { username: 'schema-admin', password: 'an admin password for tests' };
 const FIRST_PARTY = 'tokenfence-first-party';
@@ -109,7 +110,7 @@ describe('real messages on the topic match the contract schemas', () => {
       clientId: 'schema-check',
       logLevel: kafkajs.logLevel.NOTHING,
     });
-    consumer = kafka.consumer({ groupId: `schema-check-${Date.now()}` });
+    consumer = testConsumer(kafka, 'schema-check');
     await consumer.connect();
     await consumer.subscribe({ topic: system.topic, fromBeginning: true });
     await consumer.run({

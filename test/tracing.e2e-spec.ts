@@ -15,6 +15,7 @@ import type { RunningService, TestSystem } from './support/system.js';
 import { useSystem } from './support/use-system.js';
 import { loggedIn, type TokenPair } from './support/users.js';
 import { waitFor } from './support/wait-for.js';
+import { testConsumer } from './support/test-consumer.js';
 
 // An OpenTelemetry SDK for this process (the auth service and the guards run in it), as an app
 // would register one; every span ends up in memory.
@@ -71,7 +72,7 @@ async function topicHeaders(system: TestSystem): Promise<string[][]> {
   await admin.disconnect();
   const read = new Map<number, bigint>();
   const seen: string[][] = [];
-  const consumer = kafka.consumer({ groupId: `e2e-tracing-${Date.now()}` });
+  const consumer = testConsumer(kafka, 'e2e-tracing');
   await consumer.connect();
   try {
     await consumer.subscribe({ topic: system.topic, fromBeginning: true });
