@@ -26,6 +26,8 @@ export interface AuditEntry {
   readonly id: string;
   readonly scope: string;
   readonly user_id: string;
+  /** The identity provider whose tokens it covered (its issuer); null for this service's. */
+  readonly iss: string | null;
   readonly session_id: string | null;
   readonly jti: string | null;
   readonly kid: string | null;
@@ -183,11 +185,11 @@ export class AdminService {
         cutoff: string | number | null;
       }
     >(
-      `SELECT id, scope, user_id, session_id, jti, kid, cutoff, reason, initiated_by, revoked_at
+      `SELECT id, scope, user_id, iss, session_id, jti, kid, cutoff, reason, initiated_by, revoked_at
          FROM revocations
        UNION ALL
-       SELECT id, CASE WHEN kid IS NULL THEN 'user' ELSE 'key' END, user_id::text, NULL, NULL, kid,
-              NULL, action, initiated_by, at
+       SELECT id, CASE WHEN kid IS NULL THEN 'user' ELSE 'key' END, user_id::text, NULL, NULL, NULL,
+              kid, NULL, action, initiated_by, at
          FROM admin_actions
        ORDER BY revoked_at DESC LIMIT $1`,
       [limit],

@@ -161,12 +161,44 @@ describe('the migration of the OAuth front door (13)', () => {
       await db.query(revocation, [ALICE, ALICE]);
       await expect(db.query(revocation, [BOB, 'orders-worker'])).rejects.toThrow(/uuid/);
 
-      expect(await migrate(db)).toBe(1);
+      expect(await migrate(db, { upTo: 13 })).toBe(1);
       await db.query(revocation, [BOB, 'orders-worker']);
       const rows = await db.query<{ user_id: string }>(
         'SELECT user_id FROM revocations ORDER BY user_id',
       );
       expect(rows).toEqual([{ user_id: ALICE }, { user_id: 'orders-worker' }]);
+      expect(await migrate(db, { upTo: 13 })).toBe(0);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe("the migration of identity providers' signals (14)", () => {
+  it("keeps this service's session revocations and records a provider's by its own ids", async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'tokenfence-migrations-'));
+    const db = await EmbeddedDatabase.open(dataDir);
+    const revocation = `INSERT INTO revocations (id, scope, user_id, session_id, reason, revoked_at, expires_at)
+                        VALUES ($1, 'session', $2, $3, 'logout', now(), 2)`;
+    const keycloakSid = 'fud9ATSyHuB8b3sDMZiM4n-P'; // 24 characters, not a UUID
+    try {
+      await migrate(db, { upTo: 13 });
+      await db.query(revocation, [ALICE, ALICE, BOB]);
+      await expect(db.query(revocation, [BOB, 'kc-user', keycloakSid])).rejects.toThrow(/uuid/);
+
+      expect(await migrate(db)).toBe(1);
+      await db.query(
+        `INSERT INTO revocations (id, scope, user_id, session_id, reason, revoked_at, expires_at, iss)
+         VALUES ($1, 'session', 'kc-user', $2, 'logout', now(), 2, 'https://kc.example/realms/a')`,
+        [BOB, keycloakSid],
+      );
+      const rows = await db.query<{ session_id: string; iss: string | null }>(
+        'SELECT session_id, iss FROM revocations ORDER BY session_id',
+      );
+      expect(rows).toEqual([
+        { session_id: BOB, iss: null },
+        { session_id: keycloakSid, iss: 'https://kc.example/realms/a' },
+      ]);
       expect(await migrate(db)).toBe(0);
     } finally {
       await db.close();

@@ -259,6 +259,29 @@ const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE revocations ALTER COLUMN user_id TYPE text`,
     ],
   },
+  {
+    version: 14,
+    statements: [
+      // Revocations of an identity provider's tokens (its signals): `iss` is the provider's
+      // issuer (NULL: this service's own), user_id its `sub` and session_id its `sid`, neither
+      // of which is a UUID (Keycloak's sid is a 24-character string).
+      `ALTER TABLE revocations ALTER COLUMN session_id TYPE text`,
+      `ALTER TABLE revocations ADD COLUMN iss text`,
+      // Every signal accepted from a provider, by its jti, kept until it expires: a second
+      // delivery of the same signal changes nothing, and another signal reusing its jti is a
+      // replay. digest: the SHA-256 of the signal as received.
+      `CREATE TABLE signal_receipts (
+         iss text NOT NULL,
+         jti text NOT NULL,
+         channel text NOT NULL,
+         digest text NOT NULL,
+         received_at timestamptz NOT NULL DEFAULT now(),
+         expires_at timestamptz NOT NULL,
+         PRIMARY KEY (iss, jti)
+       )`,
+      `CREATE INDEX signal_receipts_by_expiry ON signal_receipts (expires_at)`,
+    ],
+  },
 ];
 
 /**

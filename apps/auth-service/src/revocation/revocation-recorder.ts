@@ -20,8 +20,20 @@ export type EventTarget =
   | { readonly scope: 'all'; readonly cutoff: number }
   | { readonly scope: 'key'; readonly kid: string };
 
-/** Who asked for a revocation: the user themself, an admin (by id), or the system. */
-export type Initiator = 'self' | 'system' | `admin:${string}`;
+/**
+ * Who asked for a revocation: the user themself, an admin (by id), the system, or an identity
+ * provider (by its id in `IDENTITY_PROVIDERS`).
+ */
+export type Initiator = 'self' | 'system' | `admin:${string}` | `provider:${string}`;
+
+/** The issuer of the tokens a revocation covers, when it is not this service. */
+export interface ForeignIssuer {
+  readonly iss: string;
+  /** Its access tokens' longest lifetime, in seconds: how long the revocation must be kept. */
+  readonly maxTokenLifetimeSeconds: number;
+  /** How far its clock may be ahead of ours, in seconds. */
+  readonly clockSkewSeconds: number;
+}
 
 /** One revocation to record: what it covers, why, and who asked (the user themself by default). */
 export interface RevocationRequest {
@@ -32,6 +44,8 @@ export interface RevocationRequest {
   readonly initiatedBy?: Initiator;
   /** When the only token concerned expires, if known (a single access token). */
   readonly knownExpiry?: number;
+  /** Another issuer's tokens (an identity provider's signal); this service's when absent. */
+  readonly issuer?: ForeignIssuer;
 }
 
 /** Records one revocation and its event in the unit of work's transaction. */
@@ -100,26 +114,44 @@ export class RevocationRecorder {
     return lastIat + Number(rows[0]?.ttl ?? this.config.accessTokenTtlSeconds);
   }
 
+  /**
+   * The expiry of a revocation of another issuer's tokens: we know nothing of its cutoffs or its
+   * tokens but their longest lifetime, and that its clock may run ahead of ours.
+   */
+  private static foreignExpiresAt(
+    issuer: ForeignIssuer,
+    target: EventTarget,
+    nowMs: number,
+  ): number {
+    const now = Math.floor(nowMs / 1000);
+    const cutoff = target.scope === 'user' || target.scope === 'all' ? target.cutoff : 0;
+    return Math.max(cutoff, now) + 1 + issuer.clockSkewSeconds + issuer.maxTokenLifetimeSeconds;
+  }
+
   private async record(
     tx: Queryable,
-    { userId, target, reason, initiatedBy = 'self', knownExpiry }: RevocationRequest,
+    { userId, target, reason, initiatedBy = 'self', knownExpiry, issuer }: RevocationRequest,
   ): Promise<RevocationEvent> {
     const revokedAtMs = this.clock.nowMs();
     const event = {
       v: REVOCATION_EVENT_VERSION,
       id: randomUUID(),
-      iss: this.config.issuer,
+      iss: issuer?.iss ?? this.config.issuer,
       sub: userId,
       revokedAtMs,
-      expiresAt: knownExpiry ?? (await this.expiresAt(tx, userId, target, revokedAtMs)),
+      expiresAt:
+        knownExpiry ??
+        (issuer
+          ? RevocationRecorder.foreignExpiresAt(issuer, target, revokedAtMs)
+          : await this.expiresAt(tx, userId, target, revokedAtMs)),
       reason,
       eventType: revocationEventType(target.scope, reason),
       ...target,
     } as RevocationEvent;
     await tx.query(
       `INSERT INTO revocations
-         (id, scope, user_id, session_id, jti, cutoff, reason, revoked_at, expires_at, initiated_by, kid)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+         (id, scope, user_id, session_id, jti, cutoff, reason, revoked_at, expires_at, initiated_by, kid, iss)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       [
         event.id,
         event.scope,
@@ -132,6 +164,7 @@ export class RevocationRecorder {
         event.expiresAt,
         initiatedBy,
         event.scope === 'key' ? event.kid : null,
+        issuer?.iss ?? null,
       ],
     );
     await this.tracing.create(

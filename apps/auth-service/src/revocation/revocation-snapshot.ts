@@ -29,6 +29,8 @@ interface RevocationRow {
   scope: string;
   user_id: string;
   session_id: string | null;
+  /** An identity provider's issuer; NULL for this service's own tokens. */
+  iss: string | null;
   jti: string | null;
   kid: string | null;
   cutoff: string | number | null;
@@ -148,7 +150,7 @@ export class RevocationSnapshot {
 
   private page(fromSeconds: number, after?: { revokedAt: Date; id: string }) {
     return this.db.query<RevocationRow>(
-      `SELECT id, scope, user_id, session_id, jti, kid, cutoff, reason, revoked_at, expires_at
+      `SELECT id, scope, user_id, session_id, jti, kid, cutoff, reason, revoked_at, expires_at, iss
          FROM revocations
         WHERE expires_at >= $1 AND ($2::timestamptz IS NULL OR (revoked_at, id) > ($2, $3::uuid))
         ORDER BY revoked_at, id LIMIT $4`,
@@ -170,7 +172,7 @@ export class RevocationSnapshot {
       return validateRevocationEvent({
         v: 1,
         id: row.id,
-        iss: this.config.issuer,
+        iss: row.iss ?? this.config.issuer,
         sub: row.user_id,
         scope: row.scope,
         ...target,

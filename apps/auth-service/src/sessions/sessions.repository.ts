@@ -104,9 +104,12 @@ export class SessionsRepository {
     return this.readRefreshToken(tx, tokenHash, 'FOR UPDATE OF rt, s', graceSeconds);
   }
 
-  /** Whether a single access token (`jti`) was revoked. */
+  /** Whether a single access token (`jti`) of this service was revoked. */
   async isTokenRevoked(jti: string): Promise<boolean> {
-    const rows = await this.db.query('SELECT 1 FROM revocations WHERE jti = $1 LIMIT 1', [jti]);
+    const rows = await this.db.query(
+      'SELECT 1 FROM revocations WHERE jti = $1 AND iss IS NULL LIMIT 1',
+      [jti],
+    );
     return rows.length > 0;
   }
 
