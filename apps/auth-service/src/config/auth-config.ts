@@ -3,6 +3,7 @@ import { DEFAULT_REVOCATION_TOPIC } from '@tokenfence/contract';
 import { loadLogSettings, loadMetricsToken, type LogSettings } from '@tokenfence/service-kit';
 import type { LockoutPolicy } from '../lockout/lockout-policy.js';
 import { SCOPE_TOKEN } from '../oauth/client-scopes.js';
+import { parseIdentityProviders, type IdentityProvider } from '../signals/identity-providers.js';
 
 /** Client id of the service's own login, always known, public unless configured otherwise. */
 export const FIRST_PARTY_CLIENT_ID = 'tokenfence-first-party';
@@ -11,7 +12,7 @@ export type SigningAlgorithm = 'ES256' | 'EdDSA' | 'RS256';
 
 /** Routes with attempt limits. */
 export type RateLimitedAction =
-  'login' | 'register' | 'refresh' | 'token' | 'password' | 'revoke' | 'introspect';
+  'login' | 'register' | 'refresh' | 'token' | 'password' | 'revoke' | 'introspect' | 'signals';
 
 export interface ActionLimits {
   readonly perIp: { readonly limit: number; readonly windowMs: number };
@@ -110,6 +111,8 @@ export interface AuthConfig {
   readonly trustProxy: false | number | readonly string[];
   /** Clients that may call /oauth/revoke and /oauth/introspect, besides the first-party one. */
   readonly clients: readonly OAuthClient[];
+  /** `IDENTITY_PROVIDERS`: whose signals revoke their own tokens (none by default). */
+  readonly identityProviders: readonly IdentityProvider[];
   /** Attempts per minute, per client IP and per username. */
   readonly rateLimits: Readonly<Record<RateLimitedAction, ActionLimits>>;
   /** Progressive lockout of a username after consecutive failed logins. */
@@ -454,10 +457,15 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
   }
   const sessionMaxAgeSeconds = int(env, 'SESSION_MAX_AGE_SECONDS', 30 * 86_400, 1, 3650 * 86_400);
   const audience = env.AUTH_AUDIENCE || 'tokenfence-services';
+  const issuer = url('AUTH_ISSUER', env.AUTH_ISSUER || `http://127.0.0.1:${port}`);
+  const identityProviders = parseIdentityProviders(env.IDENTITY_PROVIDERS);
+  if (identityProviders.some((p) => p.issuer === issuer)) {
+    fail('IDENTITY_PROVIDERS', `entries whose "issuer" is not this service's (${issuer})`);
+  }
   return {
     host,
     port,
-    issuer: url('AUTH_ISSUER', env.AUTH_ISSUER || `http://127.0.0.1:${port}`),
+    issuer,
     audience,
     signingAlgorithm: algorithm,
     accessTokenTtlSeconds,
@@ -486,6 +494,7 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 16 * 1024, 1024, 1024 * 1024),
     trustProxy: parseTrustProxy(env),
     clients: parseClients(env.OAUTH_CLIENTS, [audience]),
+    identityProviders,
     rateLimits: {
       login: limits(env, 'LOGIN', 60, 10),
       register: limits(env, 'REGISTER', 20, 5),
@@ -495,6 +504,8 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
       password: limits(env, 'PASSWORD', 20, 5),
       revoke: ipLimit(env, 'REVOKE', 120),
       introspect: ipLimit(env, 'INTROSPECT', 1200),
+      // Per address: a provider's back-channel logouts and pushed security events.
+      signals: ipLimit(env, 'SIGNALS', 1200),
     },
     loginLockout: lockout(env),
     admin: parseAdmin(env),
@@ -503,6 +514,20 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
     openApiDocs: onOff(env, 'OPENAPI_DOCS', true),
     tracing: onOff(env, 'TRACING', false) && !sdkDisabled(env),
   };
+}
+
+/**
+ * The longest lifetime of any access token a revocation on the topic can cover, in seconds: this
+ * service's and every identity provider's (plus its clock skew). Sets the topic's retention, with
+ * `topicRetentionMarginSeconds`.
+ */
+export function longestTokenLifetimeSeconds(
+  config: Pick<AuthConfig, 'accessTokenTtlSeconds' | 'identityProviders'>,
+): number {
+  return Math.max(
+    config.accessTokenTtlSeconds,
+    ...config.identityProviders.map((p) => p.maxTokenLifetimeSeconds + p.clockSkewSeconds),
+  );
 }
 
 /** Injection token of {@link AuthConfig}. */

@@ -4,7 +4,11 @@ import { REVOCATION_CONTENT_TYPE, REVOCATION_HEADERS } from '@tokenfence/contrac
 import { kafkaLogCreator } from '@tokenfence/service-kit';
 import kafkajs, { type Admin, type Kafka, type RecordMetadata } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
-import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
+import {
+  AUTH_CONFIG,
+  longestTokenLifetimeSeconds,
+  type AuthConfig,
+} from '../config/auth-config.js';
 import type {
   OutgoingMessage,
   PartitionWrite,
@@ -145,7 +149,7 @@ export class KafkaRevocationPublisher implements RevocationPublisher {
   private async createOrUpdate(admin: Admin): Promise<boolean> {
     const topic = this.config.revocationTopic;
     const retentionMs = String(
-      (this.config.accessTokenTtlSeconds + this.config.topicRetentionMarginSeconds) * 1000,
+      (longestTokenLifetimeSeconds(this.config) + this.config.topicRetentionMarginSeconds) * 1000,
     );
     const created = await admin.createTopics({
       waitForLeaders: true,

@@ -16,7 +16,11 @@ import {
   type JWK,
   type JWTVerifyGetKey,
 } from 'jose';
-import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
+import {
+  AUTH_CONFIG,
+  longestTokenLifetimeSeconds,
+  type AuthConfig,
+} from '../config/auth-config.js';
 import { DATABASE, type Database, type Queryable } from '../database/database.js';
 
 export type KeyPurpose = 'token' | 'event';
@@ -357,7 +361,14 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
           AND (retired_at IS NULL OR retired_at > now() - make_interval(secs =>
                  ttl.seconds + 60 + CASE WHEN purpose = 'event' THEN $2::integer ELSE 0 END))
         ORDER BY activates_at, created_at, kid`,
-      [this.config.accessTokenTtlSeconds, this.config.topicRetentionMarginSeconds],
+      [
+        this.config.accessTokenTtlSeconds,
+        // An event key signs revocations of identity providers' tokens too, kept on the topic
+        // while the longest of those may live.
+        this.config.topicRetentionMarginSeconds +
+          longestTokenLifetimeSeconds(this.config) -
+          this.config.accessTokenTtlSeconds,
+      ],
     );
   }
 

@@ -92,6 +92,7 @@ export class RateLimitGuard implements CanActivate {
         return request.user?.sub;
       case 'revoke':
       case 'introspect':
+      case 'signals':
         return undefined;
     }
   }
