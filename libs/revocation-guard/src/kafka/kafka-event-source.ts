@@ -151,6 +151,9 @@ export class KafkaEventSource implements RevocationEventSource {
       // Large fetches: a cold start replays up to ~1 GB of batches; signed batches are up to 1 MiB.
       maxBytesPerPartition: 16 * 1024 * 1024,
       maxBytes: 64 * 1024 * 1024,
+      // kafkajs restarts a crashed consumer on a timer, and a crash while stopping sets that
+      // timer after disconnect() cleared it: a stopped source must never come back by itself.
+      retry: { restartOnFailure: () => Promise.resolve(!this.stopped) },
     });
     this.consumer = consumer;
     consumer.on(consumer.events.CRASH, ({ payload }) => {
