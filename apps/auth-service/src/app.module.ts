@@ -38,6 +38,9 @@ import { RevocationRecorder } from './revocation/revocation-recorder.js';
 import { RevocationSnapshot } from './revocation/revocation-snapshot.js';
 import { TopicHistory } from './revocation/topic-history.js';
 import { SessionsController } from './sessions/sessions.controller.js';
+import { BackChannelLogoutController } from './signals/backchannel-logout.controller.js';
+import { ProviderKeys } from './signals/provider-keys.js';
+import { ProviderSignals } from './signals/provider-signals.js';
 import { SessionsRepository } from './sessions/sessions.repository.js';
 import { SessionsService } from './sessions/sessions.service.js';
 import { PasswordHasher } from './users/password-hasher.js';
@@ -71,6 +74,7 @@ export class AuthAppModule implements OnApplicationShutdown {
         OAuthController,
         AuthorizeController,
         AdminController,
+        BackChannelLogoutController,
         JwksController,
         HealthController,
         MetricsController,
@@ -104,6 +108,12 @@ export class AuthAppModule implements OnApplicationShutdown {
             new AuthTracing(config.tracing, config.revocationTopic),
           inject: [AUTH_CONFIG],
         },
+        {
+          provide: ProviderKeys,
+          useFactory: (config: AuthConfig) => new ProviderKeys(config.identityProviders),
+          inject: [AUTH_CONFIG],
+        },
+        ProviderSignals,
         AuthMetrics,
         PasswordHasher,
         UsersRepository,

@@ -33,6 +33,20 @@ export class AuthMetrics {
     registers: [this.registry],
   });
 
+  readonly signals = new Counter({
+    name: 'tokenfence_auth_signals_total',
+    help: "Identity providers' signals received, by provider, channel (backchannel-logout, ssf-push, ssf-poll) and outcome (applied, duplicate, replayed, unmappable).",
+    labelNames: ['provider', 'channel', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly signalsRejected = new Counter({
+    name: 'tokenfence_auth_signals_rejected_total',
+    help: "Identity providers' signals refused, by provider, channel and code (SIGNAL_SIGNATURE_INVALID, ...).",
+    labelNames: ['provider', 'channel', 'code'] as const,
+    registers: [this.registry],
+  });
+
   readonly relayLeader = new Gauge({
     name: 'tokenfence_auth_relay_leader',
     help: 'This instance holds the relay lock and publishes revocations (1) or stands by (0).',
