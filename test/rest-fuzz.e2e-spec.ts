@@ -21,6 +21,7 @@ import { callersOf, requestsTo, type Caller } from './support/fuzz/requests.js';
 import { FuzzTally } from './support/fuzz/tally.js';
 import { bearer, call } from './support/http.js';
 import { TestSystem } from './support/system.js';
+import { TestProvider } from './support/test-provider.js';
 import { login, PASSWORD, register, uniqueName, type TokenPair } from './support/users.js';
 
 /** FUZZ_RUNS cases per endpoint and caller (44 pairs: 50 runs is about 2,200 requests). */
@@ -38,18 +39,18 @@ const sidOf = (token: string): string =>
     .sid;
 
 describe('REST fuzzing of every auth-service endpoint', () => {
-  const system = new TestSystem({
-    database: 'embedded',
-    authEnv: {
-      ADMIN_USERNAME: ADMIN.username,
-      ADMIN_PASSWORD: ADMIN.password,
-      OAUTH_CLIENTS: OAUTH_CLIENTS_ENV,
-      // Keys rotated by the fuzzer never become the signing key during the run.
-      KEY_ACTIVATION_DELAY_SECONDS: '86400',
-      // Low enough that refresh cases meet the limit, so 429 answers are checked too.
-      RATE_LIMIT_REFRESH_PER_IP: String(Math.max(1, Math.floor(RUNS / 2))),
-    },
-  });
+  let provider: TestProvider;
+  // IDENTITY_PROVIDERS is added once the provider is up: the system reads this when it starts.
+  const authEnv: Record<string, string> = {
+    ADMIN_USERNAME: ADMIN.username,
+    ADMIN_PASSWORD: ADMIN.password,
+    OAUTH_CLIENTS: OAUTH_CLIENTS_ENV,
+    // Keys rotated by the fuzzer never become the signing key during the run.
+    KEY_ACTIVATION_DELAY_SECONDS: '86400',
+    // Low enough that refresh cases meet the limit, so 429 answers are checked too.
+    RATE_LIMIT_REFRESH_PER_IP: String(Math.max(1, Math.floor(RUNS / 2))),
+  };
+  const system = new TestSystem({ database: 'embedded', authEnv });
   const tally = new FuzzTally();
   let known: KnownValues;
   let shared: Holder;
@@ -63,6 +64,8 @@ describe('REST fuzzing of every auth-service endpoint', () => {
   };
 
   beforeAll(async () => {
+    provider = await TestProvider.start();
+    authEnv.IDENTITY_PROVIDERS = JSON.stringify([provider.entry('fuzz-idp')]);
     await system.start();
     const adminLogin = await call<TokenPair>(`${system.auth.url}/auth/login`, { json: ADMIN });
     expect(adminLogin.status).toBe(200);
@@ -83,6 +86,13 @@ describe('REST fuzzing of every auth-service endpoint', () => {
       targetUserId,
       pendingKid: rotated.body.kid,
       clientId: SERVICE_CLIENT.id,
+      providerId: 'fuzz-idp',
+      logoutTokens: await Promise.all([
+        provider.logoutToken({ sub: 'fuzz-idp-user', sid: 'fuzz-idp-session' }),
+        provider.logoutToken({ sub: 'fuzz-idp-user' }),
+        provider.logoutToken({ sub: 'fuzz-idp-user', aud: 'elsewhere' }),
+        provider.logoutToken({ sub: 'fuzz-idp-user' }, { header: { typ: 'JWT' } }),
+      ]),
     };
     console.log(
       `REST fuzz: seed ${SEED}, ${RUNS} runs per endpoint and caller (set FUZZ_SEED, FUZZ_RUNS)`,
@@ -90,6 +100,7 @@ describe('REST fuzzing of every auth-service endpoint', () => {
   }, 120_000);
   afterAll(async () => {
     await system.stop();
+    await provider.close();
   }, 60_000);
 
   it('knows every route the OpenAPI document lists, and no other', async () => {

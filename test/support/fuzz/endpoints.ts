@@ -14,6 +14,10 @@ export interface KnownValues {
   /** A signing key that is not (and will not become) active during the run. */
   readonly pendingKid: string;
   readonly clientId: string;
+  /** The id of the identity provider the service is configured with (IDENTITY_PROVIDERS). */
+  readonly providerId: string;
+  /** Logout tokens of that provider: valid ones, and forged ones. */
+  readonly logoutTokens: readonly string[];
 }
 
 export interface Endpoint {
@@ -196,6 +200,15 @@ export const ENDPOINTS: readonly Endpoint[] = [
     params: (k) => ({ client_id: [k.clientId] }),
   },
   { method: 'POST', path: '/admin/keys/rotate', access: 'admin', errors: 'code' },
+  {
+    method: 'POST',
+    path: '/signals/{provider}/backchannel-logout',
+    access: 'public',
+    errors: 'code',
+    params: (k) => ({ provider: [k.providerId] }),
+    fields: (k) => ({ logout_token: fc.oneof(fc.constantFrom(...k.logoutTokens), token) }),
+    form: true,
+  },
   {
     method: 'POST',
     path: '/admin/keys/{kid}/revoke',
