@@ -41,6 +41,10 @@ import { SessionsController } from './sessions/sessions.controller.js';
 import { BackChannelLogoutController } from './signals/backchannel-logout.controller.js';
 import { ProviderKeys } from './signals/provider-keys.js';
 import { ProviderSignals } from './signals/provider-signals.js';
+import { SecurityEvents } from './signals/security-events.js';
+import { SsfPushController } from './signals/ssf-push.controller.js';
+import { SsfReceiver } from './signals/ssf-receiver.js';
+import { SsfStreams } from './signals/ssf-streams.js';
 import { SessionsRepository } from './sessions/sessions.repository.js';
 import { SessionsService } from './sessions/sessions.service.js';
 import { PasswordHasher } from './users/password-hasher.js';
@@ -75,6 +79,7 @@ export class AuthAppModule implements OnApplicationShutdown {
         AuthorizeController,
         AdminController,
         BackChannelLogoutController,
+        SsfPushController,
         JwksController,
         HealthController,
         MetricsController,
@@ -114,6 +119,9 @@ export class AuthAppModule implements OnApplicationShutdown {
           inject: [AUTH_CONFIG],
         },
         ProviderSignals,
+        SsfStreams,
+        SecurityEvents,
+        SsfReceiver,
         AuthMetrics,
         PasswordHasher,
         UsersRepository,

@@ -39,6 +39,8 @@ export function configureAuthApp(app: NestExpressApplication, config: AuthConfig
     oauthCors(config),
     express.json({ limit: config.bodyLimitBytes, strict: true }),
     express.urlencoded({ extended: false, limit: config.bodyLimitBytes }),
+    // RFC 8935: a pushed security event token is the body itself.
+    express.text({ type: 'application/secevent+jwt', limit: config.bodyLimitBytes }),
     bodyErrorHandler,
   );
   app.useGlobalPipes(new StrictValidationPipe());

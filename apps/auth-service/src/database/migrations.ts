@@ -280,6 +280,20 @@ const MIGRATIONS: readonly Migration[] = [
          PRIMARY KEY (iss, jti)
        )`,
       `CREATE INDEX signal_receipts_by_expiry ON signal_receipts (expires_at)`,
+      // The Shared Signals stream each provider transmits to us on: its id and audience there,
+      // the SHA-256 of the Authorization header it pushes with (push delivery), and the state
+      // of the last verification asked for and when one came back.
+      `CREATE TABLE ssf_streams (
+         provider_id text PRIMARY KEY,
+         stream_id text,
+         audience text[] NOT NULL DEFAULT '{}',
+         delivery text NOT NULL,
+         endpoint_url text,
+         push_token_hash text,
+         verification_state text,
+         verified_at timestamptz,
+         updated_at timestamptz NOT NULL DEFAULT now()
+       )`,
     ],
   },
 ];

@@ -17,7 +17,11 @@ import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
 import { RateLimit, RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
 import { CLOCK, type Clock } from '../time/clock.js';
 import type { IdentityProvider } from './identity-providers.js';
-import { verifyLogoutToken, type LogoutToken } from './logout-token.js';
+import {
+  LOGOUT_TOKEN_MAX_AGE_SECONDS,
+  verifyLogoutToken,
+  type LogoutToken,
+} from './logout-token.js';
 import { ProviderKeys } from './provider-keys.js';
 import { ProviderSignals, signalCutoff, type SignalRevocation } from './provider-signals.js';
 import { SignalError } from './signal-error.js';
@@ -116,7 +120,10 @@ export class BackChannelLogoutController {
         channel: 'backchannel-logout',
         jti: verified.jti,
         token,
-        keepUntil: verified.exp + provider.clockSkewSeconds,
+        // As long as it could be accepted again: until its exp, or while its iat is recent enough.
+        keepUntil:
+          Math.max(verified.exp, verified.iat + LOGOUT_TOKEN_MAX_AGE_SECONDS) +
+          provider.clockSkewSeconds,
         revocations: logoutRevocations(provider, verified, nowMs),
       });
       if (outcome === 'duplicate' || outcome === 'replayed') {

@@ -21,6 +21,30 @@ export interface BackChannelLogoutSettings {
   readonly audiences: readonly string[];
 }
 
+/** What an `opaque` subject of a security event names at this provider (a per-provider rule). */
+export type OpaqueSubjectRule = 'sub' | 'sid' | 'ignore';
+
+/**
+ * OpenID Shared Signals Framework 1.0 with this provider as transmitter and us as receiver: the
+ * stream we set up at its configuration endpoint, with a client-credentials token of our
+ * receiver client there.
+ */
+export interface SharedSignalsSettings {
+  /** RFC 8935 (it posts to `/signals/<id>/ssf`) or RFC 8936 (we poll it). */
+  readonly delivery: 'push' | 'poll';
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Asked for with the client-credentials token (Keycloak: `ssf.read ssf.manage`). */
+  readonly scope: string | undefined;
+  /** Its SSF configuration document; default: discovered from the issuer (SSF 1.0 section 7.2.1). */
+  readonly configurationUrl: string | undefined;
+  /** Its token endpoint; default: its OpenID configuration's `token_endpoint`. */
+  readonly tokenEndpoint: string | undefined;
+  readonly opaqueSubjects: OpaqueSubjectRule;
+  /** Poll delivery: how long to wait between polls that brought nothing, in ms. */
+  readonly pollIntervalMs: number;
+}
+
 /**
  * An identity provider whose signals (logout tokens, security event tokens) become revocations
  * of its own access tokens, on the topic, under its `iss`. From `IDENTITY_PROVIDERS`.
@@ -47,6 +71,7 @@ export interface IdentityProvider {
    */
   readonly accessTokensCarrySid: boolean;
   readonly backChannelLogout: BackChannelLogoutSettings | undefined;
+  readonly sharedSignals: SharedSignalsSettings | undefined;
 }
 
 const VARIABLE = 'IDENTITY_PROVIDERS';
@@ -113,6 +138,53 @@ function parseBackChannelLogout(value: unknown): BackChannelLogoutSettings | und
   return { audiences: [...new Set(audiences)] };
 }
 
+function optionalUrl(e: Record<string, unknown>, key: string): string | undefined {
+  const value = e[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !isKeyUrl(value)) {
+    fail(`entries whose "ssf.${key}" is https, or http to a loopback host`);
+  }
+  return value;
+}
+
+function parseSharedSignals(value: unknown): SharedSignalsSettings | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    fail('entries whose "ssf" is an object');
+  }
+  const e = value as Record<string, unknown>;
+  if (e.delivery !== 'push' && e.delivery !== 'poll') {
+    fail('entries whose "ssf.delivery" is "push" or "poll"');
+  }
+  if (typeof e.client_id !== 'string' || e.client_id === '' || e.client_id.length > 256) {
+    fail('entries with an "ssf.client_id" (our receiver client at the provider)');
+  }
+  if (typeof e.client_secret !== 'string' || e.client_secret === '') {
+    fail('entries with an "ssf.client_secret"');
+  }
+  if (
+    e.scope !== undefined &&
+    (typeof e.scope !== 'string' ||
+      !/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/.test(e.scope))
+  ) {
+    fail('entries whose "ssf.scope" is an RFC 6749 scope');
+  }
+  const opaque = e.opaque_subjects ?? 'ignore';
+  if (opaque !== 'sub' && opaque !== 'sid' && opaque !== 'ignore') {
+    fail('entries whose "ssf.opaque_subjects" is "sub", "sid" or "ignore"');
+  }
+  return {
+    delivery: e.delivery,
+    clientId: e.client_id,
+    clientSecret: e.client_secret,
+    scope: e.scope,
+    configurationUrl: optionalUrl(e, 'configuration_url'),
+    tokenEndpoint: optionalUrl(e, 'token_endpoint'),
+    opaqueSubjects: opaque,
+    pollIntervalMs: integer(e, 'poll_interval_ms', 1000, 100, 60_000),
+  };
+}
+
 /** `IDENTITY_PROVIDERS`: a JSON array; unset or empty, no provider (the service as before). */
 export function parseIdentityProviders(raw: string | undefined): IdentityProvider[] {
   if (!raw) return [];
@@ -158,6 +230,7 @@ export function parseIdentityProviders(raw: string | undefined): IdentityProvide
       clockSkewSeconds: integer(e, 'clock_skew_seconds', 60, 0, 600),
       accessTokensCarrySid: carrySid,
       backChannelLogout: parseBackChannelLogout(e.backchannel_logout),
+      sharedSignals: parseSharedSignals(e.ssf),
     };
   });
   for (const key of ['id', 'issuer'] as const) {

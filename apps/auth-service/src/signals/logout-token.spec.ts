@@ -86,8 +86,6 @@ describe('a logout token (OIDC Back-Channel Logout 1.0 section 2.6)', () => {
   it.each([
     ['typed as a plain JWT', {}, { typ: 'JWT' }],
     ['untyped', {}, { typ: undefined }],
-    ['from another issuer', { iss: 'http://127.0.0.1:8080/realms/other' }, {}],
-    ['for another client', { aud: 'other-app' }, {}],
     ['expired', { exp: NOW - 61 }, {}],
     ['without exp', { exp: undefined }, {}],
     ['without iat', { iat: undefined }, {}],

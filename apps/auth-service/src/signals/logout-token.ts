@@ -1,6 +1,6 @@
-import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { IdentityProvider } from './identity-providers.js';
-import { SignalError } from './signal-error.js';
+import { SignalError, signalErrorOf } from './signal-error.js';
 
 /** The event a logout token must carry (OIDC Back-Channel Logout 1.0 section 2.4). */
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
@@ -66,7 +66,7 @@ export async function verifyLogoutToken(
       currentDate: new Date(nowMs),
     }));
   } catch (err) {
-    throw toSignalError(err);
+    throw signalErrorOf(err, 'logout token');
   }
   const { jti, iat, exp, sub, sid } = payload;
   if (!isId(jti)) throw claimsInvalid('The logout token\'s "jti" is not a usable id.');
@@ -92,25 +92,4 @@ export async function verifyLogoutToken(
     throw claimsInvalid('The logout token names neither "sub" nor "sid".');
   }
   return { jti, sub, sid, iat, exp };
-}
-
-function toSignalError(err: unknown): SignalError {
-  if (err instanceof SignalError) return err; // the keys could not be fetched
-  if (err instanceof errors.JWTExpired) return claimsInvalid('The logout token has expired.');
-  if (err instanceof errors.JWTClaimValidationFailed) {
-    return claimsInvalid(`The logout token's "${err.claim}" is not accepted.`);
-  }
-  if (
-    err instanceof errors.JWSSignatureVerificationFailed ||
-    err instanceof errors.JWKSNoMatchingKey ||
-    err instanceof errors.JWKSMultipleMatchingKeys ||
-    err instanceof errors.JOSEAlgNotAllowed ||
-    err instanceof errors.JOSENotSupported
-  ) {
-    return new SignalError(
-      'SIGNAL_SIGNATURE_INVALID',
-      'No key of the provider verifies the logout token with an algorithm allowed for it.',
-    );
-  }
-  return new SignalError('SIGNAL_MALFORMED', 'The logout token is malformed.');
 }

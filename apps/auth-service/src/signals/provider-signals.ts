@@ -6,7 +6,7 @@ import type { EventTarget } from '../revocation/revocation-recorder.js';
 import { RevocationRecorder } from '../revocation/revocation-recorder.js';
 import { CLOCK, type Clock } from '../time/clock.js';
 import type { IdentityProvider } from './identity-providers.js';
-import { SignalError, type SignalErrorCode } from './signal-error.js';
+import type { SignalErrorCode } from './signal-error.js';
 
 /** How a signal reached us. */
 export type SignalChannel = 'backchannel-logout' | 'ssf-push' | 'ssf-poll';
@@ -117,11 +117,5 @@ export class ProviderSignals {
   /** Counts a refused signal under its code. */
   refused(provider: string, channel: SignalChannel, code: SignalErrorCode): void {
     this.metrics.signalsRejected.inc({ provider, channel, code });
-  }
-
-  /** Counts `err` if it is a refusal, and rethrows it. */
-  countRefusal(provider: IdentityProvider, channel: SignalChannel, err: unknown): never {
-    if (err instanceof SignalError) this.refused(provider.id, channel, err.code);
-    throw err;
   }
 }

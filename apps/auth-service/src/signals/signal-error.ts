@@ -1,3 +1,5 @@
+import { errors } from 'jose';
+
 /**
  * Why a provider's signal was refused: a stable code per failure, counted under it
  * (`tokenfence_auth_signals_rejected_total{code}`), and its HTTP status.
@@ -11,8 +13,14 @@ export const SIGNAL_ERROR_STATUS = {
   SIGNAL_MALFORMED: 400,
   /** No key of the provider verifies it, or its algorithm is not one allowed for the provider. */
   SIGNAL_SIGNATURE_INVALID: 400,
-  /** A claim the specification requires is missing or wrong (typ, iss, aud, iat, exp, events...). */
+  /** A claim the specification requires is missing or wrong (typ, iat, exp, events...). */
   SIGNAL_CLAIMS_INVALID: 400,
+  /** Its `iss` is not the provider's. */
+  SIGNAL_ISSUER_INVALID: 400,
+  /** Its `aud` is not ours (a client id of ours, or our stream's audience). */
+  SIGNAL_AUDIENCE_INVALID: 400,
+  /** A push without the Authorization header our stream was set up with (RFC 8935 section 2.3). */
+  SIGNAL_UNAUTHENTICATED: 401,
   /** Its `jti` was received before (in another signal, or this one once more). */
   SIGNAL_REPLAYED: 400,
   /**
@@ -39,4 +47,37 @@ export class SignalError extends Error {
   get status(): number {
     return SIGNAL_ERROR_STATUS[this.code];
   }
+}
+
+/**
+ * The refusal of a signal (`what`: "logout token", "security event token") that jose refused,
+ * or the key resolver's own refusal (the provider's keys cannot be fetched).
+ */
+export function signalErrorOf(err: unknown, what: string): SignalError {
+  if (err instanceof SignalError) return err;
+  if (err instanceof errors.JWTExpired) {
+    return new SignalError('SIGNAL_CLAIMS_INVALID', `The ${what} has expired.`);
+  }
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    const code =
+      err.claim === 'iss'
+        ? 'SIGNAL_ISSUER_INVALID'
+        : err.claim === 'aud'
+          ? 'SIGNAL_AUDIENCE_INVALID'
+          : 'SIGNAL_CLAIMS_INVALID';
+    return new SignalError(code, `The ${what}'s "${err.claim}" is not accepted.`);
+  }
+  if (
+    err instanceof errors.JWSSignatureVerificationFailed ||
+    err instanceof errors.JWKSNoMatchingKey ||
+    err instanceof errors.JWKSMultipleMatchingKeys ||
+    err instanceof errors.JOSEAlgNotAllowed ||
+    err instanceof errors.JOSENotSupported
+  ) {
+    return new SignalError(
+      'SIGNAL_SIGNATURE_INVALID',
+      `No key of the provider verifies the ${what} with an algorithm allowed for it.`,
+    );
+  }
+  return new SignalError('SIGNAL_MALFORMED', `The ${what} is malformed.`);
 }

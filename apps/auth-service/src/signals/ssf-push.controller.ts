@@ -1,0 +1,126 @@
+import {
+  Body,
+  Controller,
+  HttpCode,
+  HttpException,
+  Inject,
+  Param,
+  Post,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
+import { RateLimit, RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
+import type { IdentityProvider } from './identity-providers.js';
+import { ProviderSignals } from './provider-signals.js';
+import { SecurityEvents } from './security-events.js';
+import { SignalError, type SignalErrorCode } from './signal-error.js';
+import { SsfStreams } from './ssf-streams.js';
+
+/** Seconds a transmitter is asked to wait before pushing again (keys unavailable). */
+const RETRY_AFTER_SECONDS = 5;
+
+/** RFC 8935 section 2.4 error codes, by our code. */
+const PUSH_ERRORS: Partial<Record<SignalErrorCode, string>> = {
+  SIGNAL_SIGNATURE_INVALID: 'invalid_key',
+  SIGNAL_ISSUER_INVALID: 'invalid_issuer',
+  SIGNAL_AUDIENCE_INVALID: 'invalid_audience',
+  SIGNAL_UNAUTHENTICATED: 'authentication_failed',
+};
+
+/**
+ * RFC 8935 push delivery: a provider whose `ssf.delivery` is `push` posts each SET to
+ * `/signals/<provider id>/ssf` with the Authorization header our stream was set up with. 202 once
+ * its revocation is committed (or it was a duplicate, or revokes nothing); 400 with RFC 8935's
+ * `err` and `description`, and our `code`, when refused.
+ */
+@ApiTags('signals')
+@Controller('signals')
+export class SsfPushController {
+  private readonly providers: ReadonlyMap<string, IdentityProvider>;
+
+  constructor(
+    @Inject(AUTH_CONFIG) config: AuthConfig,
+    private readonly events: SecurityEvents,
+    private readonly streams: SsfStreams,
+    private readonly signals: ProviderSignals,
+  ) {
+    this.providers = new Map(
+      config.identityProviders
+        .filter((p) => p.sharedSignals?.delivery === 'push')
+        .map((p) => [p.id, p]),
+    );
+  }
+
+  @Post(':provider/ssf')
+  @UseGuards(RateLimitGuard)
+  @RateLimit('signals')
+  @HttpCode(202)
+  @ApiOperation({ summary: "An identity provider's security event token (RFC 8935 push)" })
+  @ApiConsumes('application/secevent+jwt')
+  @ApiResponse({
+    status: 202,
+    description: 'Accepted: committed, a duplicate, or nothing to revoke',
+  })
+  @ApiResponse({
+    status: 400,
+    description:
+      '`err`: invalid_request, invalid_key, invalid_issuer, invalid_audience; `code`: SIGNAL_MISSING, SIGNAL_MALFORMED, SIGNAL_SIGNATURE_INVALID, SIGNAL_ISSUER_INVALID, SIGNAL_AUDIENCE_INVALID, SIGNAL_CLAIMS_INVALID, SIGNAL_REPLAYED',
+  })
+  @ApiResponse({
+    status: 401,
+    description: '`err: authentication_failed`, `code`: SIGNAL_UNAUTHENTICATED',
+  })
+  @ApiResponse({ status: 404, description: '`code`: IDENTITY_PROVIDER_UNKNOWN' })
+  @ApiResponse({ status: 503, description: '`code`: SIGNAL_KEYS_UNAVAILABLE, with Retry-After' })
+  async push(
+    @Param('provider') providerId: string,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @Body() body: unknown,
+  ): Promise<void> {
+    const provider = this.providers.get(providerId);
+    if (!provider) {
+      throw refusal(
+        new SignalError(
+          'IDENTITY_PROVIDER_UNKNOWN',
+          'No identity provider with this id pushes security events here.',
+        ),
+      );
+    }
+    try {
+      if (
+        !SsfStreams.pushAuthorized(await this.streams.get(provider.id), req.headers.authorization)
+      ) {
+        const err = new SignalError(
+          'SIGNAL_UNAUTHENTICATED',
+          'The Authorization header is not the one our stream with this provider was set up with.',
+        );
+        this.signals.refused(provider.id, 'ssf-push', err.code);
+        throw err;
+      }
+      if (!req.is('application/secevent+jwt') || typeof body !== 'string' || body === '') {
+        const err = new SignalError('SIGNAL_MISSING', 'Send the SET as application/secevent+jwt.');
+        this.signals.refused(provider.id, 'ssf-push', err.code);
+        throw err;
+      }
+      await this.events.receive(provider, body.trim(), 'ssf-push');
+    } catch (err) {
+      if (!(err instanceof SignalError)) throw err;
+      if (err.status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+      throw refusal(err);
+    }
+  }
+}
+
+/** The refusal as RFC 8935 section 2.4 words it (`err`, `description`), with our code. */
+function refusal(err: SignalError): HttpException {
+  const push =
+    err.status === 400 || err.status === 401
+      ? { err: PUSH_ERRORS[err.code] ?? 'invalid_request', description: err.message }
+      : {};
+  return new HttpException({ ...push, code: err.code, message: err.message }, err.status);
+}
