@@ -65,7 +65,12 @@ describe('REST fuzzing of every auth-service endpoint', () => {
 
   beforeAll(async () => {
     provider = await TestProvider.start();
-    authEnv.IDENTITY_PROVIDERS = JSON.stringify([provider.entry('fuzz-idp')]);
+    authEnv.IDENTITY_PROVIDERS = JSON.stringify([
+      provider.entry('fuzz-idp', {
+        // A push stream it cannot set up (the stand-in has no transmitter): pushes are refused.
+        ssf: { delivery: 'push', client_id: 'fuzz', client_secret: 'fuzz' },
+      }),
+    ]);
     await system.start();
     const adminLogin = await call<TokenPair>(`${system.auth.url}/auth/login`, { json: ADMIN });
     expect(adminLogin.status).toBe(200);

@@ -115,7 +115,10 @@ describe.each(['embedded', 'postgres'] as const)(
           await provider.logoutToken({ sub: 'victim' }, { key: attacker.privateKey }),
           'SIGNAL_SIGNATURE_INVALID',
         ],
-        [await provider.logoutToken({ sub: 'victim', aud: 'other-app' }), 'SIGNAL_CLAIMS_INVALID'],
+        [
+          await provider.logoutToken({ sub: 'victim', aud: 'other-app' }),
+          'SIGNAL_AUDIENCE_INVALID',
+        ],
         [
           await provider.logoutToken({ sub: 'victim' }, { header: { typ: 'JWT' } }),
           'SIGNAL_CLAIMS_INVALID',

@@ -211,6 +211,13 @@ export const ENDPOINTS: readonly Endpoint[] = [
   },
   {
     method: 'POST',
+    path: '/signals/{provider}/ssf',
+    access: 'public',
+    errors: 'code',
+    params: (k) => ({ provider: [k.providerId] }),
+  },
+  {
+    method: 'POST',
     path: '/admin/keys/{kid}/revoke',
     access: 'admin',
     errors: 'code',
