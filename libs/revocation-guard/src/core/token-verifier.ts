@@ -259,7 +259,11 @@ export class TokenVerifier {
       throw new GuardError('TOKEN_MALFORMED', 'The access token is not a compact JWS.');
     }
     // One issuer: no choice to make, nothing decoded here (jose decodes the header once).
-    const pins = this.issuers.length === 1 ? this.issuers[0] : await this.pinsFor(token);
+    // Several: the one issuer holding the header's kid, without a further await when there is one.
+    const pins =
+      this.issuers.length === 1
+        ? this.issuers[0]
+        : (this.soleHolderOf(headerKid(token)) ?? (await this.pinsFor(token)));
     let payload: JWTPayload;
     let kid: string | undefined;
     let typ: unknown;
@@ -288,7 +292,10 @@ export class TokenVerifier {
     return principal;
   }
 
-  /** The issuer of a token, among several: by the header's kid, else by the payload's iss. */
+  /**
+   * The issuer of a token whose kid has no sole holder: after a refetch for an unknown kid, the
+   * sole holder; else (no kid, several holders, still unknown) by the payload's iss.
+   */
   private async pinsFor(token: string): Promise<IssuerPins> {
     const kid = headerKid(token);
     if (kid !== undefined) {
@@ -304,6 +311,18 @@ export class TokenVerifier {
     const pins = this.byIssuer.get(payloadIssuer(token) ?? '');
     if (pins === undefined) throw noTrustedKey();
     return pins;
+  }
+
+  /** The one issuer whose key source holds `kid`; undefined when none or several do. */
+  private soleHolderOf(kid: string | undefined): IssuerPins | undefined {
+    if (kid === undefined) return undefined;
+    let holder: IssuerPins | undefined;
+    for (const pins of this.issuers) {
+      if (pins.keySource?.has(kid) !== true) continue;
+      if (holder !== undefined) return undefined;
+      holder = pins;
+    }
+    return holder;
   }
 
   private holdersOf(kid: string): IssuerPins[] {
