@@ -25,8 +25,9 @@ export interface TokenIssuerOptions {
    */
   jwksUrl?: string;
   /**
-   * A local JWKS, `{ keys: JWK[] }`, in place of `jwksUrl` (tests, keys shipped with the app). It
-   * must also hold the event keys (`kid` starting with `events-`) that sign the revocation topic.
+   * A local JWKS, `{ keys: JWK[] }`, in place of `jwksUrl` (tests, keys shipped with the app). In
+   * the single-issuer form it must also hold the event keys (`kid` starting with `events-`) that
+   * sign the revocation topic.
    */
   keys?: JSONWebKeySet;
   /**
