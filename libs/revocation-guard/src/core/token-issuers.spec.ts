@@ -355,6 +355,45 @@ describe('TokenVerifier with several issuers', () => {
     ]);
   });
 
+  it("answers SIGNING_KEYS_UNAVAILABLE for an issuer whose JWKS never loaded, and serves the other's", async () => {
+    const clock = new ManualClock(NOW * 1000);
+    const down = new JwksKeySource({
+      jwksUrl: 'https://kc.test.invalid/certs',
+      clock,
+      fetch: () => Promise.resolve(new Response('unavailable', { status: 503 })),
+    });
+    const { source } = keySource(clock, () => ours.jwks);
+    const verifier = new TokenVerifier({
+      issuers: [
+        {
+          issuer: OURS,
+          audience: 'tokenfence-services',
+          algorithms: ['ES256'],
+          clockToleranceSeconds: 5,
+          keys: source.getKey,
+          keySource: source,
+        },
+        {
+          issuer: KEYCLOAK,
+          audience: 'orders',
+          algorithms: ['RS256'],
+          clockToleranceSeconds: 5,
+          keys: down.getKey,
+          keySource: down,
+          profile: 'jwt',
+        },
+      ],
+      clock,
+    });
+    expect(await codeOf(verifier, await sign(keycloak, keycloakClaims()))).toEqual([
+      'SIGNING_KEYS_UNAVAILABLE',
+      'The signing keys cannot be loaded.',
+    ]);
+    expect(await verifier.verify(await sign(ours, ourClaims(), { typ: 'at+jwt' }))).toMatchObject({
+      iss: OURS,
+    });
+  });
+
   it('refuses a header that is not a JSON object as malformed', async () => {
     const clock = new ManualClock(NOW * 1000);
     const { verifier } = twoIssuers(clock, {
