@@ -143,6 +143,41 @@ export async function guardCost({ quick }) {
         verifiedTokenCacheMaxEntries: cacheMaxEntries,
         revocations: feed.denylist, // as the module wires it: revoked kids and the cache guard
       });
+    // A second trusted issuer (issue 14): the token's kid chooses among them, cache off.
+    const otherPair = await generateKeyPair('RS256');
+    const otherJwks = createLocalJWKSet({
+      keys: [{ ...(await exportJWK(otherPair.publicKey)), kid: 'token-other', alg: 'RS256' }],
+    });
+    const lookup = (kids) => ({ has: (kid) => kids.includes(kid), refresh: async () => {} });
+    const oneIssuer = verifier(0);
+    const twoIssuers = new TokenVerifier({
+      issuers: [
+        {
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          algorithms: [alg],
+          clockToleranceSeconds: 5,
+          keys: jwks,
+          keySource: lookup(['token-bench', 'events-bench']),
+        },
+        {
+          issuer: 'https://other.bench.local',
+          audience: AUDIENCE,
+          algorithms: ['RS256'],
+          clockToleranceSeconds: 5,
+          keys: otherJwks,
+          keySource: lookup(['token-other']),
+          profile: 'jwt',
+          claims: { clientId: 'azp' },
+        },
+      ],
+      revocations: feed.denylist,
+    });
+    const [one, two] = await pairedMedians(
+      iterations * 2,
+      () => oneIssuer.verify(token),
+      () => twoIssuers.verify(token),
+    );
     const cacheOff = new AccessTokenAuthenticator(verifier(0), feed, freshness, silent);
     const cacheOn = new AccessTokenAuthenticator(verifier(10_000), feed, freshness, silent);
     const header = `Bearer ${token}`;
@@ -170,7 +205,7 @@ export async function guardCost({ quick }) {
       });
       await r.json();
     });
-    rows.push({ alg, jose, off, hit, withRedis, withIntrospection });
+    rows.push({ alg, jose, off, hit, withRedis, withIntrospection, one, two });
   }
   redis.disconnect();
   introspection.close();

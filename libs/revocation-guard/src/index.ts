@@ -7,6 +7,7 @@ export {
 export type {
   KafkaSourceOptions,
   MicroservicesOptions,
+  RevocationEventsSourceOptions,
   RevocationGuardModuleOptions,
   RpcContextInfo,
   RpcTransportName,
@@ -59,13 +60,19 @@ export {
 export { AccessTokenAuthenticator } from './core/access-token-authenticator.js';
 export { TokenVerifier, SUPPORTED_ALGORITHMS } from './core/token-verifier.js';
 export type {
+  MultiIssuerTokenVerifierOptions,
   RevocationCheck,
   SupportedAlgorithm,
+  TokenClaimNames,
+  TokenIssuerVerification,
+  TokenKeyLookup,
+  TokenProfile,
   TokenVerifierOptions,
   VerifyOptions,
 } from './core/token-verifier.js';
 export {
   RevocationFeed,
+  type FeedIssuers,
   type FeedStats,
   type RevocationFeedOptions,
 } from './core/revocation-feed.js';

@@ -110,4 +110,80 @@ describe('loadSampleConfig', () => {
     const disabled = { ...base, TRACING: 'on', OTEL_SDK_DISABLED: 'true' };
     expect(loadSampleConfig(disabled, orders).guard.tracing).toBeUndefined();
   });
+
+  const keycloak = {
+    issuer: 'http://127.0.0.1:8280/realms/acme',
+    jwksUrl: 'http://127.0.0.1:8280/realms/acme/protocol/openid-connect/certs',
+    audience: 'orders',
+    profile: 'jwt',
+    algorithms: ['RS256'],
+    claims: { clientId: 'azp' },
+    maxTokenLifetimeSeconds: 3600,
+  };
+
+  it('TRUSTED_ISSUERS: the auth service first, then these, and the auth service signs the events', () => {
+    const config = loadSampleConfig(
+      {
+        ...base,
+        AUTH_ISSUER: 'http://127.0.0.1:3000',
+        REVOCATION_MAX_TOKEN_LIFETIME_SECONDS: '900',
+        TRUSTED_ISSUERS: JSON.stringify([keycloak]),
+      },
+      orders,
+    );
+    expect(config.guard).toMatchObject({
+      issuers: [
+        {
+          issuer: 'http://127.0.0.1:3000',
+          audience: 'tokenfence-services',
+          jwksUrl: 'http://127.0.0.1:3000/.well-known/jwks.json',
+          maxTokenLifetimeSeconds: 900,
+        },
+        keycloak,
+      ],
+      events: {
+        issuer: 'http://127.0.0.1:3000',
+        jwksUrl: 'http://127.0.0.1:3000/.well-known/jwks.json',
+      },
+    });
+    for (const field of ['issuer', 'audience', 'jwksUrl', 'maxTokenLifetimeSeconds']) {
+      expect(config.guard).not.toHaveProperty(field);
+    }
+  });
+
+  it('TRUSTED_ISSUERS unset, blank or [] leaves the single-issuer options exactly as they were', () => {
+    const before = loadSampleConfig(base, orders);
+    expect(loadSampleConfig({ ...base, TRUSTED_ISSUERS: ' ' }, orders)).toEqual(before);
+    expect(loadSampleConfig({ ...base, TRUSTED_ISSUERS: '[]' }, orders)).toEqual(before);
+    expect(before.guard).not.toHaveProperty('issuers');
+    expect(before.guard).not.toHaveProperty('events');
+  });
+
+  it.each([
+    ['not JSON', '[{issuer:'],
+    ['not an array', JSON.stringify(keycloak)],
+    ['entry 0 is not an object', '["https://kc"]'],
+    ['entry 0 has unknown key(s) jwks_url', JSON.stringify([{ ...keycloak, jwks_url: 'x' }])],
+    ['entry 0: "issuer" must be', JSON.stringify([{ ...keycloak, issuer: 'acme' }])],
+    ['entry 0: "jwksUrl" must be', JSON.stringify([{ ...keycloak, jwksUrl: undefined }])],
+    ['entry 0: "audience" must be', JSON.stringify([{ ...keycloak, audience: [] }])],
+    ['entry 0: "algorithms" must be', JSON.stringify([{ ...keycloak, algorithms: 'RS256' }])],
+    ['entry 0: "claims" must be', JSON.stringify([{ ...keycloak, claims: 'azp' }])],
+    [
+      'entry 0: "maxTokenLifetimeSeconds" must be',
+      JSON.stringify([{ ...keycloak, maxTokenLifetimeSeconds: 0 }]),
+    ],
+    ['is AUTH_ISSUER or an earlier entry', JSON.stringify([keycloak, keycloak])],
+    [
+      'is AUTH_ISSUER or an earlier entry',
+      JSON.stringify([{ ...keycloak, issuer: 'http://127.0.0.1:3000' }]),
+    ],
+  ])('names TRUSTED_ISSUERS when %s', (why, value) => {
+    const load = () => loadSampleConfig({ ...base, TRUSTED_ISSUERS: value }, orders);
+    expect(load).toThrow(TypeError);
+    expect(load).toThrow(
+      /^orders-service: environment variable TRUSTED_ISSUERS must be a JSON array/,
+    );
+    expect(load).toThrow(why);
+  });
 });

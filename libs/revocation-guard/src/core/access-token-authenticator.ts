@@ -26,6 +26,12 @@ export class AccessTokenAuthenticator {
     private readonly logger: GuardLogger,
     private readonly introspection?: IntrospectionClient,
     private readonly clock: Clock = systemClock,
+    /**
+     * The issuer introspection answers for (the auth service's): under the `introspect` policy,
+     * a token of another issuer is refused as under `reject`. Undefined: every token is
+     * introspected.
+     */
+    private readonly introspectedIssuer?: string,
   ) {}
 
   /** The time on the guard's clock (the request path uses no other), in ms. */
@@ -97,7 +103,16 @@ export class AccessTokenAuthenticator {
       const scope = this.feed.denylist.check(principal);
       if (scope !== undefined) throw tokenRevoked(scope);
     }
-    if (state === 'introspect') await this.introspect(token);
+    if (state === 'introspect') {
+      if (this.introspectedIssuer !== undefined && principal.iss !== this.introspectedIssuer) {
+        // No introspection endpoint answers for this issuer's tokens: stale means refused.
+        throw new GuardError(
+          'REVOCATION_STATE_STALE',
+          'This service cannot prove its revocation list is current.',
+        );
+      }
+      await this.introspect(token);
+    }
     return principal;
   }
 

@@ -120,6 +120,12 @@ export class GuardMetrics {
         [{ labels: {}, value: stats.duplicates }],
       ),
       family(
+        'tokenfence_events_untrusted_issuer_total',
+        'counter',
+        'Revocations skipped unstored: their issuer is not one this guard trusts.',
+        [{ labels: {}, value: stats.untrustedIssuer }],
+      ),
+      family(
         'tokenfence_events_rejected_total',
         'counter',
         'Messages refused, by reason.',

@@ -108,7 +108,7 @@ export class JwksKeySource {
       this.keySet !== undefined && (header.kid === undefined || this.kids.has(header.kid));
     if (!known) {
       // Only a fetch can tell: start one, or join the one in flight.
-      await (this.due(now, false) ? this.fetchOnce() : this.inFlight);
+      await this.refresh();
     } else if (this.isTooOld(now) && this.due(now, false)) {
       // Served from the last good keys at once; the refresh runs in the background.
       this.fetchOnce().catch((err: unknown) => {
@@ -120,6 +120,16 @@ export class JwksKeySource {
     }
     return this.keySet(header, token);
   };
+
+  /**
+   * What a lookup of an unknown `kid` does: fetches the key set unless a lookup started a fetch
+   * within the cooldown (or failed fetches are backing off), and joins a fetch in flight. Never
+   * rejects: a failure keeps the last good set. With several issuers, the guard calls it on every
+   * issuer's source when no source holds a token's `kid`.
+   */
+  async refresh(): Promise<void> {
+    await (this.due(this.clock.nowMs(), false) ? this.fetchOnce() : this.inFlight);
+  }
 
   /** Whether the current key set holds `kid`. */
   has(kid: string): boolean {

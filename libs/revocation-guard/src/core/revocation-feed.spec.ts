@@ -230,4 +230,73 @@ describe('RevocationFeed, contract revision 2', () => {
     expect(feed.stats().rejected.EVENT_INVALID).toBe(1);
     expect(revoked(feed, 'copied')).toBeUndefined();
   });
+
+  it('skips, unstored and counted, the revocations of an issuer it does not trust; stays fresh', async () => {
+    const KEYCLOAK = 'https://kc.test/realms/acme';
+    const feed = new RevocationFeed(
+      new Denylist(5, clock),
+      idleSource,
+      new EventVerifier(ISSUER, jwks),
+      silentLogger,
+      clock,
+      { issuers: { tokens: new Set([ISSUER, KEYCLOAK]), events: ISSUER } },
+    );
+    feed.onPartitions([0]);
+    const other = (iss: string, sid: string): RevocationEvent => ({ ...revocation(sid), iss });
+    const key = (iss: string, kid: string): RevocationEvent => ({
+      ...revocation('unused'),
+      id: `key-${iss}-${kid}`,
+      iss,
+      scope: 'key',
+      kid,
+      reason: 'key-compromise',
+    });
+    await feed.onMessage(
+      await sign(
+        revocationBatchClaims(base(), [
+          other('https://stranger.test', 's-stranger'),
+          other(KEYCLOAK, 's-keycloak'),
+          revocation('s-ours'),
+          key('https://stranger.test', 'events-1'),
+        ]),
+      ),
+      at(0),
+    );
+    await feed.onMessage(await heartbeat(0, NOW_MS), at(0));
+    feed.onCaughtUp();
+
+    expect(feed.stats()).toMatchObject({ applied: 2, untrustedIssuer: 2, ready: true });
+    expect(Object.values(feed.stats().rejected).every((n) => n === 0)).toBe(true);
+    // Not stored: the denylist holds the two trusted members only.
+    expect(feed.denylist.size().session).toBe(2);
+    expect(feed.denylist.size().key).toBe(0);
+    expect(feed.denylist.isKeyRevoked('https://stranger.test', 'events-1')).toBe(false);
+    // Another issuer's key revocation naming our event key's kid does not distrust it.
+    expect(feed.stalenessMs()).toBe(0);
+  });
+
+  it("keeps the events issuer's key revocations even when it issues no tokens", async () => {
+    const HUB = ISSUER;
+    const feed = new RevocationFeed(
+      new Denylist(5, clock),
+      idleSource,
+      new EventVerifier(HUB, jwks),
+      silentLogger,
+      clock,
+      { issuers: { tokens: new Set(['https://kc.test/realms/acme']), events: HUB } },
+    );
+    feed.onPartitions([0]);
+    const keyRevocation = {
+      ...revocation('unused'),
+      scope: 'key',
+      kid: 'events-old',
+      reason: 'key-compromise',
+    } as RevocationEvent;
+    await feed.onMessage(
+      await sign(revocationBatchClaims(base(), [keyRevocation, revocation('s')])),
+      at(0),
+    );
+    expect(feed.denylist.isKeyRevoked(HUB, 'events-old')).toBe(true);
+    expect(feed.stats()).toMatchObject({ applied: 1, untrustedIssuer: 1 });
+  });
 });

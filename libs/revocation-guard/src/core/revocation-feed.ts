@@ -20,6 +20,8 @@ export interface FeedStats {
   readonly ignoredExpired: number;
   /** Revocations that changed nothing: at-least-once redeliveries, or replayed messages. */
   readonly duplicates: number;
+  /** Revocations skipped unstored: their `iss` is no issuer this guard trusts (see `issuers`). */
+  readonly untrustedIssuer: number;
   readonly heartbeats: number;
   readonly rejected: Readonly<Record<EventErrorCode, number>>;
   /** Every revocation accepted before this instant (ms) has been applied; undefined until proven. */
@@ -37,6 +39,20 @@ export interface RevocationFeedOptions {
   readonly keySource?: { onChange(listener: KeySetListener): () => void };
   /** Spans for messages that carry a trace context (`tracing: true`); none by default. */
   readonly tracing?: FeedTracing;
+  /**
+   * Whose revocations are kept: those of the token issuers, and the key revocations of the events
+   * source (its event keys). Any other member cannot affect an accepted token: it is skipped
+   * unstored and counted (`untrustedIssuer`), never refused. Default: every issuer's.
+   */
+  readonly issuers?: FeedIssuers;
+}
+
+/** The issuers whose revocations a feed keeps. */
+export interface FeedIssuers {
+  /** The `iss` of every token issuer the guard trusts. */
+  readonly tokens: ReadonlySet<string>;
+  /** The issuer of the revocation events (whose event keys sign them). */
+  readonly events: string;
 }
 
 type Heartbeat = Extract<SecurityEvent, { kind: 'heartbeat' }>;
@@ -65,6 +81,7 @@ export class RevocationFeed implements EventSink {
   private applied = 0;
   private ignoredExpired = 0;
   private duplicates = 0;
+  private untrustedIssuer = 0;
   private heartbeats = 0;
   private lastPropagationMs: number | undefined;
   private readonly rejected = Object.fromEntries(
@@ -126,6 +143,7 @@ export class RevocationFeed implements EventSink {
       applied: this.applied,
       ignoredExpired: this.ignoredExpired,
       duplicates: this.duplicates,
+      untrustedIssuer: this.untrustedIssuer,
       heartbeats: this.heartbeats,
       rejected: { ...this.rejected },
       freshAsOfMs: this.freshAsOfMs(),
@@ -228,8 +246,15 @@ export class RevocationFeed implements EventSink {
       throw new EventError('EVENT_INVALID', 'snapshot part copied from another partition');
     }
     for (const revocation of batch.revocations) {
+      if (!this.trusts(revocation)) {
+        // Another issuer's users, sessions, tokens or keys: no accepted token is theirs.
+        this.untrustedIssuer++;
+        continue;
+      }
       const result = this.denylist.apply(revocation);
-      if (revocation.scope === 'key') this.distrustKeys([revocation.kid]);
+      if (revocation.scope === 'key' && this.isEventsIssuer(revocation.iss)) {
+        this.distrustKeys([revocation.kid]);
+      }
       if (result === 'applied') {
         this.applied++;
         this.lastPropagationMs = this.clock.nowMs() - revocation.revokedAtMs;
@@ -252,6 +277,20 @@ export class RevocationFeed implements EventSink {
       else this.snapshots.set(snapshot.partition, snapshot.id);
       this.readyIfDone();
     }
+  }
+
+  /** Whether a revocation can affect a token this guard accepts, or an event key it trusts. */
+  private trusts(revocation: RevocationEvent): boolean {
+    const issuers = this.options.issuers;
+    return (
+      issuers === undefined ||
+      issuers.tokens.has(revocation.iss) ||
+      (revocation.scope === 'key' && revocation.iss === issuers.events)
+    );
+  }
+
+  private isEventsIssuer(iss: string): boolean {
+    return this.options.issuers === undefined || this.options.issuers.events === iss;
   }
 
   /**

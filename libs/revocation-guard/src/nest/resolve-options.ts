@@ -9,12 +9,17 @@ import { DEFAULT_DENYLIST_PRUNE_INTERVAL_MS } from '../core/revocation-feed.js';
 import {
   DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
   SUPPORTED_ALGORITHMS,
+  TOKEN_PROFILES,
   type SupportedAlgorithm,
 } from '../core/token-verifier.js';
 import type {
+  ResolvedEventsSource,
   ResolvedGuardOptions,
+  ResolvedIssuerOptions,
   ResolvedMicroservicesOptions,
+  RevocationEventsSourceOptions,
   RevocationGuardModuleOptions,
+  TokenIssuerOptions,
 } from './revocation-guard.options.js';
 
 /** Default `microservices.maxMessageAgeSeconds`, and its upper bound. */
@@ -86,61 +91,67 @@ export function resolveGuardOptions(
 ): ResolvedGuardOptions {
   where = caller;
   rejectRenamedOptions(caller, options, RENAMED_OPTIONS);
-  if (typeof options?.issuer !== 'string' || options.issuer === '') fail('set "issuer"');
-  const audience = typeof options.audience === 'string' ? [options.audience] : options.audience;
-  if (!Array.isArray(audience) || audience.length === 0 || audience.some((a) => !a)) {
-    fail('set "audience" to a non-empty string or array');
-  }
-  const insecureHttp = options.allowInsecureHttp === true;
-  if ((options.jwksUrl === undefined) === (options.keys === undefined)) {
-    fail('set exactly one of "jwksUrl" (the issuer\'s JWKS URL) and "keys" (a local JWKS)');
-  }
-  let jwksUrl: URL | undefined;
-  if (options.jwksUrl !== undefined) {
-    try {
-      jwksUrl = new URL(options.jwksUrl);
-    } catch {
-      fail('set "jwksUrl" to an absolute http(s) URL');
-    }
-    requireSecure(jwksUrl, 'jwksUrl', insecureHttp);
-  } else if (!isKeySet(options.keys)) {
-    fail('"keys" must be a JWKS, { keys: [ { kty, ... }, ... ] }, with at least one key');
-  }
-  const jwksCacheMaxAgeMs = integerOption(
-    'jwksCacheMaxAgeMs',
-    options.jwksCacheMaxAgeMs,
-    DEFAULT_JWKS_CACHE_MAX_AGE_MS,
-    1_000,
-  );
-  const jwksCooldownMs = integerOption(
-    'jwksCooldownMs',
-    options.jwksCooldownMs,
-    DEFAULT_JWKS_COOLDOWN_MS,
-    1_000,
-  );
-  const algorithms = options.algorithms ?? DEFAULT_ALGORITHMS;
-  const unsupported = algorithms.filter(
-    (a) => !(SUPPORTED_ALGORITHMS as readonly string[]).includes(a),
-  );
-  if (algorithms.length === 0 || unsupported.length > 0) {
-    fail(
-      `"algorithms" must be asymmetric JWS algorithms; refused: ${unsupported.join(', ') || '(empty)'}`,
-    );
-  }
-  const clockToleranceSeconds = options.clockToleranceSeconds ?? 5;
+  const insecureHttp = options?.allowInsecureHttp === true;
+  const clockToleranceSeconds = options?.clockToleranceSeconds ?? 5;
   if (!Number.isFinite(clockToleranceSeconds) || clockToleranceSeconds < 0) {
     fail('"clockToleranceSeconds" must be a non-negative number');
   }
+  let issuers: ResolvedIssuerOptions[];
+  let events: ResolvedEventsSource;
+  if (options?.issuers === undefined) {
+    if (options?.events !== undefined) {
+      fail(
+        '"events" goes with "issuers"; in the single-issuer form the events come from "issuer" and its keys',
+      );
+    }
+    const perIssuer = ['profile', 'claims'].filter(
+      (field) => (options as unknown as Record<string, unknown>)?.[field] !== undefined,
+    );
+    if (perIssuer.length > 0) {
+      fail(`"${perIssuer.join('" and "')}" are settings of an entry of "issuers"`);
+    }
+    // One issuer, which signs the revocation events too, from the same keys.
+    const single = resolveIssuer(options, '', insecureHttp, clockToleranceSeconds);
+    issuers = [single];
+    events = {
+      issuer: single.issuer,
+      jwksUrl: single.jwksUrl,
+      keys: single.keys,
+      jwksCacheMaxAgeMs: single.jwksCacheMaxAgeMs,
+      jwksCooldownMs: single.jwksCooldownMs,
+    };
+  } else {
+    const given = SINGLE_ISSUER_FIELDS.filter(
+      (field) => (options as unknown as Record<string, unknown>)[field] !== undefined,
+    );
+    if (given.length > 0) {
+      fail(
+        `"issuers" and the single-issuer fields are mutually exclusive; move ${given.map((f) => `"${f}"`).join(', ')} into an entry of "issuers"`,
+      );
+    }
+    if (!Array.isArray(options.issuers) || options.issuers.length === 0) {
+      fail('"issuers" must be a non-empty list of token issuers ({ issuer, audience, jwksUrl })');
+    }
+    issuers = options.issuers.map((entry, i) =>
+      resolveIssuer(entry, `issuers[${i}].`, insecureHttp, clockToleranceSeconds, true),
+    );
+    const seen = new Set<string>();
+    for (const { issuer } of issuers) {
+      if (seen.has(issuer)) fail(`"issuers" names "${issuer}" twice; give each issuer once`);
+      seen.add(issuer);
+    }
+    if (options.events === undefined) {
+      fail(
+        'set "events" ({ issuer, jwksUrl or keys }): the issuer and JWKS of the revocation events',
+      );
+    }
+    events = resolveEvents(options.events, insecureHttp);
+  }
+  const first = issuers[0];
   const cacheSize = options.verifiedTokenCacheMaxEntries ?? 10_000;
   if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) {
     fail('"verifiedTokenCacheMaxEntries" must be a non-negative integer (0 turns the cache off)');
   }
-  const maxTokenLifetimeSeconds = integerOption(
-    'maxTokenLifetimeSeconds',
-    options.maxTokenLifetimeSeconds,
-    DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
-    1,
-  );
   const denylistPruneIntervalMs = integerOption(
     'denylistPruneIntervalMs',
     options.denylistPruneIntervalMs,
@@ -197,16 +208,18 @@ export function resolveGuardOptions(
   }
   return {
     microservices: resolveMicroservices(options.microservices),
-    issuer: options.issuer,
-    audience,
-    jwksUrl,
-    keys: options.keys,
-    jwksCacheMaxAgeMs,
-    jwksCooldownMs,
-    algorithms,
+    issuers,
+    events,
+    issuer: first.issuer,
+    audience: first.audience,
+    jwksUrl: first.jwksUrl,
+    keys: first.keys,
+    jwksCacheMaxAgeMs: first.jwksCacheMaxAgeMs,
+    jwksCooldownMs: first.jwksCooldownMs,
+    algorithms: first.algorithms,
     clockToleranceSeconds,
     verifiedTokenCacheMaxEntries: cacheSize,
-    maxTokenLifetimeSeconds,
+    maxTokenLifetimeSeconds: first.maxTokenLifetimeSeconds,
     denylistPruneIntervalMs,
     maxStalenessMs,
     stalePolicy,
@@ -214,6 +227,167 @@ export function resolveGuardOptions(
     publicMetadataKeys: [...(publicMetadataKeys as (string | symbol)[])],
     tracing: options.tracing === true,
     topic: options.kafka?.topic ?? DEFAULT_REVOCATION_TOPIC,
+  };
+}
+
+/** The fields of the single-issuer form, refused beside `issuers`. */
+const SINGLE_ISSUER_FIELDS = [
+  'issuer',
+  'audience',
+  'jwksUrl',
+  'keys',
+  'jwksCacheMaxAgeMs',
+  'jwksCooldownMs',
+  'algorithms',
+  'maxTokenLifetimeSeconds',
+] as const;
+const ISSUER_KEYS = new Set<string>([
+  ...SINGLE_ISSUER_FIELDS,
+  'profile',
+  'claims',
+  'clockToleranceSeconds',
+]);
+const EVENTS_KEYS = new Set(['issuer', 'jwksUrl', 'keys', 'jwksCacheMaxAgeMs', 'jwksCooldownMs']);
+const CLAIMS_KEYS = new Set(['scope', 'clientId']);
+
+/** Refuses keys of an object literal that are not options (a typo would be ignored silently). */
+function rejectUnknownKeys(value: object, known: ReadonlySet<string>, name: string): void {
+  const unknown = Object.keys(value).filter((key) => !known.has(key));
+  if (unknown.length > 0) {
+    fail(`"${name}" has unknown option(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
+  }
+}
+
+/** `jwksUrl` or `keys`, exactly one; a URL must be https (or http to loopback). */
+function resolveKeyLocation(
+  options: { jwksUrl?: string | undefined; keys?: unknown },
+  at: string,
+  insecureHttp: boolean,
+): { jwksUrl: URL | undefined; keys: JSONWebKeySet | undefined } {
+  if ((options.jwksUrl === undefined) === (options.keys === undefined)) {
+    fail(
+      `set exactly one of "${at}jwksUrl" (the issuer's JWKS URL) and "${at}keys" (a local JWKS)`,
+    );
+  }
+  if (options.jwksUrl !== undefined) {
+    let jwksUrl: URL;
+    try {
+      jwksUrl = new URL(options.jwksUrl);
+    } catch {
+      fail(`set "${at}jwksUrl" to an absolute http(s) URL`);
+    }
+    requireSecure(jwksUrl, `${at}jwksUrl`, insecureHttp);
+    return { jwksUrl, keys: undefined };
+  }
+  if (!isKeySet(options.keys)) {
+    fail(`"${at}keys" must be a JWKS, { keys: [ { kty, ... }, ... ] }, with at least one key`);
+  }
+  return { jwksUrl: undefined, keys: options.keys };
+}
+
+/**
+ * One token issuer: the top-level fields (`at` empty), or an entry of `issuers` (`at` is
+ * `issuers[i].`, and `entry` is true: profile, claims and a clock tolerance of its own allowed).
+ */
+function resolveIssuer(
+  options: Partial<TokenIssuerOptions>,
+  at: string,
+  insecureHttp: boolean,
+  defaultTolerance: number,
+  entry = false,
+): ResolvedIssuerOptions {
+  if (entry) {
+    if (typeof options !== 'object' || options === null)
+      fail(`"${at.slice(0, -1)}" must be an object`);
+    rejectUnknownKeys(options, ISSUER_KEYS, at.slice(0, -1));
+  }
+  if (typeof options?.issuer !== 'string' || options.issuer === '') fail(`set "${at}issuer"`);
+  const audience = typeof options.audience === 'string' ? [options.audience] : options.audience;
+  if (!Array.isArray(audience) || audience.length === 0 || audience.some((a) => !a)) {
+    fail(`set "${at}audience" to a non-empty string or array`);
+  }
+  const { jwksUrl, keys } = resolveKeyLocation(options, at, insecureHttp);
+  const jwksCacheMaxAgeMs = integerOption(
+    `${at}jwksCacheMaxAgeMs`,
+    options.jwksCacheMaxAgeMs,
+    DEFAULT_JWKS_CACHE_MAX_AGE_MS,
+    1_000,
+  );
+  const jwksCooldownMs = integerOption(
+    `${at}jwksCooldownMs`,
+    options.jwksCooldownMs,
+    DEFAULT_JWKS_COOLDOWN_MS,
+    1_000,
+  );
+  const algorithms = options.algorithms ?? DEFAULT_ALGORITHMS;
+  const unsupported = Array.isArray(algorithms)
+    ? algorithms.filter((a) => !(SUPPORTED_ALGORITHMS as readonly string[]).includes(a))
+    : [String(algorithms)];
+  if (!Array.isArray(algorithms) || algorithms.length === 0 || unsupported.length > 0) {
+    fail(
+      `"${at}algorithms" must be asymmetric JWS algorithms; refused: ${unsupported.join(', ') || '(empty)'}`,
+    );
+  }
+  const maxTokenLifetimeSeconds = integerOption(
+    `${at}maxTokenLifetimeSeconds`,
+    options.maxTokenLifetimeSeconds,
+    DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+    1,
+  );
+  const clockToleranceSeconds = options.clockToleranceSeconds ?? defaultTolerance;
+  if (!Number.isFinite(clockToleranceSeconds) || clockToleranceSeconds < 0) {
+    fail(`"${at}clockToleranceSeconds" must be a non-negative number`);
+  }
+  const profile = options.profile ?? 'rfc9068';
+  if (!TOKEN_PROFILES.includes(profile)) {
+    fail(`"${at}profile" must be "rfc9068" (typ at+jwt, the default) or "jwt" (typ JWT)`);
+  }
+  const claims: unknown = options.claims ?? {};
+  if (typeof claims !== 'object' || claims === null) fail(`"${at}claims" must be an object`);
+  rejectUnknownKeys(claims, CLAIMS_KEYS, `${at}claims`);
+  const { scope = 'scope', clientId = 'client_id' } = claims as Record<string, unknown>;
+  if (scope !== 'scope' && scope !== 'scp') fail(`"${at}claims.scope" must be "scope" or "scp"`);
+  if (clientId !== 'client_id' && clientId !== 'azp') {
+    fail(`"${at}claims.clientId" must be "client_id" or "azp"`);
+  }
+  return {
+    issuer: options.issuer,
+    audience,
+    jwksUrl,
+    keys,
+    jwksCacheMaxAgeMs,
+    jwksCooldownMs,
+    algorithms,
+    clockToleranceSeconds,
+    maxTokenLifetimeSeconds,
+    profile,
+    claims: { scope, clientId },
+  };
+}
+
+/** `events`, in the `issuers` form: the events' issuer and where its event keys are. */
+function resolveEvents(
+  options: RevocationEventsSourceOptions,
+  insecureHttp: boolean,
+): ResolvedEventsSource {
+  if (typeof options !== 'object' || options === null) fail('"events" must be an object');
+  rejectUnknownKeys(options, EVENTS_KEYS, 'events');
+  if (typeof options.issuer !== 'string' || options.issuer === '') fail('set "events.issuer"');
+  return {
+    issuer: options.issuer,
+    ...resolveKeyLocation(options, 'events.', insecureHttp),
+    jwksCacheMaxAgeMs: integerOption(
+      'events.jwksCacheMaxAgeMs',
+      options.jwksCacheMaxAgeMs,
+      DEFAULT_JWKS_CACHE_MAX_AGE_MS,
+      1_000,
+    ),
+    jwksCooldownMs: integerOption(
+      'events.jwksCooldownMs',
+      options.jwksCooldownMs,
+      DEFAULT_JWKS_COOLDOWN_MS,
+      1_000,
+    ),
   };
 }
 

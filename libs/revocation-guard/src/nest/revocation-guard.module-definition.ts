@@ -7,7 +7,7 @@ import { UnsupportedContextWarnings } from './unsupported-context-warnings.js';
 /** The guard's working parts (`GuardComponents`), built once from the options. */
 export const GUARD_COMPONENTS = Symbol('GUARD_COMPONENTS');
 
-/** The module's one JWKS cache (a `JwksKeySource`), for token keys and event keys. */
+/** The health of the module's JWKS caches (`{ health(): KeySetHealth }`), for readiness. */
 export const GUARD_JWKS = Symbol('GUARD_JWKS');
 
 /** Module-level switches, given beside the options: `forRoot({ ...options, globalGuard: false })`. */

@@ -46,7 +46,12 @@ const providers: Provider[] = [
     ): GuardComponents =>
       createGuardComponents(options, resolved, (context) => new Logger(context)),
   },
-  { provide: JWKS, inject: [GUARD_COMPONENTS], useFactory: (c: GuardComponents) => c.keys },
+  {
+    // The health of every JWKS cache (one per token issuer's JWKS, and the events').
+    provide: JWKS,
+    inject: [GUARD_COMPONENTS],
+    useFactory: (c: GuardComponents) => c.signingKeys,
+  },
   {
     provide: RevocationFeed,
     inject: [GUARD_COMPONENTS],

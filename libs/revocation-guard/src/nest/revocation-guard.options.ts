@@ -5,13 +5,14 @@ import type { RevocationEventSource } from '../core/event-source.js';
 import type { GuardMetricsOptions } from '../core/guard-metrics.js';
 import type { IntrospectionOptions } from '../core/introspection-client.js';
 import type { StalePolicy } from '../core/stale-policy.js';
-import type { SupportedAlgorithm } from '../core/token-verifier.js';
+import type { SupportedAlgorithm, TokenClaimNames, TokenProfile } from '../core/token-verifier.js';
 
 /**
- * One token issuer the guard trusts: where its keys are, what its tokens must say. Today the guard
- * trusts one issuer, given by these fields at the top level of {@link RevocationGuardModuleOptions}
- * (the single-issuer form). Several issuers (issue 14) will be a list of objects of this same
- * shape, so no field here is renamed when that comes.
+ * One token issuer the guard trusts: where its keys are, what its tokens must say. Given either
+ * at the top level of {@link RevocationGuardModuleOptions} (the single-issuer form: that issuer
+ * also signs the revocation events), or as one entry of its `issuers` list (several issuers; the
+ * events' source is then `events`). `profile`, `claims` and `clockToleranceSeconds` are per-issuer
+ * settings of the `issuers` form.
  */
 export interface TokenIssuerOptions {
   /** Expected `iss`, exactly (the auth service's public base URL). */
@@ -24,8 +25,9 @@ export interface TokenIssuerOptions {
    */
   jwksUrl?: string;
   /**
-   * A local JWKS, `{ keys: JWK[] }`, in place of `jwksUrl` (tests, keys shipped with the app). It
-   * must also hold the event keys (`kid` starting with `events-`) that sign the revocation topic.
+   * A local JWKS, `{ keys: JWK[] }`, in place of `jwksUrl` (tests, keys shipped with the app). In
+   * the single-issuer form it must also hold the event keys (`kid` starting with `events-`) that
+   * sign the revocation topic.
    */
   keys?: JSONWebKeySet;
   /**
@@ -47,6 +49,37 @@ export interface TokenIssuerOptions {
    * Default 86400.
    */
   maxTokenLifetimeSeconds?: number;
+  /**
+   * `issuers` form only. `rfc9068` (the default): header `typ: at+jwt`. `jwt`: header `typ`
+   * absent or `JWT`, and a payload `typ`, when present, of `Bearer` (Keycloak's access tokens;
+   * its ID and refresh tokens are refused), both case-insensitive.
+   */
+  profile?: TokenProfile;
+  /**
+   * `issuers` form only. Where the scopes and the client are: `scope: 'scope' | 'scp'` (default
+   * `scope`; `scp` may be a string or an array of strings), `clientId: 'client_id' | 'azp'`
+   * (default `client_id`).
+   */
+  claims?: TokenClaimNames;
+  /** `issuers` form only: skew allowed on this issuer's `exp`, `nbf` and `iat`. Default the top-level one. */
+  clockToleranceSeconds?: number;
+}
+
+/**
+ * Where the revocation events come from, in the `issuers` form: the issuer whose event keys
+ * (`kid` starting with `events-`) sign the revocation topic's SETs, and its JWKS. When
+ * `jwksUrl` is a token issuer's too, the two share one JWKS cache (that issuer's settings).
+ */
+export interface RevocationEventsSourceOptions {
+  /** The `iss` of the events (our auth service's public base URL). */
+  issuer: string;
+  /** Exactly one of `jwksUrl` and `keys`. */
+  jwksUrl?: string;
+  keys?: JSONWebKeySet;
+  /** As {@link TokenIssuerOptions.jwksCacheMaxAgeMs}. */
+  jwksCacheMaxAgeMs?: number;
+  /** As {@link TokenIssuerOptions.jwksCooldownMs}. */
+  jwksCooldownMs?: number;
 }
 
 /** The Kafka revocation topic. */
@@ -123,11 +156,31 @@ export interface MicroservicesOptions {
 
 /**
  * Options of {@link RevocationGuardModule}. Libraries never read the environment: pass these.
- * The token issuer is given in the single-issuer form (the fields of {@link TokenIssuerOptions}
- * at the top level). Revocation events come from `kafka`, or from `eventSource` when given.
+ * The token issuers are given either in the single-issuer form (the fields of
+ * {@link TokenIssuerOptions} at the top level, `issuer` and `audience` required; that issuer
+ * signs the revocation events too), or as `issuers` with `events` (several issuers). Revocation
+ * events come from `kafka`, or from `eventSource` when given.
  */
-export interface RevocationGuardModuleOptions extends TokenIssuerOptions {
-  /** Allowed clock skew for `exp`/`iat`, and extra lifetime of denylist entries. Default 5. */
+export interface RevocationGuardModuleOptions extends Omit<
+  TokenIssuerOptions,
+  'issuer' | 'audience' | 'profile' | 'claims' | 'clockToleranceSeconds'
+> {
+  /** Single-issuer form: expected `iss`, exactly. Required unless `issuers` is given. */
+  issuer?: string;
+  /** Single-issuer form: accepted `aud` value(s). Required unless `issuers` is given. */
+  audience?: string | string[];
+  /**
+   * The token issuers the guard trusts (non-empty, each `issuer` once), in place of the
+   * single-issuer fields; needs `events`. A token is verified under the pins of the issuer whose
+   * JWKS holds its `kid`; revocations apply per issuer.
+   */
+  issuers?: TokenIssuerOptions[];
+  /** With `issuers`: the source of the revocation events (issuer and event keys). */
+  events?: RevocationEventsSourceOptions;
+  /**
+   * Allowed clock skew for `exp`/`iat` (the default of each issuer in `issuers`, and the events'),
+   * and extra lifetime of denylist entries. Default 5.
+   */
   clockToleranceSeconds?: number;
   /**
    * Verified tokens remembered (by exact token string, never past `exp`) so a repeat skips the
@@ -183,7 +236,37 @@ export interface RevocationGuardModuleOptions extends TokenIssuerOptions {
   clock?: Clock;
 }
 
+/** One token issuer, validated. */
+export interface ResolvedIssuerOptions {
+  readonly issuer: string;
+  readonly audience: string[];
+  /** Where the keys come from: a URL, or the local key set given as `keys`. */
+  readonly jwksUrl: URL | undefined;
+  readonly keys: JSONWebKeySet | undefined;
+  readonly jwksCacheMaxAgeMs: number;
+  readonly jwksCooldownMs: number;
+  readonly algorithms: SupportedAlgorithm[];
+  readonly clockToleranceSeconds: number;
+  readonly maxTokenLifetimeSeconds: number;
+  readonly profile: TokenProfile;
+  readonly claims: Required<TokenClaimNames>;
+}
+
+/** The events' source, validated. */
+export interface ResolvedEventsSource {
+  readonly issuer: string;
+  readonly jwksUrl: URL | undefined;
+  readonly keys: JSONWebKeySet | undefined;
+  readonly jwksCacheMaxAgeMs: number;
+  readonly jwksCooldownMs: number;
+}
+
 export interface ResolvedGuardOptions {
+  /** The token issuers: one in the single-issuer form. */
+  readonly issuers: readonly ResolvedIssuerOptions[];
+  /** The events' source: in the single-issuer form, that issuer and its JWKS. */
+  readonly events: ResolvedEventsSource;
+  /** The first token issuer's settings, as in the single-issuer form (the fields below too). */
   readonly issuer: string;
   readonly audience: string[];
   /** Where the keys come from: a URL, or the local key set given as `keys`. */

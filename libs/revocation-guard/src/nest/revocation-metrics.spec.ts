@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -89,7 +90,13 @@ describe('RevocationMetrics and metrics: { registry }', () => {
 
     const text = app.get(RevocationMetrics).render();
     const scraped = await registry.metrics();
-    expect(familiesIn(text)).toEqual([...FAMILIES_BEFORE, 'tokenfence_jwks_age_seconds']);
+    // Later families (3.x: JWKS age; issue 14: revocations of untrusted issuers) join them.
+    expect(familiesIn(text)).toEqual([
+      ...FAMILIES_BEFORE.slice(0, 5),
+      'tokenfence_events_untrusted_issuer_total',
+      ...FAMILIES_BEFORE.slice(5),
+      'tokenfence_jwks_age_seconds',
+    ]);
     expect(familiesIn(scraped)).toEqual(expect.arrayContaining(familiesIn(text)));
     const rendered = series(text);
     expect(rendered.get('tokenfence_verifications_total{result="ok"}')).toBe(1);
@@ -104,6 +111,18 @@ describe('RevocationMetrics and metrics: { registry }', () => {
     // The app's own metrics and the process defaults are in the same scrape.
     expect(inRegistry.get('app_orders_total')).toBe(1);
     expect(scraped).toMatch(/^process_cpu_user_seconds_total /m);
+  });
+
+  it('lists every family it writes in the README metrics table', async () => {
+    const issuer = await createTestIssuer();
+    const { app } = await guardApp(issuer, {});
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const documented = new Set(
+      [...readme.matchAll(/^\| `(tokenfence_[a-z_]+)(?:\{[^}]*\})?`/gm)].map(([, name]) => name),
+    );
+    const written = familiesIn(app.get(RevocationMetrics).render());
+    expect(written.length).toBeGreaterThan(10);
+    expect(written.filter((name) => !documented.has(name))).toEqual([]);
   });
 
   it('counts refused microservice messages in render() and in the registry alike', async () => {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { AccessTokenAuthenticator } from '../core/access-token-authenticator.js';
 import { GuardError } from '../core/guard-error.js';
-import type { JwksKeySource } from '../core/jwks-key-source.js';
+import type { KeySetHealth } from '../core/jwks-key-source.js';
 import { RevocationFeed } from '../core/revocation-feed.js';
 import {
   revocationState,
@@ -26,7 +26,7 @@ export class RevocationReadiness {
   constructor(
     private readonly feed: RevocationFeed,
     private readonly authenticator: AccessTokenAuthenticator,
-    @Inject(GUARD_JWKS) private readonly keys: JwksKeySource,
+    @Inject(GUARD_JWKS) private readonly keys: { health(): KeySetHealth },
     @Optional()
     @Inject(GUARD_BODY_OPTIONS)
     private readonly bodyOptions: GuardBodyOptions = {},

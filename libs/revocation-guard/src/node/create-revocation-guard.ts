@@ -81,7 +81,7 @@ export function createRevocationGuard(options: RevocationGuardOptions): NodeRevo
     refusal: (error) => httpRefusal(error, body),
     start: () => parts.start(),
     close: () => (closing ??= parts.close()),
-    readiness: () => revocationState({ feed: parts.feed, authenticator, keys: parts.keys }),
+    readiness: () => revocationState({ feed: parts.feed, authenticator, keys: parts.signingKeys }),
     isRevoked: (principal) => authenticator.isRevoked(principal),
     metrics: {
       render: () => parts.metrics.render(),
