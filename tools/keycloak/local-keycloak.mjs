@@ -187,10 +187,22 @@ function groupRssBytes(pgid) {
 
 // The supervisor: the leader of a new process group (spawned detached, i.e. setsid). It runs
 // kc.sh (which forks the JVM) in the same group, and when the parent process goes away, however it
-// goes away, it takes the whole group down: SIGTERM, then SIGKILL after $3 seconds.
+// goes away (a CI phase timeout SIGKILLs jest), it takes the whole group down (SIGTERM, SIGKILL
+// after $3 seconds) and deletes the work dir $4.
 const SUPERVISOR = `
-parent=$1; parent_start=$2; stop_after=$3; shift 3
+parent=$1; parent_start=$2; stop_after=$3; work_dir=$4; shift 4
 start_of() { s=$(cat /proc/$1/stat 2>/dev/null) || return 0; s=\${s##*) }; set -- $s; echo "\${20}"; }
+# others: sets $others to the pids in our group but this shell. Builtins only: a subshell or a
+# pgrep would be in the group too.
+others() {
+  others=''
+  for f in /proc/[0-9]*/stat; do
+    read -r line < "$f" 2>/dev/null || continue
+    set -- \${line##*) }
+    pid=\${f#/proc/}; pid=\${pid%/stat}
+    [ "$3" = "$$" ] && [ "$1" != Z ] && [ "$pid" != "$$" ] && others="$others $pid"
+  done
+}
 "$@" &
 kc=$!
 trap 'kill -TERM $kc 2>/dev/null' TERM INT
@@ -200,8 +212,13 @@ while kill -0 $kc 2>/dev/null; do
     trap '' TERM
     kill -TERM 0
     i=0
-    while [ $i -lt $((stop_after * 10)) ] && [ -n "$(pgrep -g $$ | grep -vx "$$")" ]; do sleep 0.1; i=$((i + 1)); done
-    kill -KILL 0
+    others
+    while [ $i -lt $((stop_after * 10)) ] && [ -n "$others" ]; do sleep 0.1; i=$((i + 1)); others; done
+    [ -z "$others" ] || kill -KILL $others 2>/dev/null
+    others
+    while [ -n "$others" ]; do sleep 0.1; others; done
+    rm -rf "$work_dir"
+    exit 1
   fi
   sleep 0.5
 done
@@ -322,6 +339,7 @@ export async function startLocalKeycloak({
         String(process.pid),
         processStartTime(process.pid),
         String(stopAfterSeconds),
+        workDir,
         path.join(kcHome, 'bin/kc.sh'),
         ...kcArgs,
       ],
