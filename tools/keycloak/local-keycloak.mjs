@@ -66,7 +66,6 @@ export async function ensureKeycloakDist({
   const complete = path.join(versionDir, '.complete');
   if (fs.existsSync(complete)) return home;
 
-  fs.mkdirSync(versionDir, { recursive: true });
   const name = `keycloak-quarkus-dist-${version}.tar.gz`;
   const url = `${MAVEN_CENTRAL}/org/keycloak/keycloak-quarkus-dist/${version}/${name}`;
   const started = Date.now();
@@ -83,6 +82,7 @@ export async function ensureKeycloakDist({
 
   const response = await fetch(url);
   if (!response.ok || !response.body) throw new Error(`GET ${url}: HTTP ${response.status}`);
+  fs.mkdirSync(versionDir, { recursive: true });
   const total = Number(response.headers.get('content-length')) || 0;
   log(
     `[keycloak] first run: downloading ${name} (${(total / 1e6).toFixed(0)} MB) from Maven Central`,
