@@ -11,6 +11,12 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { bearer, call, type HttpAnswer } from './http.js';
 
+/**
+ * A suite that needs a Keycloak of its own (to stop it mid-test, other server options) starts one
+ * with startLocalKeycloak() from tools/keycloak/local-keycloak.mjs, one at a time.
+ */
+export type { LocalKeycloak } from '../../tools/keycloak/local-keycloak.mjs';
+
 export const SESSION_REVOKED =
   'https://schemas.openid.net/secevent/caep/event-type/session-revoked';
 export const CREDENTIAL_CHANGE =
