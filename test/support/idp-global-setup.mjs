@@ -13,8 +13,9 @@ export default async function globalSetup(globalConfig, projectConfig) {
     return;
   }
   const log = (line) => process.stderr.write(`${line}\n`);
+  const version = process.env.KEYCLOAK_VERSION || undefined; // default: the tested 26.7.3
   try {
-    await ensureKeycloakDist({ log });
+    await ensureKeycloakDist({ version, log });
   } catch (err) {
     // In CI a suite that must run never skips: no Keycloak fails the run.
     if (process.env.CI === 'true') throw err;
@@ -24,7 +25,7 @@ export default async function globalSetup(globalConfig, projectConfig) {
     );
     return;
   }
-  const keycloak = await startLocalKeycloak({ log });
+  const keycloak = await startLocalKeycloak({ version, log });
   globalThis.__LOCAL_KEYCLOAK__ = keycloak;
   process.env.KEYCLOAK_URL = keycloak.url;
   process.env.KEYCLOAK_ADMIN_USERNAME = keycloak.adminUsername;
