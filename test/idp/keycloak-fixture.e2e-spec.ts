@@ -51,6 +51,20 @@ function pushedSet(request: RecordedRequest): SetPayload | undefined {
   return decodeJwt<SetPayload>(request.body);
 }
 
+/** A failed wait also shows what Keycloak logged up to the failure. */
+async function withKeycloakLog<T>(wait: Promise<T>): Promise<T> {
+  try {
+    return await wait;
+  } catch (err) {
+    throw new Error(
+      `${(err as Error).message}\nLast lines of the Keycloak log:\n${keycloakLogTail(30)}`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
 const setSid = (set: SetPayload) => (set.sub_id.session as { id?: string } | undefined)?.id;
 
 describeWithKeycloak('Keycloak fixture (what the receivers rely on)', () => {
@@ -84,9 +98,11 @@ describeWithKeycloak('Keycloak fixture (what the receivers rely on)', () => {
   }
 
   async function expectBackchannelLogout(sid: string, sinceMs: number, trigger: string) {
-    const request = await receiver.waitForRequest(
-      `a back-channel logout POST for sid ${sid} (${trigger})\n${keycloakLogTail(20)}`,
-      (r) => r.path === '/bcl' && logoutTokenSid(r) === sid,
+    const request = await withKeycloakLog(
+      receiver.waitForRequest(
+        `a back-channel logout POST for sid ${sid} (${trigger})`,
+        (r) => r.path === '/bcl' && logoutTokenSid(r) === sid,
+      ),
     );
     timings.push(`BCL after ${trigger} ${request.receivedAtMs - sinceMs} ms`);
     expect(request.method).toBe('POST');
@@ -189,9 +205,11 @@ describeWithKeycloak('Keycloak fixture (what the receivers rely on)', () => {
     const state = `state-${Date.now()}`;
     const verifyAt = Date.now();
     await realm.verifyStream(realm.pushReceiver, stream.stream_id, state);
-    const verification = await receiver.waitForRequest(
-      `a verification SET with state ${state}\n${keycloakLogTail(20)}`,
-      (r) => r.path === '/ssf' && pushedSet(r)?.events[SSF_VERIFICATION]?.state === state,
+    const verification = await withKeycloakLog(
+      receiver.waitForRequest(
+        `a verification SET with state ${state}`,
+        (r) => r.path === '/ssf' && pushedSet(r)?.events[SSF_VERIFICATION]?.state === state,
+      ),
     );
     timings.push(`verification SET ${verification.receivedAtMs - verifyAt} ms`);
     expect((await verifySet(verification)).sub_id).toEqual({
@@ -202,12 +220,11 @@ describeWithKeycloak('Keycloak fixture (what the receivers rely on)', () => {
     const { tokens, sid } = await session('alice');
     const logoutAt = Date.now();
     await realm.logout(tokens.refresh_token);
-    const revoked = await receiver.waitForRequest(
-      `a session-revoked SET for sid ${sid}\n${keycloakLogTail(20)}`,
-      (r) => {
+    const revoked = await withKeycloakLog(
+      receiver.waitForRequest(`a session-revoked SET for sid ${sid}`, (r) => {
         const set = r.path === '/ssf' ? pushedSet(r) : undefined;
         return !!set?.events[SESSION_REVOKED] && setSid(set) === sid;
-      },
+      }),
     );
     timings.push(`pushed session-revoked SET ${revoked.receivedAtMs - logoutAt} ms after logout`);
     const set = await verifySet(revoked);
@@ -239,10 +256,12 @@ describeWithKeycloak('Keycloak fixture (what the receivers rely on)', () => {
     await realm.logout(tokens.refresh_token);
     const findIn = (sets: Record<string, string>) =>
       Object.entries(sets).find(([, jws]) => setSid(decodeJwt<SetPayload>(jws)) === sid);
-    const [jti, jws] = await waitFor(
-      `a session-revoked SET for sid ${sid} on poll\n${keycloakLogTail(20)}`,
-      async () => findIn((await realm.poll(realm.pollReceiver, pollUrl)).sets),
-      { timeoutMs: 10_000, intervalMs: 100 },
+    const [jti, jws] = await withKeycloakLog(
+      waitFor(
+        `a session-revoked SET for sid ${sid} on poll`,
+        async () => findIn((await realm.poll(realm.pollReceiver, pollUrl)).sets),
+        { timeoutMs: 10_000, intervalMs: 100 },
+      ),
     );
     timings.push(`polled session-revoked SET ${Date.now() - logoutAt} ms after logout`);
     const { payload } = await jwtVerify(jws, jwks, {
