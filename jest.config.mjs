@@ -47,8 +47,19 @@ export default {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      // test/idp needs a Keycloak: a project of its own, run in a phase of its own.
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/idp/'],
       globalSetup: '<rootDir>/test/support/global-setup.mjs',
       globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
+    },
+    {
+      // Against a real Keycloak (tools/keycloak), started once for the project after the Kafka
+      // broker; its URL reaches the suites as KEYCLOAK_URL.
+      ...common,
+      displayName: 'idp',
+      testMatch: ['<rootDir>/test/idp/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/support/idp-global-setup.mjs',
+      globalTeardown: '<rootDir>/test/support/idp-global-teardown.mjs',
     },
   ],
 };

@@ -1,6 +1,6 @@
 // npm test: every check the project has, one phase after another. Each phase prints its duration
 // and is bounded by a timeout (it is killed, with its children, when it runs over); the first
-// failing phase stops the run. Heavy fixtures start inside the e2e phase, which runs last.
+// failing phase stops the run. Heavy fixtures start inside the last phases, one phase at a time.
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 
@@ -30,6 +30,15 @@ const PHASES = [
     'adoption tests',
     1200,
     `${jest} test/adoption --selectProjects e2e --runInBand --json --outputFile=.local/jest-adoption.json`,
+  ],
+  // test/idp (jest project idp): revocation signals from a real Keycloak. Its global setup starts
+  // the Kafka broker, then one Keycloak (tools/keycloak: the distribution from Maven Central,
+  // cached; the first run also builds it for start-dev, ~1 min), one after the other. Last: the
+  // heaviest fixture (~0.5 GB RSS) runs alone.
+  [
+    'identity provider tests',
+    600,
+    `${jest} --selectProjects idp --runInBand --json --outputFile=.local/jest-idp.json`,
   ],
 ];
 
@@ -75,6 +84,7 @@ function run(name, timeoutSeconds, command) {
 rmSync('.local/jest-unit.json', { force: true });
 rmSync('.local/jest-e2e.json', { force: true });
 rmSync('.local/jest-adoption.json', { force: true });
+rmSync('.local/jest-idp.json', { force: true });
 mkdirSync('.local', { recursive: true });
 const started = Date.now();
 let ok = true;
