@@ -37,6 +37,8 @@ export interface SystemOptions {
   readonly brokers?: string;
   /** Extra auth-service environment, e.g. a short SESSION_MAX_AGE_SECONDS or ACCESS_TOKEN_TTL_SECONDS. */
   readonly authEnv?: Record<string, string>;
+  /** Extra environment of the orders and game instances, e.g. TRUSTED_ISSUERS. */
+  readonly downstreamEnv?: Record<string, string>;
 }
 
 /**
@@ -126,6 +128,7 @@ export class TestSystem {
     extraEnv: Record<string, string> = {},
   ): Promise<RunningService> {
     const env = {
+      ...this.options.downstreamEnv,
       ...extraEnv,
       PORT: '0',
       KAFKA_BROKERS: this.brokers,

@@ -1,0 +1,91 @@
+// Keycloak 26.7.3's own back-channel logout (OIDC Back-Channel Logout 1.0) revokes its access
+// tokens at every orders and game instance: Keycloak posts a logout token to our auth service,
+// which puts the revocation on the topic; no party here is a stand-in.
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { decodeJwt } from 'jose';
+import { call } from '../support/http.js';
+import { keycloakUnavailable, provisionRealm } from '../support/keycloak.js';
+import { KeycloakSystem, PROVIDER_ID } from '../support/keycloak-system.js';
+import { waitForTopicRevocation } from '../support/topic-revocations.js';
+
+const unavailable = keycloakUnavailable();
+if (unavailable && process.env.CI === 'true') throw new Error(unavailable);
+if (unavailable) console.warn(`[idp] skipping the back-channel logout suite: ${unavailable}`);
+const describeWithKeycloak = unavailable ? describe.skip : describe;
+
+/** A counter of the auth service's /metrics, 0 while it has no such series. */
+async function counter(authUrl: string, series: string): Promise<number> {
+  const text = (await call<string>(`${authUrl}/metrics`)).body;
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
+
+const APPLIED = `tokenfence_auth_signals_total{provider="${PROVIDER_ID}",channel="backchannel-logout",outcome="applied"}`;
+
+describeWithKeycloak('Keycloak back-channel logout through every guard', () => {
+  const kc = new KeycloakSystem({ backchannelLogout: true });
+  const timings: string[] = [];
+  afterAll(() => console.log(`[idp] back-channel logout: ${timings.join('; ')}`));
+
+  /** A new Keycloak session of the user: its access token and sid. */
+  async function session(username: string) {
+    const tokens = await kc.realm.login(username);
+    return { tokens, sid: decodeJwt(tokens.access_token).sid as string };
+  }
+
+  it("accepts a Keycloak user's access token on every orders and game instance", async () => {
+    const { tokens } = await session('alice');
+    expect(await kc.answers(tokens.access_token)).toEqual(
+      kc.instances.map(() => ({ status: 200, code: undefined })),
+    );
+  });
+
+  it('refuses a token of a Keycloak realm the guards are not configured for: TOKEN_SIGNATURE_INVALID', async () => {
+    const stranger = await provisionRealm(kc.realm.admin, {});
+    try {
+      const tokens = await stranger.login('alice');
+      expect(await kc.answers(tokens.access_token)).toEqual(
+        kc.instances.map(() => ({ status: 401, code: 'TOKEN_SIGNATURE_INVALID' })),
+      );
+    } finally {
+      await stranger.delete();
+    }
+  });
+
+  for (const trigger of ['OIDC logout', 'admin session delete'] as const) {
+    it(`revokes the session everywhere and closes its sockets after an ${trigger}`, async () => {
+      const { tokens, sid } = await session('alice');
+      const other = await session('alice'); // another session of the same user
+      const bystander = await session('bob');
+      const sockets = await kc.openSockets(tokens.access_token);
+      const applied = await counter(kc.system.auth.url, APPLIED);
+
+      const since = Date.now();
+      if (trigger === 'OIDC logout') await kc.realm.logout(tokens.refresh_token);
+      else await kc.realm.deleteSession(sid);
+
+      const ms = await kc.refusedEverywhere(tokens.access_token, trigger, since);
+      timings.push(`${trigger}: every instance refuses ${ms} ms after the call`);
+      for (const { revoked, disconnected } of sockets) {
+        expect(await revoked).toBe('TOKEN_REVOKED');
+        expect(await disconnected).toBe('io server disconnect');
+      }
+      const revocation = await waitForTopicRevocation(
+        kc.system.brokers,
+        kc.system.topic,
+        `the revocation of Keycloak session ${sid}`,
+        (r) => r.sid === sid,
+      );
+      expect(revocation).toMatchObject({
+        iss: kc.realm.issuer,
+        sub: kc.realm.user('alice').id,
+        scope: 'session',
+      });
+      expect(await counter(kc.system.auth.url, APPLIED)).toBe(applied + 1);
+      // Per session: the user's other session and another user are untouched.
+      for (const token of [other.tokens.access_token, bystander.tokens.access_token]) {
+        expect((await kc.answers(token)).map((a) => a.status)).toEqual(kc.instances.map(() => 200));
+      }
+    });
+  }
+});
