@@ -1,5 +1,4 @@
 import {
-  Body,
   Controller,
   HttpCode,
   HttpException,
@@ -80,8 +79,9 @@ export class SsfPushController {
     @Param('provider') providerId: string,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
-    @Body() body: unknown,
   ): Promise<void> {
+    // Not @Body(): the global pipe takes a body for a JSON object, and a SET is a string.
+    const body: unknown = req.body;
     const provider = this.providers.get(providerId);
     if (!provider) {
       throw refusal(
