@@ -33,3 +33,10 @@ export async function call<T = Record<string, unknown>>(
 export const bearer = (token: string): Record<string, string> => ({
   authorization: `Bearer ${token}`,
 });
+
+/** The value of one series of a service's Prometheus `/metrics`, 0 while it has none. */
+export async function metricValue(serviceUrl: string, series: string): Promise<number> {
+  const text = (await call<string>(`${serviceUrl}/metrics`)).body;
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll } from '@jest/globals';
+import { afterAll, beforeAll, expect } from '@jest/globals';
+import { decodeJwt } from 'jose';
 import { io, type Socket } from 'socket.io-client';
 import type { DatabaseKind } from './databases.js';
 import { bearer, call } from './http.js';
@@ -7,8 +8,10 @@ import {
   keycloakLogTail,
   provisionRealm,
   type ProvisionedRealm,
+  type TokenSet,
 } from './keycloak.js';
-import type { RunningService, TestSystem } from './system.js';
+import { freePort } from './free-port.js';
+import type { RunningService, SystemOptions, TestSystem } from './system.js';
 import { useSystem } from './use-system.js';
 import { waitFor } from './wait-for.js';
 
@@ -23,6 +26,8 @@ export interface KeycloakSystemOptions {
   readonly sharedSignals?: 'push' | 'poll';
   /** Instances of each sample (orders, game), all trusting the realm. Default 2. */
   readonly instances?: number;
+  /** The realm's users. Default alice and bob. */
+  readonly users?: readonly string[];
 }
 
 /** A live game socket of a Keycloak user, and what the game service tells it. */
@@ -50,9 +55,21 @@ export class KeycloakSystem {
   constructor(private readonly options: KeycloakSystemOptions) {
     const authEnv: Record<string, string> = { RATE_LIMIT_SIGNALS_PER_IP: '1000000' };
     const downstreamEnv: Record<string, string> = {};
+    const systemOptions: { -readonly [K in keyof SystemOptions]: SystemOptions[K] } = {
+      database: options.database ?? 'embedded',
+      authEnv,
+      downstreamEnv,
+    };
     beforeAll(async () => {
+      // Keycloak is told our URLs (logout, push) before the auth service starts there.
+      systemOptions.authPort = await freePort();
+      const signals = `http://127.0.0.1:${systemOptions.authPort}/signals/${PROVIDER_ID}`;
       const admin = await KeycloakAdmin.connect();
-      const realm = await provisionRealm(admin, {});
+      const realm = await provisionRealm(admin, {
+        ...(options.backchannelLogout && { backchannelLogoutUrl: `${signals}/backchannel-logout` }),
+        pushUrlPrefix: `${signals}/`,
+        users: (options.users ?? ['alice', 'bob']).map((username) => ({ username })),
+      });
       this.realmOrNone = realm;
       authEnv.IDENTITY_PROVIDERS = JSON.stringify([this.providerEntry(realm)]);
       downstreamEnv.TRUSTED_ISSUERS = JSON.stringify([
@@ -67,18 +84,9 @@ export class KeycloakSystem {
         },
       ]);
     }, 60_000);
-    this.system = useSystem({
-      database: options.database ?? 'embedded',
-      authEnv,
-      downstreamEnv,
-    });
+    this.system = useSystem(systemOptions);
     beforeAll(async () => {
       const { system } = this;
-      if (options.backchannelLogout) {
-        await this.realm.setBackchannelLogoutUrl(
-          `${system.auth.url}/signals/${PROVIDER_ID}/backchannel-logout`,
-        );
-      }
       this.samples.push(system.orders, system.game);
       this.games.push(system.game);
       for (let i = 1; i < (options.instances ?? 2); i++) {
@@ -96,6 +104,19 @@ export class KeycloakSystem {
       for (const socket of this.sockets) socket.disconnect();
       await this.realmOrNone?.delete();
     });
+  }
+
+  /** A new Keycloak session of the user (password grant of `app`): its tokens and sid. */
+  async session(username: string): Promise<{ tokens: TokenSet; sid: string }> {
+    const tokens = await this.realm.login(username);
+    return { tokens, sid: decodeJwt(tokens.access_token).sid as string };
+  }
+
+  /** Expects every instance to accept each of the tokens. */
+  async expectAccepted(...tokens: string[]): Promise<void> {
+    for (const token of tokens) {
+      expect((await this.answers(token)).map((a) => a.status)).toEqual(this.samples.map(() => 200));
+    }
   }
 
   get realm(): ProvisionedRealm {

@@ -327,14 +327,6 @@ export class ProvisionedRealm {
     expectStatus('end-session logout', answer, 204);
   }
 
-  /** Sets `app`'s `backchannel.logout.url` (session required), e.g. once our URL is known. */
-  async setBackchannelLogoutUrl(url: string): Promise<void> {
-    await this.admin.expect(204, 'PUT', `/${this.name}/clients/${this.app.id}`, {
-      clientId: this.app.clientId,
-      attributes: { 'backchannel.logout.url': url, 'backchannel.logout.session.required': 'true' },
-    });
-  }
-
   /** Admin `DELETE /sessions/{sid}`: back-channel logout fires, no SSF SET. */
   deleteSession(sid: string): Promise<void> {
     return this.admin.deleteSession(this.name, sid);

@@ -15,7 +15,9 @@ import { freePort } from './free-port.js';
 import { call } from './http.js';
 import { waitFor } from './wait-for.js';
 
-const LOG_LEVELS: ['error'] = ['error'];
+const LOG_LEVELS: ('error' | 'warn' | 'log')[] = process.env.E2E_LOG
+  ? ['error', 'warn', 'log']
+  : ['error'];
 
 /** Suites log in far more often than people do; the rate-limit suite sets its own limits. */
 export const GENEROUS_RATE_LIMITS: Record<string, string> = Object.fromEntries([
@@ -39,6 +41,8 @@ export interface SystemOptions {
   readonly authEnv?: Record<string, string>;
   /** Extra environment of the orders and game instances, e.g. TRUSTED_ISSUERS. */
   readonly downstreamEnv?: Record<string, string>;
+  /** The auth service's port, when a party must know its URL before it starts. Default: free. */
+  readonly authPort?: number;
 }
 
 /**
@@ -75,7 +79,7 @@ export class TestSystem {
     if (this.options.database === 'embedded') {
       this.dataDir = await mkdtemp(join(tmpdir(), 'tokenfence-e2e-'));
     }
-    this.authPort = await freePort();
+    this.authPort = this.options.authPort ?? (await freePort());
     this.auth = await this.startAuth();
     this.orders = await this.startDownstream('orders');
     this.game = await this.startDownstream('game');
