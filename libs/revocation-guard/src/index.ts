@@ -64,6 +64,7 @@ export type {
   RevocationCheck,
   SupportedAlgorithm,
   TokenClaimNames,
+  ClientIdClaim,
   TokenIssuerVerification,
   TokenKeyLookup,
   TokenProfile,

@@ -181,6 +181,13 @@ describe('TokenVerifier token profiles and claim names', () => {
     expect(byClientId.clientId).toBe('other');
   });
 
+  // cid: Okta; appid: Entra ID v1.0 tokens.
+  it.each(['cid', 'appid'] as const)('reads the client from %s when told so', async (claim) => {
+    const token = await sign(keycloak, keycloakClaims({ [claim]: 'their-app', azp: 'app' }));
+    const verifier = new TokenVerifier(keycloakIssuer({ claims: { clientId: claim } }));
+    expect((await verifier.verify(token)).clientId).toBe('their-app');
+  });
+
   it('keeps the client rule: no sid, and sub equal to azp, is a client', async () => {
     const token = await sign(keycloak, keycloakClaims({ sid: undefined, sub: 'app' }));
     expect((await new TokenVerifier(keycloakIssuer()).verify(token)).kind).toBe('client');

@@ -54,9 +54,16 @@ export interface TokenClaimNames {
    * array of strings, as Okta and Entra ID write it).
    */
   readonly scope?: 'scope' | 'scp';
-  /** `client_id` (RFC 9068, the default) or `azp` (OpenID Connect, Keycloak). */
-  readonly clientId?: 'client_id' | 'azp';
+  /**
+   * `client_id` (RFC 9068, the default), `azp` (OpenID Connect: Keycloak, Entra ID v2.0 tokens),
+   * `cid` (Okta) or `appid` (Entra ID v1.0 tokens).
+   */
+  readonly clientId?: ClientIdClaim;
 }
+
+/** The claims an issuer may carry the client's id in. */
+export type ClientIdClaim = 'client_id' | 'azp' | 'cid' | 'appid';
+export const CLIENT_ID_CLAIMS: readonly ClientIdClaim[] = ['client_id', 'azp', 'cid', 'appid'];
 
 /** What a token's `kid` is looked up in to choose its issuer (a `JwksKeySource`). */
 export interface TokenKeyLookup {
@@ -134,7 +141,7 @@ class IssuerPins {
   readonly maxTokenLifetimeSeconds: number;
   readonly profile: TokenProfile;
   readonly scopeClaim: 'scope' | 'scp';
-  readonly clientIdClaim: 'client_id' | 'azp';
+  readonly clientIdClaim: ClientIdClaim;
   readonly keySource: TokenKeyLookup | undefined;
 
   constructor(options: TokenIssuerVerification, revocations: RevocationCheck | undefined) {

@@ -294,8 +294,8 @@ describe('resolveGuardOptions with several issuers', () => {
     ],
     [
       'an unknown client claim',
-      { ...several, issuers: [{ ...keycloak, claims: { clientId: 'cid' as 'azp' } }] },
-      '"issuers[0].claims.clientId" must be "client_id" or "azp"',
+      { ...several, issuers: [{ ...keycloak, claims: { clientId: 'oid' as 'azp' } }] },
+      '"issuers[0].claims.clientId" must be one of "client_id", "azp", "cid", "appid"',
     ],
     [
       'a misspelt issuer option',

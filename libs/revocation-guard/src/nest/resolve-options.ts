@@ -7,9 +7,11 @@ import {
 import { rejectRenamedOptions } from '../core/renamed-options.js';
 import { DEFAULT_DENYLIST_PRUNE_INTERVAL_MS } from '../core/revocation-feed.js';
 import {
+  CLIENT_ID_CLAIMS,
   DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
   SUPPORTED_ALGORITHMS,
   TOKEN_PROFILES,
+  type ClientIdClaim,
   type SupportedAlgorithm,
 } from '../core/token-verifier.js';
 import type {
@@ -347,8 +349,10 @@ function resolveIssuer(
   rejectUnknownKeys(claims, CLAIMS_KEYS, `${at}claims`);
   const { scope = 'scope', clientId = 'client_id' } = claims as Record<string, unknown>;
   if (scope !== 'scope' && scope !== 'scp') fail(`"${at}claims.scope" must be "scope" or "scp"`);
-  if (clientId !== 'client_id' && clientId !== 'azp') {
-    fail(`"${at}claims.clientId" must be "client_id" or "azp"`);
+  if (!CLIENT_ID_CLAIMS.includes(clientId as ClientIdClaim)) {
+    fail(
+      `"${at}claims.clientId" must be one of ${CLIENT_ID_CLAIMS.map((c) => `"${c}"`).join(', ')}`,
+    );
   }
   return {
     issuer: options.issuer,
@@ -361,7 +365,7 @@ function resolveIssuer(
     clockToleranceSeconds,
     maxTokenLifetimeSeconds,
     profile,
-    claims: { scope, clientId },
+    claims: { scope, clientId: clientId as ClientIdClaim },
   };
 }
 
