@@ -3,6 +3,8 @@
 // events into revocations of Keycloak's access tokens at every orders and game instance. The
 // realm has no back-channel logout URL: the stream is the only way the signal can reach us.
 import { afterAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { freePort } from '../support/free-port.js';
 import { metricValue } from '../support/http.js';
 import { keycloakUnavailable } from '../support/keycloak.js';
 import { KeycloakSystem, PROVIDER_ID } from '../support/keycloak-system.js';
@@ -95,6 +97,51 @@ describeWithKeycloak.each(['push', 'poll'] as const)(
         reason: 'password-change',
       });
       await kc.expectAccepted(bystander.tokens.access_token);
+    });
+  },
+);
+
+describeWithKeycloak(
+  'Keycloak Shared Signals (poll) with the auth service scaled out on PostgreSQL',
+  () => {
+    const kc = new KeycloakSystem({ sharedSignals: 'poll', database: 'postgres', instances: 1 });
+
+    /** The stream ids at Keycloak and in our database (read directly: an instance stops). */
+    async function streams() {
+      const db = new pg.Client({ connectionString: kc.system.databaseUrl });
+      await db.connect();
+      const { rows } = await db
+        .query<{ stream_id: string }>('SELECT stream_id FROM ssf_streams WHERE provider_id = $1', [
+          PROVIDER_ID,
+        ])
+        .finally(() => db.end());
+      const atKeycloak = await kc.realm.streams(kc.realm.pollReceiver);
+      return { ours: rows.map((r) => r.stream_id), keycloak: atKeycloak.map((s) => s.stream_id) };
+    }
+
+    it('keeps one stream, and the second instance polls it once the first stops', async () => {
+      const before = await streams();
+      expect(before.ours).toHaveLength(1);
+      expect(before.keycloak).toEqual(before.ours);
+
+      const second = await kc.system.startAuth(await freePort());
+      await kc.system.auth.close(); // the instance holding the receiver lock
+      const { tokens } = await kc.session('alice');
+      const since = Date.now();
+      await kc.realm.logout(tokens.refresh_token);
+      const ms = await kc.refusedEverywhere(tokens.access_token, 'OIDC logout', since);
+      console.log(
+        `[idp] Shared Signals poll after a failover: every instance refuses ${ms} ms after the logout`,
+      );
+
+      expect(
+        await metricValue(
+          second.url,
+          `tokenfence_auth_signals_total{provider="${PROVIDER_ID}",channel="ssf-poll",outcome="applied"}`,
+        ),
+      ).toBe(1);
+      // The same stream: the new leader found it at Keycloak as recorded, and made none.
+      expect(await streams()).toEqual(before);
     });
   },
 );

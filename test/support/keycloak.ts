@@ -366,6 +366,14 @@ export class ProvisionedRealm {
     return expectStatus(`create stream of ${receiver.clientId}`, answer, 201).body;
   }
 
+  /** `GET /ssf/transmitter/streams` as the receiver: its streams. */
+  async streams(receiver: ClientCredentials): Promise<SsfStream[]> {
+    const answer = await call<SsfStream[]>(`${this.ssfUrl}/streams`, {
+      headers: bearer(await this.receiverToken(receiver)),
+    });
+    return expectStatus(`streams of ${receiver.clientId}`, answer, 200).body;
+  }
+
   /** `DELETE /ssf/transmitter/streams?stream_id=`. */
   async deleteStream(receiver: ClientCredentials, streamId: string): Promise<void> {
     const answer = await call(`${this.ssfUrl}/streams?stream_id=${encodeURIComponent(streamId)}`, {
