@@ -24,9 +24,10 @@ export async function waitReady(url) {
 
 /**
  * The auth service in this process on an in-memory embedded database, publishing to `topic`, with
- * one registered user and no rate limits in the way. `login()` returns a fresh token pair.
+ * one registered user and no rate limits in the way. `login()` returns a fresh token pair. `env`
+ * adds (or overrides) settings, e.g. `IDENTITY_PROVIDERS`.
  */
-export async function startBenchAuth(brokers, topic) {
+export async function startBenchAuth(brokers, topic, env = {}) {
   const port = await findFreePort();
   const issuer = `http://127.0.0.1:${port}`;
   const app = await createAuthApp(
@@ -37,6 +38,7 @@ export async function startBenchAuth(brokers, topic) {
       DATA_DIR: 'memory://',
       RATE_LIMIT_LOGIN_PER_IP: '1000000',
       RATE_LIMIT_LOGIN_PER_USERNAME: '1000000',
+      ...env,
     }),
     { logger: ['error'] },
   );
