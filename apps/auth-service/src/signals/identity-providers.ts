@@ -1,19 +1,12 @@
 import { isIP } from 'node:net';
+import { SUPPORTED_ALGORITHMS, type SupportedAlgorithm } from '@tokenfence/revocation-guard';
 
-/** Asymmetric JWS algorithms a provider may sign signals with; HMAC and `none` never. */
-export const SIGNAL_ALGORITHMS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-] as const;
-export type SignalAlgorithm = (typeof SIGNAL_ALGORITHMS)[number];
+/**
+ * Asymmetric JWS algorithms a provider may sign signals with, HMAC and `none` never: the ones the
+ * guard verifies tokens with, so a provider's signals and its tokens are held to the same list.
+ */
+export const SIGNAL_ALGORITHMS = SUPPORTED_ALGORITHMS;
+export type SignalAlgorithm = SupportedAlgorithm;
 
 /** OIDC Back-Channel Logout 1.0 at one provider: the clients its logout tokens are addressed to. */
 export interface BackChannelLogoutSettings {
