@@ -3,7 +3,6 @@ import {
   Controller,
   Header,
   HttpCode,
-  HttpException,
   Inject,
   Param,
   Post,
@@ -24,10 +23,8 @@ import {
 } from './logout-token.js';
 import { ProviderKeys } from './provider-keys.js';
 import { ProviderSignals, signalCutoff, type SignalRevocation } from './provider-signals.js';
+import { SignalEndpoint } from './signal-endpoint.js';
 import { SignalError } from './signal-error.js';
-
-/** Seconds a provider is asked to wait before sending a signal again (keys unavailable). */
-const RETRY_AFTER_SECONDS = 5;
 
 /**
  * What a logout token revokes. `sid` names one session: its tokens, when the provider's access
@@ -63,7 +60,7 @@ export function logoutRevocations(
 @ApiTags('signals')
 @Controller('signals')
 export class BackChannelLogoutController {
-  private readonly providers: ReadonlyMap<string, IdentityProvider>;
+  private readonly endpoint: SignalEndpoint;
 
   constructor(
     @Inject(AUTH_CONFIG) config: AuthConfig,
@@ -71,8 +68,12 @@ export class BackChannelLogoutController {
     private readonly signals: ProviderSignals,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
-    this.providers = new Map(
-      config.identityProviders.filter((p) => p.backChannelLogout).map((p) => [p.id, p]),
+    this.endpoint = new SignalEndpoint(
+      config.identityProviders.filter((p) => p.backChannelLogout),
+      'No identity provider with this id sends logout tokens here.',
+      // Back-Channel Logout 1.0 section 2.8.
+      (err) =>
+        err.status === 400 ? { error: 'invalid_request', error_description: err.message } : {},
     );
   }
 
@@ -97,15 +98,7 @@ export class BackChannelLogoutController {
     @Res({ passthrough: true }) res: Response,
     @Body() body: unknown,
   ): Promise<void> {
-    const provider = this.providers.get(providerId);
-    if (!provider) {
-      throw refusal(
-        new SignalError(
-          'IDENTITY_PROVIDER_UNKNOWN',
-          'No identity provider with this id sends logout tokens here.',
-        ),
-      );
-    }
+    const provider = this.endpoint.provider(providerId);
     try {
       const token = logoutTokenOf(req, body);
       const nowMs = this.clock.nowMs();
@@ -133,10 +126,9 @@ export class BackChannelLogoutController {
         );
       }
     } catch (err) {
-      if (!(err instanceof SignalError)) throw err;
-      this.signals.refused(provider.id, 'backchannel-logout', err.code);
-      if (err.status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
-      throw refusal(err);
+      if (err instanceof SignalError)
+        this.signals.refused(provider.id, 'backchannel-logout', err.code);
+      throw this.endpoint.refusal(err, res);
     }
   }
 }
@@ -154,14 +146,4 @@ function logoutTokenOf(req: Request, body: unknown): string {
     throw new SignalError('SIGNAL_MISSING', 'The request has no (single) logout_token parameter.');
   }
   return token;
-}
-
-/**
- * The refusal: a 400 as Back-Channel Logout section 2.8 words it (`error`, `error_description`),
- * every one with our `code` and `message`.
- */
-function refusal(err: SignalError): HttpException {
-  const oidc =
-    err.status === 400 ? { error: 'invalid_request', error_description: err.message } : {};
-  return new HttpException({ ...oidc, code: err.code, message: err.message }, err.status);
 }

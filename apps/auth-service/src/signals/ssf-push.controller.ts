@@ -1,26 +1,13 @@
-import {
-  Controller,
-  HttpCode,
-  HttpException,
-  Inject,
-  Param,
-  Post,
-  Req,
-  Res,
-  UseGuards,
-} from '@nestjs/common';
+import { Controller, HttpCode, Inject, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
 import { RateLimit, RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
-import type { IdentityProvider } from './identity-providers.js';
 import { ProviderSignals } from './provider-signals.js';
 import { SecurityEvents } from './security-events.js';
+import { SignalEndpoint } from './signal-endpoint.js';
 import { SignalError, type SignalErrorCode } from './signal-error.js';
 import { SsfStreams } from './ssf-streams.js';
-
-/** Seconds a transmitter is asked to wait before pushing again (keys unavailable). */
-const RETRY_AFTER_SECONDS = 5;
 
 /** RFC 8935 section 2.4 error codes, by our code. */
 const PUSH_ERRORS: Partial<Record<SignalErrorCode, string>> = {
@@ -39,7 +26,7 @@ const PUSH_ERRORS: Partial<Record<SignalErrorCode, string>> = {
 @ApiTags('signals')
 @Controller('signals')
 export class SsfPushController {
-  private readonly providers: ReadonlyMap<string, IdentityProvider>;
+  private readonly endpoint: SignalEndpoint;
 
   constructor(
     @Inject(AUTH_CONFIG) config: AuthConfig,
@@ -47,10 +34,14 @@ export class SsfPushController {
     private readonly streams: SsfStreams,
     private readonly signals: ProviderSignals,
   ) {
-    this.providers = new Map(
-      config.identityProviders
-        .filter((p) => p.sharedSignals?.delivery === 'push')
-        .map((p) => [p.id, p]),
+    this.endpoint = new SignalEndpoint(
+      config.identityProviders.filter((p) => p.sharedSignals?.delivery === 'push'),
+      'No identity provider with this id pushes security events here.',
+      // RFC 8935 section 2.4.
+      (err) =>
+        err.status === 400 || err.status === 401
+          ? { err: PUSH_ERRORS[err.code] ?? 'invalid_request', description: err.message }
+          : {},
     );
   }
 
@@ -82,15 +73,7 @@ export class SsfPushController {
   ): Promise<void> {
     // Not @Body(): the global pipe takes a body for a JSON object, and a SET is a string.
     const body: unknown = req.body;
-    const provider = this.providers.get(providerId);
-    if (!provider) {
-      throw refusal(
-        new SignalError(
-          'IDENTITY_PROVIDER_UNKNOWN',
-          'No identity provider with this id pushes security events here.',
-        ),
-      );
-    }
+    const provider = this.endpoint.provider(providerId);
     try {
       if (
         !SsfStreams.pushAuthorized(await this.streams.get(provider.id), req.headers.authorization)
@@ -109,18 +92,8 @@ export class SsfPushController {
       }
       await this.events.receive(provider, body.trim(), 'ssf-push');
     } catch (err) {
-      if (!(err instanceof SignalError)) throw err;
-      if (err.status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
-      throw refusal(err);
+      // Counted where refused (here, or by SecurityEvents).
+      throw this.endpoint.refusal(err, res);
     }
   }
-}
-
-/** The refusal as RFC 8935 section 2.4 words it (`err`, `description`), with our code. */
-function refusal(err: SignalError): HttpException {
-  const push =
-    err.status === 400 || err.status === 401
-      ? { err: PUSH_ERRORS[err.code] ?? 'invalid_request', description: err.message }
-      : {};
-  return new HttpException({ ...push, code: err.code, message: err.message }, err.status);
 }
