@@ -1,17 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { generateKeyPair } from 'jose';
-import { call } from './support/http.js';
+import { call, metricValue } from './support/http.js';
 import { freePort } from './support/free-port.js';
 import { postLogoutToken, TestProvider } from './support/test-provider.js';
 import { waitForTopicRevocation } from './support/topic-revocations.js';
 import { useSystem } from './support/use-system.js';
-
-/** A counter of the auth service's /metrics, 0 while it has no such series. */
-async function counter(authUrl: string, series: string): Promise<number> {
-  const text = (await call<string>(`${authUrl}/metrics`)).body;
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line ? Number(line.slice(series.length + 1)) : 0;
-}
 
 const rejected = (code: string) =>
   `tokenfence_auth_signals_rejected_total{provider="test",channel="backchannel-logout",code="${code}"}`;
@@ -65,7 +58,7 @@ describe.each(['embedded', 'postgres'] as const)(
       expect(expiresAt).toBeGreaterThanOrEqual(Math.floor(before / 1000) + 630);
       expect(expiresAt).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 632);
       expect(
-        await counter(
+        await metricValue(
           system.auth.url,
           'tokenfence_auth_signals_total{provider="test",channel="backchannel-logout",outcome="applied"}',
         ),
@@ -97,7 +90,7 @@ describe.each(['embedded', 'postgres'] as const)(
     it('refuses a replayed logout token, and counts it: SIGNAL_REPLAYED', async () => {
       const token = await provider.logoutToken({ sub: 'kc-user-3', sid: 'session-3' });
       expect((await postLogoutToken(system.auth.url, 'test', token)).status).toBe(200);
-      const counted = await counter(system.auth.url, rejected('SIGNAL_REPLAYED'));
+      const counted = await metricValue(system.auth.url, rejected('SIGNAL_REPLAYED'));
 
       const replay = await postLogoutToken(system.auth.url, 'test', token);
       expect([replay.status, replay.body.error, replay.body.code]).toEqual([
@@ -105,7 +98,7 @@ describe.each(['embedded', 'postgres'] as const)(
         'invalid_request',
         'SIGNAL_REPLAYED',
       ]);
-      expect(await counter(system.auth.url, rejected('SIGNAL_REPLAYED'))).toBe(counted + 1);
+      expect(await metricValue(system.auth.url, rejected('SIGNAL_REPLAYED'))).toBe(counted + 1);
     });
 
     it('refuses forged logout tokens, and counts each under its code', async () => {
@@ -128,10 +121,10 @@ describe.each(['embedded', 'postgres'] as const)(
         ['not.a.token', 'SIGNAL_MALFORMED'],
       ];
       for (const [token, code] of forgeries) {
-        const counted = await counter(system.auth.url, rejected(code));
+        const counted = await metricValue(system.auth.url, rejected(code));
         const answer = await postLogoutToken(system.auth.url, 'test', token);
         expect([answer.status, answer.body.code]).toEqual([400, code]);
-        expect(await counter(system.auth.url, rejected(code))).toBe(counted + 1);
+        expect(await metricValue(system.auth.url, rejected(code))).toBe(counted + 1);
       }
       const forged = await system.queryAuthDatabase(
         "SELECT 1 FROM revocations WHERE user_id = 'victim'",

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
 import Provider, { type Configuration } from 'oidc-provider';
 import { io, type Socket } from 'socket.io-client';
-import { bearer, call } from './support/http.js';
+import { bearer, call, metricValue } from './support/http.js';
 import type { RunningService } from './support/system.js';
 import { waitForTopicRevocation } from './support/topic-revocations.js';
 import { useSystem } from './support/use-system.js';
@@ -169,13 +169,6 @@ async function exchange(
     throw new Error(`the token endpoint answered ${answer.status}: ${JSON.stringify(answer.body)}`);
   }
   return { accessToken, idToken };
-}
-
-/** A counter of the auth service's /metrics, 0 while it has no such series. */
-async function counter(authUrl: string, series: string): Promise<number> {
-  const text = (await call<string>(`${authUrl}/metrics`)).body;
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line ? Number(line.slice(series.length + 1)) : 0;
 }
 
 function connect(url: string, token: string): Promise<Socket> {
@@ -380,7 +373,7 @@ describe('back-channel logout from oidc-provider, through both samples', () => {
     const disconnected = new Promise<string>((resolve) => aliceSocket.once('disconnect', resolve));
     const applied =
       'tokenfence_auth_signals_total{provider="oidcp",channel="backchannel-logout",outcome="applied"}';
-    const appliedBefore = await counter(system.auth.url, applied);
+    const appliedBefore = await metricValue(system.auth.url, applied);
 
     // RP-initiated logout at the provider: its end-session page, then the confirm form.
     const page = await alice.browser.request(`${issuer}/session/end?client_id=${CLIENT_ID}`);
@@ -412,7 +405,7 @@ describe('back-channel logout from oidc-provider, through both samples', () => {
     expect(await revoked).toMatchObject({ code: 'TOKEN_REVOKED' });
     expect(await disconnected).toBe('io server disconnect');
 
-    expect(await counter(system.auth.url, applied)).toBeGreaterThanOrEqual(appliedBefore + 1);
+    expect(await metricValue(system.auth.url, applied)).toBeGreaterThanOrEqual(appliedBefore + 1);
     // Its sid names a session no access token of the provider carries: the user's tokens of
     // this issuer go (a user cutoff), under the provider's iss.
     const revocation = await waitForTopicRevocation(
