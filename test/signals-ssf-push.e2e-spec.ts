@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { generateKeyPair, type JWTPayload } from 'jose';
 import { SET_MAX_AGE_SECONDS } from '../apps/auth-service/src/signals/security-event-token.js';
+import { freePort } from './support/free-port.js';
 import { call, metricValue } from './support/http.js';
 import { SSF_EVENTS, TestProvider, type PushAnswer } from './support/test-provider.js';
 import { waitForTopicRevocation } from './support/topic-revocations.js';
@@ -35,6 +36,13 @@ describe('Shared Signals push from an identity provider (RFC 8935, embedded data
           scope: 'ssf.read ssf.manage',
         },
       }),
+      // A provider whose transmitter nobody serves: its stream never comes up.
+      {
+        id: 'gone',
+        issuer: `http://127.0.0.1:${await freePort()}/realms/gone`,
+        jwks_uri: `${provider.jwksUri}`,
+        ssf: { delivery: 'poll', client_id: 'x', client_secret: 'y' },
+      },
     ]);
   });
   const system = useSystem({ database: 'embedded', authEnv });
@@ -138,6 +146,22 @@ describe('Shared Signals push from an identity provider (RFC 8935, embedded data
       [stream.streamId, expect.objectContaining({ status: 202 })],
     ]);
     expect(await metricValue(system.auth.url, accepted('verification'))).toBe(1);
+    expect(
+      await metricValue(
+        system.auth.url,
+        `tokenfence_auth_ssf_stream_verified{provider="${PROVIDER}"}`,
+      ),
+    ).toBe(1);
+  });
+
+  it('counts the failures of a stream that cannot be set up, and reports no stream for it', async () => {
+    const failures = 'tokenfence_auth_ssf_stream_failures_total{provider="gone"}';
+    await waitFor('a failure of the unreachable transmitter to be counted', async () =>
+      (await metricValue(system.auth.url, failures)) >= 1 ? true : undefined,
+    );
+    const text = (await call<string>(`${system.auth.url}/metrics`)).body;
+    expect(text).not.toContain('tokenfence_auth_ssf_stream_verified{provider="gone"}');
+    expect(await metricValue(system.auth.url, failures.replace('gone', PROVIDER))).toBe(0);
   });
 
   it("turns a session-revoked SET into a revocation of the provider's session, on the topic", async () => {

@@ -47,6 +47,13 @@ export class AuthMetrics {
     registers: [this.registry],
   });
 
+  readonly ssfStreamFailures = new Counter({
+    name: 'tokenfence_auth_ssf_stream_failures_total',
+    help: "Failed attempts to set up, verify or poll a provider's Shared Signals stream (each retried with a backoff).",
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
+
   readonly relayLeader = new Gauge({
     name: 'tokenfence_auth_relay_leader',
     help: 'This instance holds the relay lock and publishes revocations (1) or stands by (0).',
@@ -74,6 +81,19 @@ export class AuthMetrics {
           'SELECT EXTRACT(EPOCH FROM (now() - min(created_at))) AS age FROM outbox',
         );
         this.set(Math.max(0, Number(row?.age ?? 0)));
+      },
+    });
+    new Gauge({
+      name: 'tokenfence_auth_ssf_stream_verified',
+      help: "A provider's Shared Signals stream is set up and its verification event reached us (1), or not yet (0).",
+      labelNames: ['provider'] as const,
+      registers: [this.registry],
+      async collect() {
+        const rows = await db.query<{ provider_id: string; verified: boolean }>(
+          'SELECT provider_id, verified_at IS NOT NULL AS verified FROM ssf_streams',
+        );
+        this.reset();
+        for (const row of rows) this.set({ provider: row.provider_id }, row.verified ? 1 : 0);
       },
     });
     this.relayLeader.set(0);

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
 import { DATABASE, type Database, type DatabaseLock } from '../database/database.js';
+import { AuthMetrics } from '../metrics/auth-metrics.js';
 import { CLOCK, type Clock } from '../time/clock.js';
 import type { IdentityProvider } from './identity-providers.js';
 import { SecurityEvents } from './security-events.js';
@@ -54,6 +55,7 @@ export class SsfReceiver implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(DATABASE) private readonly db: Database,
     private readonly streams: SsfStreams,
     private readonly events: SecurityEvents,
+    private readonly metrics: AuthMetrics,
     @Inject(CLOCK) clock: Clock,
   ) {
     this.providers = config.identityProviders.filter((p) => p.sharedSignals);
@@ -104,6 +106,7 @@ export class SsfReceiver implements OnApplicationBootstrap, OnApplicationShutdow
         if (idle) await this.sleep(provider.sharedSignals?.pollIntervalMs ?? 1000);
       } catch (err) {
         failures++;
+        this.metrics.ssfStreamFailures.inc({ provider: provider.id });
         if (failures === 1 || failures % 10 === 0) {
           this.logger.warn(
             `the stream of ${provider.id} fails (${(err as Error).message}); retrying`,
