@@ -1,4 +1,4 @@
-import type { AuthConfig } from '../config/auth-config.js';
+import type { AuthConfig, AuthMode } from '../config/auth-config.js';
 
 /** A client authentication method, as RFC 8414 and RFC 7591 name them. */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
@@ -45,6 +45,24 @@ export const OAUTH_ENDPOINTS = {
     authMethods: ['client_secret_basic', 'client_secret_post'],
   },
 } as const satisfies Readonly<Record<string, OAuthEndpoint>>;
+
+/**
+ * A signals hub's OAuth endpoints: the token endpoint for the client credentials grant alone,
+ * with client secrets (a hub has no users, so no code flow, no refresh tokens, and no
+ * introspection or revocation of user tokens); `OAUTH_ENDPOINTS.token`'s path.
+ */
+export const HUB_OAUTH_ENDPOINTS = {
+  token: {
+    path: OAUTH_ENDPOINTS.token.path,
+    authMethods: ['client_secret_basic', 'client_secret_post'],
+    grantTypes: ['client_credentials'],
+  },
+} as const satisfies Readonly<Record<string, OAuthEndpoint>>;
+
+/** The OAuth endpoints served (and advertised, and answering OAuth errors) in `mode`. */
+export function oauthEndpoints(mode: AuthMode): Readonly<Record<string, OAuthEndpoint>> {
+  return mode === 'signals-hub' ? HUB_OAUTH_ENDPOINTS : OAUTH_ENDPOINTS;
+}
 
 const union = (lists: readonly (readonly string[] | undefined)[]): string[] => [
   ...new Set(lists.flatMap((list) => list ?? [])),
