@@ -15,7 +15,7 @@ import { AuthController } from './auth/auth.controller.js';
 import { AuthService } from './auth/auth.service.js';
 import { BearerAuthGuard } from './auth/bearer-auth.guard.js';
 import { LiveAccessTokens } from './auth/live-access-tokens.js';
-import { AUTH_CONFIG, type AuthConfig, type AuthMode } from './config/auth-config.js';
+import { AUTH_CONFIG, type AuthConfig } from './config/auth-config.js';
 import { DATABASE, type Database } from './database/database.js';
 import { HttpErrorFilter } from './errors/http-error.filter.js';
 import { HealthController } from './health/health.controller.js';
@@ -37,6 +37,7 @@ import { ClientCredentialsGrant } from './oauth/client-credentials.grant.js';
 import { ClientCutoffs } from './oauth/client-cutoffs.js';
 import { OAuthController } from './oauth/oauth.controller.js';
 import { HubOAuthController } from './oauth/hub-oauth.controller.js';
+import { oauthEndpoints } from './oauth/oauth-endpoints.js';
 import { OAuthTokensService } from './oauth/oauth-tokens.service.js';
 import { SigningKeys } from './keys/signing-keys.js';
 import { TokenIssuer } from './keys/token-issuer.js';
@@ -63,10 +64,11 @@ import { AuthTracing } from './tracing/auth-tracing.js';
 /**
  * The routes of each mode. Both: identity providers' signals, the keys, health, metrics and the
  * admin endpoints that need no local user. A signals hub registers nothing for local users or
- * for tokens issued to them (its token endpoint serves the client credentials grant alone), so
- * those paths answer exactly as paths that never existed: 404 `NOT_FOUND`.
+ * for tokens issued to them (its token endpoint serves the client credentials grant alone, and
+ * only while a client may use it), so those paths answer exactly as paths that never existed:
+ * 404 `NOT_FOUND`.
  */
-export function controllersFor(mode: AuthMode): Type[] {
+export function controllersFor(config: Pick<AuthConfig, 'mode' | 'clients'>): Type[] {
   const common: Type[] = [
     AdminController,
     BackChannelLogoutController,
@@ -75,7 +77,10 @@ export function controllersFor(mode: AuthMode): Type[] {
     HealthController,
     MetricsController,
   ];
-  if (mode === 'signals-hub') return [HubOAuthController, ...common];
+  if (config.mode === 'signals-hub') {
+    const oauth = Object.keys(oauthEndpoints(config)).length > 0 ? [HubOAuthController] : [];
+    return [...oauth, ...common];
+  }
   return [
     AuthController,
     SessionsController,
@@ -106,7 +111,7 @@ export class AuthAppModule implements OnApplicationShutdown {
   ): DynamicModule {
     return {
       module: AuthAppModule,
-      controllers: controllersFor(config.mode),
+      controllers: controllersFor(config),
       providers: [
         { provide: AUTH_CONFIG, useValue: config },
         { provide: DATABASE, useValue: database },

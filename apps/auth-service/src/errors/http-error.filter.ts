@@ -37,7 +37,7 @@ export class HttpErrorFilter implements ExceptionFilter {
   private readonly oauthPaths: ReadonlySet<string>;
 
   constructor(@Inject(AUTH_CONFIG) config: AuthConfig) {
-    this.oauthPaths = oauthPaths(config.mode);
+    this.oauthPaths = oauthPaths(config);
   }
 
   catch(exception: unknown, host: ArgumentsHost): void {

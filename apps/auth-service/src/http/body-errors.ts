@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { statusOf, type AuthErrorCode } from '../errors/auth-error.js';
-import type { AuthMode } from '../config/auth-config.js';
+import type { AuthConfig } from '../config/auth-config.js';
 import { oauthPaths, withOAuthFields } from '../oauth/oauth-error.js';
 
 interface BodyParserError extends Error {
@@ -12,10 +12,10 @@ interface BodyParserError extends Error {
 /**
  * Express error middleware for what body-parser rejects before Nest routing sees the request:
  * malformed JSON, oversized bodies, unsupported charsets. Answers in the service's error shape,
- * with RFC 6749 fields on the OAuth endpoints served in `mode`.
+ * with RFC 6749 fields on the OAuth endpoints served.
  */
-export function bodyErrorHandler(mode: AuthMode) {
-  const paths = oauthPaths(mode);
+export function bodyErrorHandler(config: Pick<AuthConfig, 'mode' | 'clients'>) {
+  const paths = oauthPaths(config);
   return (err: BodyParserError, req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) return next(err);
     const answer = (code: AuthErrorCode, message: string, status = statusOf(code)): void => {

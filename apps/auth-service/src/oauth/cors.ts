@@ -14,7 +14,7 @@ import { oauthError } from './oauth-error.js';
  */
 export function oauthCors(config: Pick<AuthConfig, 'clients' | 'mode'>) {
   // The endpoints a browser app (a public client) calls from its own origin, where served.
-  const { token, revocation } = oauthEndpoints(config.mode);
+  const { token, revocation } = oauthEndpoints(config);
   const corsPaths = new Set([token?.path, revocation?.path].filter((p) => p !== undefined));
   const origins = new Set(config.clients.flatMap((c) => c.allowedOrigins));
   return (req: Request, res: Response, next: NextFunction): void => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import type { OAuthClient } from '../config/auth-config.js';
 import { authorizationServerMetadata, OAUTH_ENDPOINTS, oauthEndpoints } from './oauth-endpoints.js';
 
 const config = {
@@ -56,9 +57,12 @@ describe('RFC 8414 metadata, from the endpoint table', () => {
 });
 
 describe('a signals hub (AUTH_MODE=signals-hub)', () => {
+  const worker = { grantTypes: ['client_credentials'] } as unknown as OAuthClient;
+
   it('serves and advertises the token endpoint for client credentials alone', () => {
-    expect(oauthEndpoints('full')).toBe(OAUTH_ENDPOINTS);
-    expect(authorizationServerMetadata(config, oauthEndpoints('signals-hub'))).toEqual({
+    expect(oauthEndpoints({ mode: 'full', clients: [] })).toBe(OAUTH_ENDPOINTS);
+    const hub = oauthEndpoints({ mode: 'signals-hub', clients: [worker] });
+    expect(authorizationServerMetadata(config, hub)).toEqual({
       issuer: 'https://auth.example.com',
       jwks_uri: 'https://auth.example.com/.well-known/jwks.json',
       token_endpoint: 'https://auth.example.com/oauth/token',
@@ -68,5 +72,9 @@ describe('a signals hub (AUTH_MODE=signals-hub)', () => {
       scopes_supported: ['profile', 'orders:read'],
       access_token_signing_alg_values_supported: ['ES256'],
     });
+  });
+
+  it('serves no OAuth endpoint while no client may use client credentials', () => {
+    expect(oauthEndpoints({ mode: 'signals-hub', clients: [] })).toEqual({});
   });
 });

@@ -1,4 +1,4 @@
-import type { AuthConfig, AuthMode } from '../config/auth-config.js';
+import type { AuthConfig } from '../config/auth-config.js';
 
 /** A client authentication method, as RFC 8414 and RFC 7591 name them. */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
@@ -59,9 +59,18 @@ export const HUB_OAUTH_ENDPOINTS = {
   },
 } as const satisfies Readonly<Record<string, OAuthEndpoint>>;
 
-/** The OAuth endpoints served (and advertised, and answering OAuth errors) in `mode`. */
-export function oauthEndpoints(mode: AuthMode): Readonly<Record<string, OAuthEndpoint>> {
-  return mode === 'signals-hub' ? HUB_OAUTH_ENDPOINTS : OAUTH_ENDPOINTS;
+/**
+ * The OAuth endpoints served (and advertised, and answering OAuth errors): all of them in full
+ * mode; in a signals hub, the token endpoint while a client may use the client credentials
+ * grant, else none (nothing to advertise either: the hub is no authorization server then).
+ */
+export function oauthEndpoints(
+  config: Pick<AuthConfig, 'mode' | 'clients'>,
+): Readonly<Record<string, OAuthEndpoint>> {
+  if (config.mode === 'full') return OAUTH_ENDPOINTS;
+  return config.clients.some((c) => c.grantTypes.includes('client_credentials'))
+    ? HUB_OAUTH_ENDPOINTS
+    : {};
 }
 
 const union = (lists: readonly (readonly string[] | undefined)[]): string[] => [

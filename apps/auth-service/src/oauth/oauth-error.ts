@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import type { AuthMode } from '../config/auth-config.js';
+import type { AuthConfig } from '../config/auth-config.js';
 import { oauthEndpoints } from './oauth-endpoints.js';
 
 /**
@@ -18,9 +18,9 @@ export function oauthError(
   );
 }
 
-/** The OAuth endpoints served in `mode`: every error they answer is an RFC 6749 one too. */
-export function oauthPaths(mode: AuthMode): ReadonlySet<string> {
-  return new Set(Object.values(oauthEndpoints(mode)).map((e) => e.path));
+/** The OAuth endpoints served: every error they answer is an RFC 6749 one too. */
+export function oauthPaths(config: Pick<AuthConfig, 'mode' | 'clients'>): ReadonlySet<string> {
+  return new Set(Object.values(oauthEndpoints(config)).map((e) => e.path));
 }
 
 /**
