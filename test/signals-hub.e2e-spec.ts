@@ -181,6 +181,36 @@ describe('the auth service as a signals hub (AUTH_MODE=signals-hub)', () => {
     }
   });
 
+  it('serves no OAuth endpoint at all without a client credentials client', async () => {
+    const bare = await system.startAuth(await freePort(), { OAUTH_CLIENTS: '' });
+    try {
+      for (const [method, path] of [
+        ['GET', '/.well-known/oauth-authorization-server'],
+        ['POST', '/oauth/token'],
+      ] as const) {
+        const answer = await call(`${bare.url}${path}`, {
+          method,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: method === 'POST' ? 'grant_type=client_credentials' : undefined,
+        });
+        expect([path, answer.status, answer.body]).toEqual([
+          path,
+          404,
+          { code: 'NOT_FOUND', message: `Cannot ${method} ${path}` },
+        ]);
+      }
+      // The signals are still received.
+      const signal = await postLogoutToken(
+        bare.url,
+        'acme',
+        await provider.logoutToken({ sub: 'kc-carol', sid: `acme-session-${randomUUID()}` }),
+      );
+      expect(signal.status).toBe(200);
+    } finally {
+      await bare.close();
+    }
+  });
+
   it("turns a provider's logout into a revocation on the topic, refused by orders-service", async () => {
     const sid = `acme-session-${randomUUID()}`;
     const now = Math.floor(Date.now() / 1000);
