@@ -252,6 +252,26 @@ describe('the auth service as a signals hub (AUTH_MODE=signals-hub)', () => {
     expect(refused.body.code).toBe('TOKEN_REVOKED');
   });
 
+  it('documents in its OpenAPI document none of the endpoints it hides', async () => {
+    const docs = await call<{ paths: Record<string, unknown> }>(`${system.auth.url}/docs-json`);
+    expect(docs.status).toBe(200);
+    expect(Object.keys(docs.body.paths).sort()).toEqual([
+      '/.well-known/jwks.json',
+      '/.well-known/oauth-authorization-server',
+      '/admin/audit',
+      '/admin/clients/{client_id}/revoke-tokens',
+      '/admin/keys/rotate',
+      '/admin/keys/{kid}/revoke',
+      '/admin/revoke-all',
+      '/admin/topic/snapshot',
+      '/health/live',
+      '/health/ready',
+      '/oauth/token',
+      '/signals/{provider}/backchannel-logout',
+      '/signals/{provider}/ssf',
+    ]);
+  });
+
   it('serves the event keys, health and metrics', async () => {
     const jwks = await call<{ keys: { kid: string }[] }>(
       `${system.auth.url}/.well-known/jwks.json`,
