@@ -253,8 +253,11 @@ describe('the auth service as a signals hub (AUTH_MODE=signals-hub)', () => {
   });
 
   it('documents in its OpenAPI document none of the endpoints it hides', async () => {
-    const docs = await call<{ paths: Record<string, unknown> }>(`${system.auth.url}/docs-json`);
+    const docs = await call<{ info: { description: string }; paths: Record<string, unknown> }>(
+      `${system.auth.url}/docs-json`,
+    );
     expect(docs.status).toBe(200);
+    expect(docs.body.info.description).toMatch(/^A signals hub: /);
     expect(Object.keys(docs.body.paths).sort()).toEqual([
       '/.well-known/jwks.json',
       '/.well-known/oauth-authorization-server',
