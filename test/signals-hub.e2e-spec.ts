@@ -168,6 +168,25 @@ describe('the auth service as a signals hub (AUTH_MODE=signals-hub)', () => {
     },
   );
 
+  it('answers a malformed body on a hidden OAuth endpoint as on an unknown route', async () => {
+    const malformed = (path: string) =>
+      call(`${system.auth.url}${path}`, {
+        headers: { 'content-type': 'application/json' },
+        body: '{',
+      });
+    const unknown = await malformed('/no/such/route');
+    expect([unknown.status, unknown.body]).toEqual([
+      400,
+      { code: 'MALFORMED_JSON', message: 'The request body is not valid JSON.' },
+    ]);
+    for (const path of ['/oauth/revoke', '/oauth/introspect', '/oauth/authorize']) {
+      const answer = await malformed(path);
+      expect([path, answer.status, answer.body]).toEqual([path, 400, unknown.body]);
+    }
+    // The token endpoint it serves answers in RFC 6749's terms, as in full mode.
+    expect((await malformed('/oauth/token')).body).toMatchObject({ error: 'invalid_request' });
+  });
+
   it('serves each of those endpoints in full mode on the same database (the list is real)', async () => {
     const full = await system.startAuth(await freePort(), { AUTH_MODE: 'full' });
     try {
