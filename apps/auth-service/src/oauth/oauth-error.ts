@@ -24,10 +24,11 @@ export function oauthPaths(config: Pick<AuthConfig, 'mode' | 'clients'>): Readon
 }
 
 /**
- * On an OAuth endpoint (one of `paths`, from {@link oauthPaths}), adds RFC 6749 section 5.2 `error` and `error_description` to an error
- * body that lacks them (a refused body, bad JSON, a wrong method): `invalid_client` for 401,
- * `invalid_request` for any other 4xx. Other paths and statuses are left as they are, so a path
- * a signals hub does not serve answers exactly as one that never existed.
+ * On an OAuth endpoint (one of `paths`, from {@link oauthPaths}), adds RFC 6749 section 5.2
+ * `error` and `error_description` to an error body that lacks them (a refused body, bad JSON, a
+ * wrong method): `invalid_client` for 401, `invalid_request` for any other 4xx. Other paths and
+ * statuses are left as they are, so a path a signals hub does not serve answers exactly as one
+ * that never existed.
  */
 export function withOAuthFields<T extends { message: string }>(
   path: string,
