@@ -3,13 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { freePort } from './support/free-port.js';
 import { bearer, call, type HttpAnswer } from './support/http.js';
 import type { RunningService } from './support/system.js';
-import { postLogoutToken, TestProvider } from './support/test-provider.js';
+import { postLogoutToken, SSF_EVENTS, TestProvider } from './support/test-provider.js';
 import { waitForTopicRevocation } from './support/topic-revocations.js';
 import { useSystem } from './support/use-system.js';
 import { waitFor } from './support/wait-for.js';
 
 const OPS_SECRET = 'an-operators-long-client-secret';
 const READER_SECRET = 'a-readers-long-client-secret';
+/** Our receiver client at the provider's Shared Signals transmitter. */
+const RECEIVER = { clientId: 'tokenfence-receiver', clientSecret: randomUUID() };
 const sha256 = (secret: string) => createHash('sha256').update(secret).digest('base64url');
 
 /**
@@ -58,8 +60,17 @@ describe('the auth service as a signals hub (AUTH_MODE=signals-hub)', () => {
   let provider: TestProvider;
   const authEnv: Record<string, string> = { AUTH_MODE: 'signals-hub' };
   beforeAll(async () => {
-    provider = await TestProvider.start();
-    authEnv.IDENTITY_PROVIDERS = JSON.stringify([provider.entry('acme')]);
+    provider = await TestProvider.start({ transmitter: RECEIVER });
+    authEnv.IDENTITY_PROVIDERS = JSON.stringify([
+      provider.entry('acme', {
+        ssf: {
+          delivery: 'push',
+          client_id: RECEIVER.clientId,
+          client_secret: RECEIVER.clientSecret,
+          scope: 'ssf.read ssf.manage',
+        },
+      }),
+    ]);
     authEnv.OAUTH_CLIENTS = JSON.stringify([
       {
         client_id: 'ops',
@@ -292,6 +303,41 @@ describe('the auth service as a signals hub (AUTH_MODE=signals-hub)', () => {
       '/signals/{provider}/backchannel-logout',
       '/signals/{provider}/ssf',
     ]);
+  });
+
+  it('sets up a Shared Signals push stream, and turns a pushed SET into a revocation', async () => {
+    await waitFor('the push stream to be verified', () =>
+      Promise.resolve(
+        provider.verifications.some((v) => 'status' in v.answer && v.answer.status === 202)
+          ? true
+          : undefined,
+      ),
+    );
+    const sid = `acme-session-${randomUUID()}`;
+    const pushed = await provider.push(
+      await provider.securityEventToken({
+        events: {
+          [SSF_EVENTS.sessionRevoked]: {
+            event_timestamp: Math.floor(Date.now() / 1000),
+            initiating_entity: 'user',
+          },
+        },
+        sub_id: {
+          format: 'complex',
+          user: { format: 'iss_sub', iss: provider.issuer, sub: 'kc-dave' },
+          session: { format: 'opaque', id: sid },
+        },
+      }),
+    );
+    expect(pushed.status).toBe(202);
+    expect(
+      await waitForTopicRevocation(
+        system.brokers,
+        system.topic,
+        "the pushed SET's session revocation",
+        (r) => r.sid === sid,
+      ),
+    ).toMatchObject({ iss: provider.issuer, sub: 'kc-dave', scope: 'session' });
   });
 
   it('serves the event keys, health and metrics', async () => {
