@@ -109,14 +109,13 @@ try {
     waitReady('orders-service', 'http://127.0.0.1:3001'),
     waitReady('game-service', 'http://127.0.0.1:3002'),
   ]);
-  say(`
-[start] all services ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s
-  auth-service    http://127.0.0.1:3000   (JWKS: /.well-known/jwks.json)
-  orders-service  http://127.0.0.1:3001
-  game-service    http://127.0.0.1:3002
-  Kafka           ${brokers}
-
-Try a logout reaching both services (in another terminal):
+  // A signals hub (AUTH_MODE=signals-hub) has no local users to walk through.
+  const tryIt =
+    process.env.AUTH_MODE?.trim() === 'signals-hub'
+      ? `The auth service is a signals hub: no local users; your identity providers' signals
+go to localhost:3000/signals/<id>/... (README: Signals from your identity provider).
+`
+      : `Try a logout reaching both services (in another terminal):
   curl -s -X POST localhost:3000/auth/register -H 'content-type: application/json' \\
        -d '{"username":"demo","password":"correct horse battery"}'      # 201 (409 once it exists)
   TOKEN=$(curl -s -X POST localhost:3000/auth/login -H 'content-type: application/json' \\
@@ -126,7 +125,15 @@ Try a logout reaching both services (in another terminal):
   curl -s -X POST localhost:3000/auth/logout -H "authorization: Bearer $TOKEN"   # 204
   curl -s localhost:3001/me -H "authorization: Bearer $TOKEN"     # 401 {"code":"TOKEN_REVOKED",...}
   curl -s localhost:3002/me -H "authorization: Bearer $TOKEN"     # 401 {"code":"TOKEN_REVOKED",...}
+`;
+  say(`
+[start] all services ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s
+  auth-service    http://127.0.0.1:3000   (JWKS: /.well-known/jwks.json)
+  orders-service  http://127.0.0.1:3001
+  game-service    http://127.0.0.1:3002
+  Kafka           ${brokers}
 
+${tryIt}
 Press Ctrl-C to stop everything.`);
 } catch (err) {
   say(`[start] ${err instanceof Error ? err.message : String(err)}`);

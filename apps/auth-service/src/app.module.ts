@@ -1,8 +1,15 @@
-import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+  type Type,
+} from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AdminBootstrap } from './admin/admin-bootstrap.js';
 import { AdminScopeGuard } from './admin/admin-scope.guard.js';
 import { AdminController } from './admin/admin.controller.js';
+import { AdminUsersController } from './admin/admin-users.controller.js';
 import { AdminService } from './admin/admin.service.js';
 import { AuthController } from './auth/auth.controller.js';
 import { AuthService } from './auth/auth.service.js';
@@ -29,6 +36,8 @@ import { CsrfTokens } from './oauth/csrf-tokens.js';
 import { ClientCredentialsGrant } from './oauth/client-credentials.grant.js';
 import { ClientCutoffs } from './oauth/client-cutoffs.js';
 import { OAuthController } from './oauth/oauth.controller.js';
+import { HubOAuthController } from './oauth/hub-oauth.controller.js';
+import { oauthEndpoints } from './oauth/oauth-endpoints.js';
 import { OAuthTokensService } from './oauth/oauth-tokens.service.js';
 import { SigningKeys } from './keys/signing-keys.js';
 import { TokenIssuer } from './keys/token-issuer.js';
@@ -52,6 +61,36 @@ import { UsersRepository } from './users/users.repository.js';
 import { CLOCK, systemClock, type Clock } from './time/clock.js';
 import { AuthTracing } from './tracing/auth-tracing.js';
 
+/**
+ * The routes of each mode. Both: identity providers' signals, the keys, health, metrics and the
+ * admin endpoints that need no local user. A signals hub registers nothing for local users or
+ * for tokens issued to them (its token endpoint serves the client credentials grant alone, and
+ * only while a client may use it), so those paths answer exactly as paths that never existed:
+ * 404 `NOT_FOUND`.
+ */
+export function controllersFor(config: Pick<AuthConfig, 'mode' | 'clients'>): Type[] {
+  const common: Type[] = [
+    AdminController,
+    BackChannelLogoutController,
+    SsfPushController,
+    JwksController,
+    HealthController,
+    MetricsController,
+  ];
+  if (config.mode === 'signals-hub') {
+    const oauth = Object.keys(oauthEndpoints(config)).length > 0 ? [HubOAuthController] : [];
+    return [...oauth, ...common];
+  }
+  return [
+    AuthController,
+    SessionsController,
+    OAuthController,
+    AuthorizeController,
+    AdminUsersController,
+    ...common,
+  ];
+}
+
 @Module({})
 export class AuthAppModule implements OnApplicationShutdown {
   constructor(@Inject(DATABASE) private readonly database: Database) {}
@@ -72,18 +111,7 @@ export class AuthAppModule implements OnApplicationShutdown {
   ): DynamicModule {
     return {
       module: AuthAppModule,
-      controllers: [
-        AuthController,
-        SessionsController,
-        OAuthController,
-        AuthorizeController,
-        AdminController,
-        BackChannelLogoutController,
-        SsfPushController,
-        JwksController,
-        HealthController,
-        MetricsController,
-      ],
+      controllers: controllersFor(config),
       providers: [
         { provide: AUTH_CONFIG, useValue: config },
         { provide: DATABASE, useValue: database },

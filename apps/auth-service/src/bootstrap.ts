@@ -41,7 +41,7 @@ export function configureAuthApp(app: NestExpressApplication, config: AuthConfig
     express.urlencoded({ extended: false, limit: config.bodyLimitBytes }),
     // RFC 8935: a pushed security event token is the body itself.
     express.text({ type: 'application/secevent+jwt', limit: config.bodyLimitBytes }),
-    bodyErrorHandler,
+    bodyErrorHandler(config),
   );
   app.useGlobalPipes(new StrictValidationPipe());
   if (config.tracing) app.useGlobalInterceptors(new TraceContextInterceptor(app.get(AuthTracing)));

@@ -1,7 +1,6 @@
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, TOKEN_ERRORS } from '../http/api-errors.decorator.js';
 import {
-  Body,
   Controller,
   DefaultValuePipe,
   Get,
@@ -10,19 +9,21 @@ import {
   ParseEnumPipe,
   ParseIntPipe,
   Post,
-  Put,
   Query,
   UseGuards,
 } from '@nestjs/common';
 import { CurrentPrincipal, type Principal } from '@tokenfence/revocation-guard';
 import { BearerAuthGuard } from '../auth/bearer-auth.guard.js';
 import { AdminScopeGuard } from './admin-scope.guard.js';
-import { ChangeScopesDto } from './admin.dto.js';
 import { AdminService, type AuditEntry } from './admin.service.js';
 import type { KeyPurpose } from '../keys/signing-keys.js';
 
 const KEY_PURPOSES: Record<KeyPurpose, KeyPurpose> = { token: 'token', event: 'event' };
 
+/**
+ * The admin endpoints a signals hub keeps too: client cutoffs, the global cutoff, keys, the
+ * topic and the audit log. Those about local users are {@link AdminUsersController}'s.
+ */
 @ApiTags('admin')
 @ApiBearerAuth()
 @ApiErrors('INSUFFICIENT_SCOPE', 'NOT_FOUND', 'VALIDATION_FAILED', ...TOKEN_ERRORS)
@@ -30,24 +31,6 @@ const KEY_PURPOSES: Record<KeyPurpose, KeyPurpose> = { token: 'token', event: 'e
 @UseGuards(BearerAuthGuard, AdminScopeGuard)
 export class AdminController {
   constructor(private readonly admin: AdminService) {}
-
-  @Post('users/:id/disable')
-  @HttpCode(204)
-  disable(@CurrentPrincipal() admin: Principal, @Param('id') id: string): Promise<void> {
-    return this.admin.disableUser(admin, id);
-  }
-
-  @Post('users/:id/enable')
-  @HttpCode(204)
-  enable(@CurrentPrincipal() admin: Principal, @Param('id') id: string): Promise<void> {
-    return this.admin.enableUser(admin, id);
-  }
-
-  @Post('users/:id/revoke-sessions')
-  @HttpCode(204)
-  revokeSessions(@CurrentPrincipal() admin: Principal, @Param('id') id: string): Promise<void> {
-    return this.admin.revokeSessions(admin, id);
-  }
 
   /** Client cutoff: every client-credentials token of the client issued until now. */
   @Post('clients/:client_id/revoke-tokens')
@@ -57,16 +40,6 @@ export class AdminController {
     @Param('client_id') clientId: string,
   ): Promise<void> {
     return this.admin.revokeClientTokens(admin, clientId);
-  }
-
-  @Put('users/:id/scopes')
-  @HttpCode(204)
-  changeScopes(
-    @CurrentPrincipal() admin: Principal,
-    @Param('id') id: string,
-    @Body() body: ChangeScopesDto,
-  ): Promise<void> {
-    return this.admin.changeScopes(admin, id, body.scope);
   }
 
   @Post('revoke-all')

@@ -229,7 +229,8 @@ export class AdminService {
       [
         randomUUID(),
         entry.action,
-        'userId' in entry ? entry.userId : admin.sub,
+        // The admin's user id; none for a client's token (a signals hub has no users).
+        'userId' in entry ? entry.userId : UUID.test(admin.sub) ? admin.sub : null,
         'kid' in entry ? entry.kid : null,
         this.initiator(admin),
         new Date(this.clock.nowMs()),

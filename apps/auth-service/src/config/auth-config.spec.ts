@@ -314,3 +314,87 @@ describe('operations settings', () => {
     );
   });
 });
+
+describe('AUTH_MODE (full, or a signals hub without local users)', () => {
+  const provider = {
+    id: 'acme',
+    issuer: 'https://idp.example.com/realms/acme',
+    jwks_uri: 'https://idp.example.com/realms/acme/certs',
+    backchannel_logout: { audiences: ['app'] },
+  };
+  const hub = {
+    KAFKA_BROKERS: 'k:1',
+    AUTH_MODE: 'signals-hub',
+    IDENTITY_PROVIDERS: JSON.stringify([provider]),
+  };
+  const worker = {
+    client_id: 'ops',
+    client_secret_sha256: 'x'.repeat(43),
+    allowed_scopes: ['admin'],
+    grant_types: ['client_credentials'],
+  };
+
+  it('is full by default, and when set so', () => {
+    expect(loadAuthConfig({ KAFKA_BROKERS: 'k:1' }).mode).toBe('full');
+    expect(loadAuthConfig({ KAFKA_BROKERS: 'k:1', AUTH_MODE: '' }).mode).toBe('full');
+    expect(loadAuthConfig({ KAFKA_BROKERS: 'k:1', AUTH_MODE: 'full' }).mode).toBe('full');
+  });
+
+  it('reads signals-hub with its providers and client credentials clients', () => {
+    const config = loadAuthConfig({ ...hub, OAUTH_CLIENTS: JSON.stringify([worker]) });
+    expect(config.mode).toBe('signals-hub');
+    expect(config.identityProviders.map((p) => p.id)).toEqual(['acme']);
+    expect(config.clients.map((c) => c.clientId)).toEqual(['ops']);
+  });
+
+  it.each(['hub', 'Signals-Hub', 'signals_hub', 'FULL', 'signals-hub,full'])(
+    'refuses AUTH_MODE=%s, naming the values',
+    (value) => {
+      expect(() => loadAuthConfig({ ...hub, AUTH_MODE: value })).toThrow(
+        `auth-service: environment variable AUTH_MODE must be full or signals-hub (got "${value}")`,
+      );
+    },
+  );
+
+  it('refuses a hub without identity providers: it would receive nothing', () => {
+    expect(() => loadAuthConfig({ ...hub, IDENTITY_PROVIDERS: undefined })).toThrow(
+      'environment variable IDENTITY_PROVIDERS must be a JSON array of at least one identity provider when AUTH_MODE is signals-hub',
+    );
+    expect(() => loadAuthConfig({ ...hub, IDENTITY_PROVIDERS: '[]' })).toThrow(
+      'IDENTITY_PROVIDERS',
+    );
+  });
+
+  it('refuses a first admin user in a hub, which has no local users', () => {
+    expect(() =>
+      loadAuthConfig({ ...hub, ADMIN_USERNAME: 'admin', ADMIN_PASSWORD: 'a-long-password' }),
+    ).toThrow('environment variable ADMIN_USERNAME must be unset when AUTH_MODE is signals-hub');
+  });
+
+  it.each([
+    ['a client without grant_types (refresh tokens)', { client_id: 'shop' }],
+    ['a code flow client', { client_id: 'spa', redirect_uris: ['https://app.example.com/cb'] }],
+    [
+      'a client credentials client that also refreshes',
+      { ...worker, grant_types: ['client_credentials', 'refresh_token'] },
+    ],
+  ])('refuses %s in a hub, naming it', (_case, client) => {
+    expect(() => loadAuthConfig({ ...hub, OAUTH_CLIENTS: JSON.stringify([client]) })).toThrow(
+      `environment variable OAUTH_CLIENTS must be entries with "grant_types": ["client_credentials"] only when AUTH_MODE is signals-hub (got "${client.client_id}")`,
+    );
+  });
+
+  it('keeps full mode as it was: no provider needed, any client, a first admin', () => {
+    const config = loadAuthConfig({
+      KAFKA_BROKERS: 'k:1',
+      ADMIN_USERNAME: 'admin',
+      ADMIN_PASSWORD: 'a-long-password',
+      OAUTH_CLIENTS: JSON.stringify([{ client_id: 'shop' }]),
+    });
+    expect([config.mode, config.identityProviders, config.admin?.username]).toEqual([
+      'full',
+      [],
+      'admin',
+    ]);
+  });
+});

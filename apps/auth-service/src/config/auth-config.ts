@@ -57,8 +57,18 @@ export const OAUTH_GRANT_TYPES = [
 ] as const;
 export type OAuthGrantType = (typeof OAUTH_GRANT_TYPES)[number];
 
+/**
+ * `AUTH_MODE`. `full`: the service issues tokens to its own users and receives identity
+ * providers' signals. `signals-hub`: a team whose users all sign in at their identity provider
+ * runs it for the signals alone; every endpoint for local users answers 404 (see app.module).
+ */
+export const AUTH_MODES = ['full', 'signals-hub'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+
 /** The auth service's whole configuration, validated once at start-up. */
 export interface AuthConfig {
+  /** `AUTH_MODE`: `full` (default) or `signals-hub`. */
+  readonly mode: AuthMode;
   readonly host: string;
   readonly port: number;
   /** `iss` of every token: the public base URL, no trailing slash. */
@@ -431,8 +441,51 @@ export function loadDatabaseLocation(env: Env): Pick<AuthConfig, 'databaseUrl' |
   return { databaseUrl, dataDir: env.DATA_DIR || 'data/auth-service' };
 }
 
+/** `AUTH_MODE`: `full` when unset. */
+function parseMode(env: Env): AuthMode {
+  const raw = (env.AUTH_MODE ?? '').trim();
+  if (raw === '') return 'full';
+  if (!(AUTH_MODES as readonly string[]).includes(raw)) {
+    fail('AUTH_MODE', `${AUTH_MODES.join(' or ')} (got "${raw}")`);
+  }
+  return raw as AuthMode;
+}
+
+/**
+ * A signals hub has no local users: it needs a provider to receive signals from, no first admin
+ * user, and OAuth clients only for its client credentials grant (an operator's automation
+ * calling the admin endpoints).
+ */
+function checkSignalsHub(
+  config: Pick<AuthConfig, 'identityProviders' | 'admin' | 'clients'>,
+): void {
+  const hub = 'when AUTH_MODE is signals-hub';
+  if (config.identityProviders.length === 0) {
+    fail(
+      'IDENTITY_PROVIDERS',
+      `a JSON array of at least one identity provider ${hub} (a hub without one receives nothing)`,
+    );
+  }
+  if (config.admin) {
+    fail(
+      'ADMIN_USERNAME',
+      `unset ${hub}: a hub has no local users (give an OAuth client the "admin" scope instead)`,
+    );
+  }
+  const userClient = config.clients.find((c) =>
+    c.grantTypes.some((grant) => grant !== 'client_credentials'),
+  );
+  if (userClient) {
+    fail(
+      'OAUTH_CLIENTS',
+      `entries with "grant_types": ["client_credentials"] only ${hub} (got "${userClient.clientId}")`,
+    );
+  }
+}
+
 /** Reads and validates the environment; throws a TypeError naming the variable to fix. */
 export function loadAuthConfig(env: Env = process.env): AuthConfig {
+  const mode = parseMode(env);
   const host = env.HOST || '127.0.0.1';
   const port = int(env, 'PORT', 3000, 0, 65535);
   const brokers = (env.KAFKA_BROKERS ?? '')
@@ -462,7 +515,8 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
   if (identityProviders.some((p) => p.issuer === issuer)) {
     fail('IDENTITY_PROVIDERS', `entries whose "issuer" is not this service's (${issuer})`);
   }
-  return {
+  const config: AuthConfig = {
+    mode,
     host,
     port,
     issuer,
@@ -514,6 +568,8 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
     openApiDocs: onOff(env, 'OPENAPI_DOCS', true),
     tracing: onOff(env, 'TRACING', false) && !sdkDisabled(env),
   };
+  if (mode === 'signals-hub') checkSignalsHub(config);
+  return config;
 }
 
 /**

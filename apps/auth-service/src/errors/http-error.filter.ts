@@ -2,12 +2,14 @@ import { isBasicScheme } from '../oauth/client-authenticator.js';
 import {
   Catch,
   HttpException,
+  Inject,
   Logger,
   type ArgumentsHost,
   type ExceptionFilter,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { withOAuthFields } from '../oauth/oauth-error.js';
+import { AUTH_CONFIG, type AuthConfig } from '../config/auth-config.js';
+import { oauthPaths, withOAuthFields } from '../oauth/oauth-error.js';
 import { AuthError, type AuthErrorCode } from './auth-error.js';
 
 interface ErrorBody {
@@ -31,6 +33,12 @@ const CODE_BY_STATUS: Record<number, AuthErrorCode> = {
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpErrorFilter');
+  /** The OAuth endpoints this service serves: a path it does not serve answers as unknown. */
+  private readonly oauthPaths: ReadonlySet<string>;
+
+  constructor(@Inject(AUTH_CONFIG) config: AuthConfig) {
+    this.oauthPaths = oauthPaths(config);
+  }
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -45,7 +53,7 @@ export class HttpErrorFilter implements ExceptionFilter {
       const basic = body.code === 'INVALID_CLIENT' && isBasicScheme(request.headers.authorization);
       response.setHeader('WWW-Authenticate', basic ? 'Basic realm="tokenfence"' : 'Bearer');
     }
-    response.status(status).json(withOAuthFields(request.path, status, body));
+    response.status(status).json(withOAuthFields(request.path, status, body, this.oauthPaths));
   }
 
   private toBody(exception: unknown): [number, ErrorBody] {

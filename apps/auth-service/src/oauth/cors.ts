@@ -1,14 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { AuthConfig } from '../config/auth-config.js';
 import type { AuthenticatedClient } from './client-authenticator.js';
-import { OAUTH_ENDPOINTS } from './oauth-endpoints.js';
+import { oauthEndpoints } from './oauth-endpoints.js';
 import { oauthError } from './oauth-error.js';
-
-/** The endpoints a browser app (a public client) calls from its own origin. */
-const CORS_PATHS: ReadonlySet<string> = new Set([
-  OAUTH_ENDPOINTS.token.path,
-  OAUTH_ENDPOINTS.revocation.path,
-]);
 
 /**
  * CORS for the token and revocation endpoints: the origins public clients list in
@@ -18,10 +12,13 @@ const CORS_PATHS: ReadonlySet<string> = new Set([
  * Which client may call from which origin is checked once the request names its client
  * ({@link refuseForeignOrigin}).
  */
-export function oauthCors(config: Pick<AuthConfig, 'clients'>) {
+export function oauthCors(config: Pick<AuthConfig, 'clients' | 'mode'>) {
+  // The endpoints a browser app (a public client) calls from its own origin, where served.
+  const { token, revocation } = oauthEndpoints(config);
+  const corsPaths = new Set([token?.path, revocation?.path].filter((p) => p !== undefined));
   const origins = new Set(config.clients.flatMap((c) => c.allowedOrigins));
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (!CORS_PATHS.has(req.path.toLowerCase().replace(/\/+$/, ''))) return next();
+    if (!corsPaths.has(req.path.toLowerCase().replace(/\/+$/, ''))) return next();
     const origin = req.headers.origin;
     res.vary('Origin');
     if (req.method === 'OPTIONS') {

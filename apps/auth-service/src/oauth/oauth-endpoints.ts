@@ -46,6 +46,33 @@ export const OAUTH_ENDPOINTS = {
   },
 } as const satisfies Readonly<Record<string, OAuthEndpoint>>;
 
+/**
+ * A signals hub's OAuth endpoints: the token endpoint for the client credentials grant alone,
+ * with client secrets (a hub has no users, so no code flow, no refresh tokens, and no
+ * introspection or revocation of user tokens); `OAUTH_ENDPOINTS.token`'s path.
+ */
+export const HUB_OAUTH_ENDPOINTS = {
+  token: {
+    path: OAUTH_ENDPOINTS.token.path,
+    authMethods: ['client_secret_basic', 'client_secret_post'],
+    grantTypes: ['client_credentials'],
+  },
+} as const satisfies Readonly<Record<string, OAuthEndpoint>>;
+
+/**
+ * The OAuth endpoints served (and advertised, and answering OAuth errors): all of them in full
+ * mode; in a signals hub, the token endpoint while a client may use the client credentials
+ * grant, else none (nothing to advertise either: the hub is no authorization server then).
+ */
+export function oauthEndpoints(
+  config: Pick<AuthConfig, 'mode' | 'clients'>,
+): Readonly<Record<string, OAuthEndpoint>> {
+  if (config.mode === 'full') return OAUTH_ENDPOINTS;
+  return config.clients.some((c) => c.grantTypes.includes('client_credentials'))
+    ? HUB_OAUTH_ENDPOINTS
+    : {};
+}
+
 const union = (lists: readonly (readonly string[] | undefined)[]): string[] => [
   ...new Set(lists.flatMap((list) => list ?? [])),
 ];
