@@ -9,6 +9,7 @@ import { metricValue } from '../support/http.js';
 import { keycloakUnavailable } from '../support/keycloak.js';
 import { KeycloakSystem, PROVIDER_ID } from '../support/keycloak-system.js';
 import { waitForTopicRevocation } from '../support/topic-revocations.js';
+import { waitFor } from '../support/wait-for.js';
 
 const unavailable = keycloakUnavailable();
 if (unavailable && process.env.CI === 'true') throw new Error(unavailable);
@@ -97,6 +98,25 @@ describeWithKeycloak.each(['push', 'poll'] as const)(
         reason: 'password-change',
       });
       await kc.expectAccepted(bystander.tokens.access_token);
+    });
+
+    it('acknowledges every SET once: none left pending at Keycloak, none received twice', async () => {
+      const statuses = await kc.withKeycloakLog(
+        waitFor('Keycloak to hold every SET of our stream as delivered', async () => {
+          const stats = await kc.realm.eventStats(kc.receiver);
+          return Object.keys(stats).every((status) => status === 'DELIVERED') ? stats : undefined;
+        }),
+      );
+      const count = (outcome: string) =>
+        metricValue(
+          kc.system.auth.url,
+          `tokenfence_auth_signals_total{provider="${PROVIDER_ID}",channel="ssf-${delivery}",outcome="${outcome}"}`,
+        );
+      expect(await count('duplicate')).toBe(0);
+      // The verification event and the three revocations, each delivered once. Keycloak pushes a
+      // verification at once, past its outbox: its stats count it only on a poll stream.
+      expect([await count('verification'), await count('applied')]).toEqual([1, 3]);
+      expect(statuses.DELIVERED?.count).toBe(delivery === 'push' ? 3 : 4);
     });
   },
 );

@@ -7,6 +7,7 @@ import {
   KeycloakAdmin,
   keycloakLogTail,
   provisionRealm,
+  type ClientCredentials,
   type ProvisionedRealm,
   type TokenSet,
 } from './keycloak.js';
@@ -117,6 +118,13 @@ export class KeycloakSystem {
     for (const token of tokens) {
       expect((await this.answers(token)).map((a) => a.status)).toEqual(this.samples.map(() => 200));
     }
+  }
+
+  /** The SSF receiver client our auth service uses at the realm. */
+  get receiver(): ClientCredentials {
+    return this.options.sharedSignals === 'push'
+      ? this.realm.pushReceiver
+      : this.realm.pollReceiver;
   }
 
   get realm(): ProvisionedRealm {

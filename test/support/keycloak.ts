@@ -374,6 +374,19 @@ export class ProvisionedRealm {
     return expectStatus(`streams of ${receiver.clientId}`, answer, 200).body;
   }
 
+  /**
+   * Admin `GET /ssf/clients/{clientId}/events/stats`: the receiver's SETs at Keycloak by delivery
+   * status (`DELIVERED` once pushed with a 2xx or acknowledged after a poll; `PENDING` before).
+   */
+  async eventStats(receiver: ClientCredentials): Promise<Record<string, { count: number }>> {
+    const answer = await this.admin.expect<{ statuses: Record<string, { count: number }> }>(
+      200,
+      'GET',
+      `/${this.name}/ssf/clients/${receiver.clientId}/events/stats`,
+    );
+    return answer.body.statuses;
+  }
+
   /** `DELETE /ssf/transmitter/streams?stream_id=`. */
   async deleteStream(receiver: ClientCredentials, streamId: string): Promise<void> {
     const answer = await call(`${this.ssfUrl}/streams?stream_id=${encodeURIComponent(streamId)}`, {
