@@ -18,7 +18,7 @@ import { basicCredentials, ClientAuthenticator } from './client-authenticator.js
 import { ClientCredentialsGrant, type ClientAccessToken } from './client-credentials.grant.js';
 import { authorizationServerMetadata, HUB_OAUTH_ENDPOINTS } from './oauth-endpoints.js';
 import { oauthError } from './oauth-error.js';
-import { parseTokenRequest } from './token-request.js';
+import { formTokenRequest } from './token-request.js';
 
 /**
  * A signals hub's OAuth endpoints (`AUTH_MODE=signals-hub`), in place of {@link OAuthController}
@@ -53,14 +53,7 @@ export class HubOAuthController {
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
   async token(@Req() req: Request, @Body() body: unknown): Promise<ClientAccessToken> {
-    if (!req.is('application/x-www-form-urlencoded')) {
-      throw oauthError(
-        400,
-        'invalid_request',
-        'Send the request as application/x-www-form-urlencoded.',
-      );
-    }
-    const request = parseTokenRequest(body);
+    const request = formTokenRequest(req, body);
     if (request.grant_type !== 'client_credentials') {
       throw oauthError(
         400,

@@ -24,7 +24,7 @@ import {
 import { AuthorizationCodes } from './authorization-codes.js';
 import { ClientCredentialsGrant, type ClientAccessToken } from './client-credentials.grant.js';
 import { refuseForeignOrigin } from './cors.js';
-import { parseTokenRequest } from './token-request.js';
+import { formTokenRequest } from './token-request.js';
 import { authorizationServerMetadata, OAUTH_ENDPOINTS } from './oauth-endpoints.js';
 import { oauthError } from './oauth-error.js';
 import { OAuthTokenGrantDto, OAuthTokenRequestDto } from './oauth.dto.js';
@@ -72,14 +72,7 @@ export class OAuthController {
     // Read by parseTokenRequest, not the validation pipe: unknown parameters are ignored.
     @Body() body: unknown,
   ): Promise<IssuedTokens | ClientAccessToken> {
-    if (!req.is('application/x-www-form-urlencoded')) {
-      throw oauthError(
-        400,
-        'invalid_request',
-        'Send the request as application/x-www-form-urlencoded.',
-      );
-    }
-    const request = parseTokenRequest(body);
+    const request = formTokenRequest(req, body);
     const client = this.clients.authenticateIfPresented(basicCredentials(req), request);
     refuseForeignOrigin(req, client, this.config.issuer);
     if (client && !client.grantTypes.includes(request.grant_type)) {

@@ -1,3 +1,4 @@
+import type { Request } from 'express';
 import { oauthError } from './oauth-error.js';
 import { parseScope, SCOPE_TOKEN } from './client-scopes.js';
 import type { ClientCredentialFields } from './client-authenticator.js';
@@ -33,6 +34,18 @@ const MAX_LENGTH: Readonly<Record<string, number>> = {
 };
 
 const invalid = (description: string) => oauthError(400, 'invalid_request', description);
+
+/** The token request of an HTTP request, which must be form-encoded (see parseTokenRequest). */
+export function formTokenRequest(req: Request, body: unknown): TokenRequest {
+  if (!req.is('application/x-www-form-urlencoded')) {
+    throw oauthError(
+      400,
+      'invalid_request',
+      'Send the request as application/x-www-form-urlencoded.',
+    );
+  }
+  return parseTokenRequest(body);
+}
 
 /**
  * Reads a form-encoded token request. Unknown parameters are ignored and an empty one counts as
