@@ -7,7 +7,7 @@ import { ProviderSignals, type SignalChannel, type SignalOutcome } from './provi
 import { SET_MAX_AGE_SECONDS, verifySecurityEventToken } from './security-event-token.js';
 import { SignalError } from './signal-error.js';
 import { meaningOf } from './ssf-mapping.js';
-import { SsfStreams } from './ssf-streams.js';
+import { SsfStreams, type SsfStream } from './ssf-streams.js';
 
 /** What became of a SET we accepted (a refused one throws a {@link SignalError}). */
 export type SetOutcome = SignalOutcome | 'verification' | 'stream';
@@ -32,11 +32,12 @@ export class SecurityEvents {
 
   async receive(
     provider: IdentityProvider,
+    /** Our stream with the provider, as recorded (its audience); none: every SET is refused. */
+    stream: SsfStream | undefined,
     token: string,
     channel: SignalChannel,
   ): Promise<SetOutcome> {
     try {
-      const stream = await this.streams.get(provider.id);
       const nowMs = this.clock.nowMs();
       const set = await verifySecurityEventToken(
         token,

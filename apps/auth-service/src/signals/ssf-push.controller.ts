@@ -75,9 +75,8 @@ export class SsfPushController {
     const body: unknown = req.body;
     const provider = this.endpoint.provider(providerId);
     try {
-      if (
-        !SsfStreams.pushAuthorized(await this.streams.get(provider.id), req.headers.authorization)
-      ) {
+      const stream = await this.streams.get(provider.id);
+      if (!SsfStreams.pushAuthorized(stream, req.headers.authorization)) {
         const err = new SignalError(
           'SIGNAL_UNAUTHENTICATED',
           'The Authorization header is not the one our stream with this provider was set up with.',
@@ -90,7 +89,7 @@ export class SsfPushController {
         this.signals.refused(provider.id, 'ssf-push', err.code);
         throw err;
       }
-      await this.events.receive(provider, body.trim(), 'ssf-push');
+      await this.events.receive(provider, stream, body.trim(), 'ssf-push');
     } catch (err) {
       // Counted where refused (here, or by SecurityEvents).
       throw this.endpoint.refusal(err, res);

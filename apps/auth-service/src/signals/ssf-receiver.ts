@@ -101,7 +101,7 @@ export class SsfReceiver implements OnApplicationBootstrap, OnApplicationShutdow
           continue;
         }
         const answer = await transmitter.poll(stream.endpointUrl, acks);
-        acks = await this.handle(provider, answer.sets);
+        acks = await this.handle(provider, stream, answer.sets);
         const idle = answer.sets.size === 0 && !answer.moreAvailable;
         if (idle) await this.sleep(provider.sharedSignals?.pollIntervalMs ?? 1000);
       } catch (err) {
@@ -124,13 +124,14 @@ export class SsfReceiver implements OnApplicationBootstrap, OnApplicationShutdow
   /** Records each polled SET; what to acknowledge (or report as refused) with the next poll. */
   private async handle(
     provider: IdentityProvider,
+    stream: SsfStream,
     sets: ReadonlyMap<string, string>,
   ): Promise<PollAcknowledgements> {
     const ack: string[] = [];
     const setErrs: Record<string, { err: string; description: string }> = {};
     for (const [jti, token] of sets) {
       try {
-        await this.events.receive(provider, token, 'ssf-poll');
+        await this.events.receive(provider, stream, token, 'ssf-poll');
         ack.push(jti);
       } catch (err) {
         // Keys unavailable (or the database down): not acknowledged, so polled again.
