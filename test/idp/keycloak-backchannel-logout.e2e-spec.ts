@@ -1,16 +1,13 @@
 // Keycloak 26.7.3's own back-channel logout (OIDC Back-Channel Logout 1.0) revokes its access
 // tokens at every orders and game instance: Keycloak posts a logout token to our auth service,
 // which puts the revocation on the topic; no party here is a stand-in.
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, expect, it } from '@jest/globals';
 import { metricValue } from '../support/http.js';
-import { keycloakUnavailable, provisionRealm } from '../support/keycloak.js';
+import { keycloakDescribe, provisionRealm } from '../support/keycloak.js';
 import { KeycloakSystem, PROVIDER_ID } from '../support/keycloak-system.js';
 import { waitForTopicRevocation } from '../support/topic-revocations.js';
 
-const unavailable = keycloakUnavailable();
-if (unavailable && process.env.CI === 'true') throw new Error(unavailable);
-if (unavailable) console.warn(`[idp] skipping the back-channel logout suite: ${unavailable}`);
-const describeWithKeycloak = unavailable ? describe.skip : describe;
+const describeWithKeycloak = keycloakDescribe('the back-channel logout suite');
 
 const APPLIED = `tokenfence_auth_signals_total{provider="${PROVIDER_ID}",channel="backchannel-logout",outcome="applied"}`;
 

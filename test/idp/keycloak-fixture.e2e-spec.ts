@@ -2,7 +2,7 @@
 // receivers will rely on, as shared/reviews/keycloak-recipe-2026-11-30.md found on Keycloak 26.7.3:
 // the shape of `app`'s access tokens, back-channel logout tokens, and SSF session-revoked SETs over
 // push (RFC 8935) and poll (RFC 8936). A Keycloak upgrade that changes any of it fails here first.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import {
   createRemoteJWKSet,
   decodeJwt,
@@ -18,19 +18,15 @@ import {
   PUSH_DELIVERY,
   SESSION_REVOKED,
   SSF_VERIFICATION,
-  keycloakLogTail,
-  keycloakUnavailable,
+  keycloakDescribe,
+  withKeycloakLog,
   provisionRealm,
   type ProvisionedRealm,
 } from '../support/keycloak.js';
 import { RecordingServer, type RecordedRequest } from '../support/recording-server.js';
 import { waitFor } from '../support/wait-for.js';
 
-const unavailable = keycloakUnavailable();
-// In CI the idp setup fails the run when Keycloak cannot be fetched; never skip there.
-if (unavailable && process.env.CI === 'true') throw new Error(unavailable);
-if (unavailable) console.warn(`[idp] skipping the Keycloak fixture suite: ${unavailable}`);
-const describeWithKeycloak = unavailable ? describe.skip : describe;
+const describeWithKeycloak = keycloakDescribe('the Keycloak fixture suite');
 
 interface SetPayload extends JWTPayload {
   events: Record<string, Record<string, unknown>>;
@@ -49,20 +45,6 @@ function logoutTokenSid(request: RecordedRequest): string | undefined {
 function pushedSet(request: RecordedRequest): SetPayload | undefined {
   if (request.headers['content-type'] !== 'application/secevent+jwt') return undefined;
   return decodeJwt<SetPayload>(request.body);
-}
-
-/** A failed wait also shows what Keycloak logged up to the failure. */
-async function withKeycloakLog<T>(wait: Promise<T>): Promise<T> {
-  try {
-    return await wait;
-  } catch (err) {
-    throw new Error(
-      `${(err as Error).message}\nLast lines of the Keycloak log:\n${keycloakLogTail(30)}`,
-      {
-        cause: err,
-      },
-    );
-  }
 }
 
 const setSid = (set: SetPayload) => (set.sub_id.session as { id?: string } | undefined)?.id;

@@ -2,19 +2,16 @@
 // the realm (push, RFC 8935, or poll, RFC 8936), has it verified, and turns Keycloak's CAEP
 // events into revocations of Keycloak's access tokens at every orders and game instance. The
 // realm has no back-channel logout URL: the stream is the only way the signal can reach us.
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { freePort } from '../support/free-port.js';
 import { metricValue } from '../support/http.js';
-import { keycloakUnavailable } from '../support/keycloak.js';
+import { keycloakDescribe, withKeycloakLog } from '../support/keycloak.js';
 import { KeycloakSystem, PROVIDER_ID } from '../support/keycloak-system.js';
 import { waitForTopicRevocation } from '../support/topic-revocations.js';
 import { waitFor } from '../support/wait-for.js';
 
-const unavailable = keycloakUnavailable();
-if (unavailable && process.env.CI === 'true') throw new Error(unavailable);
-if (unavailable) console.warn(`[idp] skipping the Shared Signals suite: ${unavailable}`);
-const describeWithKeycloak = unavailable ? describe.skip : describe;
+const describeWithKeycloak = keycloakDescribe('the Shared Signals suite');
 
 describeWithKeycloak.each(['push', 'poll'] as const)(
   'Keycloak Shared Signals (%s) through every guard',
@@ -101,7 +98,7 @@ describeWithKeycloak.each(['push', 'poll'] as const)(
     });
 
     it('acknowledges every SET once: none left pending at Keycloak, none received twice', async () => {
-      const statuses = await kc.withKeycloakLog(
+      const statuses = await withKeycloakLog(
         waitFor('Keycloak to hold every SET of our stream as delivered', async () => {
           const stats = await kc.realm.eventStats(kc.receiver);
           return Object.keys(stats).every((status) => status === 'DELIVERED') ? stats : undefined;

@@ -5,7 +5,7 @@ import type { DatabaseKind } from './databases.js';
 import { bearer, call } from './http.js';
 import {
   KeycloakAdmin,
-  keycloakLogTail,
+  withKeycloakLog,
   provisionRealm,
   type ClientCredentials,
   type ProvisionedRealm,
@@ -161,7 +161,7 @@ export class KeycloakSystem {
 
   /** Our stream at the realm, set up and verified (its verification event reached us). */
   private async waitForVerifiedStream(): Promise<void> {
-    await this.withKeycloakLog(
+    await withKeycloakLog(
       waitFor(
         `a verified ${this.options.sharedSignals} stream of ${PROVIDER_ID}`,
         async () => {
@@ -193,7 +193,7 @@ export class KeycloakSystem {
    * `sinceMs`. A failure shows what each instance answered, and Keycloak's log.
    */
   async refusedEverywhere(token: string, what: string, sinceMs: number): Promise<number> {
-    await this.withKeycloakLog(
+    await withKeycloakLog(
       waitFor(
         `every instance to refuse the token (${what})`,
         async () => {
@@ -228,17 +228,5 @@ export class KeycloakSystem {
         return { socket, revoked, disconnected };
       }),
     );
-  }
-
-  /** A failed wait also shows what Keycloak logged up to the failure. */
-  async withKeycloakLog<T>(wait: Promise<T>): Promise<T> {
-    try {
-      return await wait;
-    } catch (err) {
-      throw new Error(
-        `${(err as Error).message}\nLast lines of the Keycloak log:\n${keycloakLogTail(30)}`,
-        { cause: err },
-      );
-    }
   }
 }

@@ -7,6 +7,7 @@
 // What Keycloak 26.7.3 sends for each trigger is described in
 // shared/reviews/keycloak-recipe-2026-11-30.md; test/idp/keycloak-fixture.e2e-spec.ts proves the
 // parts our receivers rely on.
+import { describe } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { bearer, call, type HttpAnswer } from './http.js';
@@ -67,6 +68,30 @@ export function keycloakUnavailable(): string | undefined {
     process.env.KEYCLOAK_UNAVAILABLE ??
     'KEYCLOAK_URL is not set: run the suites in test/idp with --selectProjects idp'
   );
+}
+
+/**
+ * `describe` for a suite that needs this run's Keycloak. Without one it fails in CI (a suite that
+ * must run never skips there) and skips elsewhere, saying why.
+ */
+export function keycloakDescribe(suite: string): typeof describe | typeof describe.skip {
+  const unavailable = keycloakUnavailable();
+  if (!unavailable) return describe;
+  if (process.env.CI === 'true') throw new Error(unavailable);
+  console.warn(`[idp] skipping ${suite}: ${unavailable}`);
+  return describe.skip;
+}
+
+/** A failed wait also shows what Keycloak logged up to the failure. */
+export async function withKeycloakLog<T>(wait: Promise<T>): Promise<T> {
+  try {
+    return await wait;
+  } catch (err) {
+    throw new Error(
+      `${(err as Error).message}\nLast lines of the Keycloak log:\n${keycloakLogTail(30)}`,
+      { cause: err },
+    );
+  }
 }
 
 /** The last lines of the server log, for failure messages. */

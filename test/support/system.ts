@@ -15,6 +15,7 @@ import { freePort } from './free-port.js';
 import { call } from './http.js';
 import { waitFor } from './wait-for.js';
 
+/** The services log errors only; E2E_LOG=1 shows their warnings and logs too, when debugging a suite. */
 const LOG_LEVELS: ('error' | 'warn' | 'log')[] = process.env.E2E_LOG
   ? ['error', 'warn', 'log']
   : ['error'];
